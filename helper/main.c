@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ec2-xvd-alias: EC2 sdX names for Xen disks, only where no real SCSI disk
+ * claims them. Called by 51-ec2-hvm-devices.rules on xvd and sd events, and
+ * by admins for `status` and `repair`. See ec2-xvd-alias(8).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "build-config.h"
+#include "config.h"
+#include "handover.h"
+#include "log.h"
+#include "names.h"
+#include "policy.h"
+#include "root.h"
+#include "status.h"
+
+enum {
+        EXIT_OK = 0,
+        EXIT_USAGE = 1,     /* bad usage or an invalid device name */
+        EXIT_COLLISION = 2, /* status: a collision exists; repair: one remains */
+        EXIT_SYSTEM = 3,    /* the machine's state could not be read or changed */
+};
+
+typedef enum Command {
+        COMMAND_LINKS,
+        COMMAND_RECHECK,
+        COMMAND_CLAIM,
+        COMMAND_RELEASE,
+        COMMAND_STATUS,
+        COMMAND_REPAIR,
+} Command;
+
+static const struct {
+        const char *name;
+        const char *prefix; /* the device name it takes: "xvd", "sd", or none */
+} commands[] = {
+        [COMMAND_LINKS] = { "links", "xvd" },
+        [COMMAND_RECHECK] = { "recheck", "xvd" },
+        [COMMAND_CLAIM] = { "claim", "sd" },
+        [COMMAND_RELEASE] = { "release", "sd" },
+        [COMMAND_STATUS] = { "status", NULL },
+        [COMMAND_REPAIR] = { "repair", NULL },
+};
+
+static Command arg_command;
+static const char *arg_name;
+
+static void help(void) {
+        printf("Usage: ec2-xvd-alias [OPTIONS] COMMAND [NAME]\n"
+               "\n"
+               "EC2 names (/dev/sdX) for Xen disks only where no real SCSI disk claims them,\n"
+               "and always the stable /dev/xvd-sdX.\n"
+               "\n"
+               "Commands run by " RULES_PATH ":\n"
+               "  links XVDNAME     print the links of a Xen disk, e.g. \"sdf xvd-sdf\"\n"
+               "  recheck XVDNAME   after a Xen disk's event: restore a real disk's missing node\n"
+               "  claim SDNAME      on a real disk's add/change: take its name over from an alias\n"
+               "  release SDNAME    on a real disk's remove: delete the node ec2-xvd-alias made\n"
+               "Commands for admins:\n"
+               "  status            Xen and SCSI disks, policy, collisions (exit 2 on collision)\n"
+               "  repair            fix every collision on the running system\n"
+               "\n"
+               "Options:\n"
+               "  --root DIR        read and write DIR/sys, DIR/dev, DIR/etc, DIR/run, DIR/proc/cmdline\n"
+               "  --debug           say why, also when all is well\n"
+               "  -h, --help        show this help\n"
+               "  --version         show the version\n"
+               "\n"
+               "Exit status: 0 ok, 1 bad usage or name, 2 collision, 3 system error.\n");
+}
+
+static int parse_argv(int argc, char *argv[]) {
+        enum { ARG_ROOT = 0x100, ARG_DEBUG, ARG_VERSION };
+        static const struct option options[] = {
+                { "root", required_argument, NULL, ARG_ROOT },
+                { "debug", no_argument, NULL, ARG_DEBUG },
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION },
+                {}
+        };
+        char logbuf[NAME_LOG_BUF];
+        int c;
+
+        /* "+": stop at the command, so NAME can never be taken for an option. */
+        while ((c = getopt_long(argc, argv, "+h", options, NULL)) >= 0)
+                switch (c) {
+                case ARG_ROOT:
+                        if (optarg[0] != '/')
+                                return log_error_errno(EINVAL, "--root: '%s' is not an absolute path",
+                                                       name_for_log(optarg, logbuf, sizeof(logbuf)));
+                        root_set(optarg);
+                        break;
+                case ARG_DEBUG:
+                        log_set_max_level(LOG_DEBUG);
+                        break;
+                case 'h':
+                        help();
+                        return 0;
+                case ARG_VERSION:
+                        printf("ec2-xvd-alias %s\n", PACKAGE_VERSION);
+                        return 0;
+                default:
+                        return -EINVAL; /* getopt said why */
+                }
+
+        if (optind >= argc)
+                return log_error_errno(EINVAL, "no command given (see --help)");
+        for (size_t i = 0; i < ELEMENTSOF(commands); i++)
+                if (streq(argv[optind], commands[i].name)) {
+                        unsigned want = commands[i].prefix ? 1 : 0;
+
+                        if ((unsigned) (argc - optind - 1) != want)
+                                return log_error_errno(EINVAL, "%s takes %s", commands[i].name,
+                                                       want ? "one device name" : "no arguments");
+                        arg_command = (Command) i;
+                        arg_name = want ? argv[optind + 1] : NULL;
+                        return 1;
+                }
+        return log_error_errno(EINVAL, "unknown command '%s' (see --help)",
+                               name_for_log(argv[optind], logbuf, sizeof(logbuf)));
+}
+
+static int run_links(const Config *c, const DiskName *n) {
+        char ec2[DISK_NAME_BUF], stable[DISK_NAME_BUF];
+        AliasDecision d;
+
+        disk_name_format_ec2(n, ec2);
+        disk_name_format_stable(n, stable);
+        policy_decide_alias(c, n, &d);
+        if (d.alias) {
+                printf("%s %s\n", ec2, stable);
+                log_debug("%s: alias %s: %s", arg_name, ec2, d.reason);
+        } else {
+                printf("%s\n", stable);
+                log_info("%s: no alias %s: %s", arg_name, ec2, d.reason);
+        }
+        return fflush(stdout) == 0 ? EXIT_OK : EXIT_SYSTEM;
+}
+
+static int run_repair(const Config *c) {
+        _cleanup_free_ Collision *v = NULL;
+        size_t n = 0, fixed = 0, failed = 0;
+        int r;
+
+        r = collisions_find(&v, &n);
+        if (r < 0)
+                return EXIT_SYSTEM;
+        for (size_t i = 0; i < n; i++) {
+                r = handover_repair(c, &v[i].parsed, stdout);
+                if (r > 0)
+                        fixed++;
+                else if (r < 0)
+                        failed++;
+        }
+        free(TAKE_PTR(v));
+        r = collisions_find(&v, &n);
+        if (r < 0)
+                return EXIT_SYSTEM;
+        printf("repair: %zu fixed, %zu left%s\n", fixed, n, n ? " (see ec2-xvd-alias status)" : "");
+        if (failed > 0 && n == 0)
+                return EXIT_SYSTEM;
+        return n > 0 ? EXIT_COLLISION : EXIT_OK;
+}
+
+static int run(void) {
+        const char *reason;
+        char logbuf[NAME_LOG_BUF];
+        Config c;
+        DiskName n = {};
+        int r;
+
+        if (commands[arg_command].prefix &&
+            disk_name_parse(arg_name, commands[arg_command].prefix, &n, &reason) < 0) {
+                log_error("invalid device name '%s': %s", name_for_log(arg_name, logbuf, sizeof(logbuf)), reason);
+                return EXIT_USAGE;
+        }
+        /* Under udev, say what matters where admins look: the journal. */
+        if (getenv("SEQNUM") && root_is_host())
+                log_open_syslog();
+
+        switch (arg_command) {
+        case COMMAND_LINKS:
+                config_load(&c);
+                return run_links(&c, &n);
+        case COMMAND_RECHECK:
+                return handover_recheck(&n) < 0 ? EXIT_SYSTEM : EXIT_OK;
+        case COMMAND_CLAIM:
+                config_load(&c);
+                return handover_claim(&c, &n) < 0 ? EXIT_SYSTEM : EXIT_OK;
+        case COMMAND_RELEASE:
+                return handover_release(&n) < 0 ? EXIT_SYSTEM : EXIT_OK;
+        case COMMAND_STATUS:
+                config_load(&c);
+                r = status_print(&c, stdout);
+                if (fflush(stdout) != 0 || r < 0)
+                        return EXIT_SYSTEM;
+                return r > 0 ? EXIT_COLLISION : EXIT_OK;
+        case COMMAND_REPAIR:
+                config_load(&c);
+                return run_repair(&c);
+        }
+        return EXIT_SYSTEM;
+}
+
+int main(int argc, char *argv[]) {
+        int r;
+
+        r = parse_argv(argc, argv);
+        if (r <= 0)
+                return r < 0 ? EXIT_USAGE : EXIT_OK;
+        return run();
+}

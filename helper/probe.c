@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include "log.h"
+#include "probe.h"
+#include "root.h"
+
+int read_line_file(const char *path, char *buf, size_t size) {
+        _cleanup_close_ int fd = -1;
+        ssize_t n;
+        char *nl;
+
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        n = read(fd, buf, size - 1);
+        if (n < 0)
+                return -errno;
+        buf[n] = '\0';
+        nl = strchr(buf, '\n');
+        if (nl)
+                *nl = '\0';
+        return 0;
+}
+
+static int parse_devnum(const char *s, dev_t *ret) {
+        unsigned ma, mi;
+        char extra;
+
+        if (sscanf(s, "%u:%u%c", &ma, &mi, &extra) != 2)
+                return -EINVAL;
+        *ret = makedev(ma, mi);
+        return 0;
+}
+
+int sysfs_block_devnum(const char *name, dev_t *ret) {
+        char path[PATH_MAX], buf[32];
+        int r;
+
+        r = root_path(path, "/sys/class/block/%s/dev", name);
+        if (r < 0)
+                return r;
+        r = read_line_file(path, buf, sizeof(buf));
+        if (r < 0)
+                return r;
+        r = parse_devnum(buf, ret);
+        if (r < 0)
+                return log_warning_errno(r, "%s: unexpected content '%s'", path, buf);
+        return 0;
+}
+
+int dev_entry_inspect(const char *name, DevEntry *ret) {
+        char path[PATH_MAX];
+        struct stat st;
+        ssize_t n;
+        int r;
+
+        *ret = (DevEntry) {};
+        r = root_path(path, "/dev/%s", name);
+        if (r < 0)
+                return r;
+        if (lstat(path, &st) < 0) {
+                if (errno == ENOENT) {
+                        ret->kind = DEV_ENTRY_MISSING;
+                        return 0;
+                }
+                return -errno;
+        }
+        if (S_ISBLK(st.st_mode)) {
+                ret->kind = DEV_ENTRY_NODE;
+                ret->devnum = st.st_rdev;
+        } else if (S_ISLNK(st.st_mode)) {
+                ret->kind = DEV_ENTRY_SYMLINK;
+                n = readlink(path, ret->target, sizeof(ret->target));
+                if (n < 0)
+                        return -errno;
+                if ((size_t) n >= sizeof(ret->target))
+                        snprintf(ret->target, sizeof(ret->target), "(long target)");
+                else
+                        ret->target[n] = '\0';
+        } else
+                ret->kind = DEV_ENTRY_OTHER;
+        return 0;
+}
+
+const char *dev_entry_describe(const DevEntry *e, char *buf, size_t size) {
+        switch (e->kind) {
+        case DEV_ENTRY_MISSING:
+                snprintf(buf, size, "missing");
+                break;
+        case DEV_ENTRY_NODE:
+                snprintf(buf, size, "the node of " DEVNUM_FMT, DEVNUM_ARGS(e->devnum));
+                break;
+        case DEV_ENTRY_SYMLINK: {
+                char t[NAME_LOG_BUF];
+                snprintf(buf, size, "a symlink to '%s'", name_for_log(e->target, t, sizeof(t)));
+                break;
+        }
+        default:
+                snprintf(buf, size, "not a block device node");
+        }
+        return buf;
+}
+
+int udev_db_foreach_link(dev_t devnum, int (*fn)(const char *link, void *userdata), void *userdata) {
+        _cleanup_fclose_ FILE *f = NULL;
+        char path[PATH_MAX], line[PATH_MAX + 8];
+        int r;
+
+        r = root_path(path, "/run/udev/data/b" DEVNUM_FMT, DEVNUM_ARGS(devnum));
+        if (r < 0)
+                return r;
+        f = fopen(path, "re");
+        if (!f)
+                return errno == ENOENT ? 0 : -errno;
+        while (fgets(line, sizeof(line), f)) {
+                line[strcspn(line, "\n")] = '\0';
+                if (!startswith(line, "S:"))
+                        continue;
+                r = fn(line + 2, userdata);
+                if (r != 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int match_link(const char *link, void *userdata) {
+        return streq(link, (const char *) userdata);
+}
+
+int udev_db_has_link(dev_t devnum, const char *link) {
+        return udev_db_foreach_link(devnum, match_link, (void *) link);
+}
+
+int dir_has_entries(const char *path, char *first, size_t first_size) {
+        _cleanup_closedir_ DIR *d = NULL;
+        struct dirent *de;
+
+        d = opendir(path);
+        if (!d)
+                return errno == ENOENT || errno == ENOTDIR ? 0 : -errno;
+        while ((de = readdir(d))) {
+                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+                        continue;
+                if (first)
+                        snprintf(first, first_size, "%s", de->d_name);
+                return 1;
+        }
+        return 0;
+}

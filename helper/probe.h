@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "names.h"
+
+/* Facts about one block device and its /dev entry, read from sysfs, /dev and
+ * udev's database (all under --root). Only the few paths a question needs are
+ * looked up: nothing here enumerates every block device. */
+
+/* The device's "MAJ:MIN" from /sys/class/block/NAME/dev. -ENOENT when the
+ * kernel has no such device. */
+int sysfs_block_devnum(const char *name, dev_t *ret);
+
+typedef enum DevEntryKind {
+        DEV_ENTRY_MISSING,
+        DEV_ENTRY_NODE,     /* a block device node; devnum is set */
+        DEV_ENTRY_SYMLINK,  /* target is set, never followed */
+        DEV_ENTRY_OTHER,    /* anything else: a file, a directory, a char node */
+} DevEntryKind;
+
+typedef struct DevEntry {
+        DevEntryKind kind;
+        dev_t devnum;
+        char target[DISK_NAME_BUF + 64];
+} DevEntry;
+
+/* lstat()s /dev/NAME; reads a symlink's target without following it. A
+ * target too long for the buffer is reported as "(long target)". */
+int dev_entry_inspect(const char *name, DevEntry *ret);
+
+/* "the node of 8:0", "a symlink to xvda", "missing", ... for messages. */
+const char *dev_entry_describe(const DevEntry *e, char *buf, size_t size);
+
+/* Whether udev's database entry of the device lists the link (a line
+ * "S:LINK" in /run/udev/data/bMAJ:MIN). 0 or 1, or negative errno. */
+int udev_db_has_link(dev_t devnum, const char *link);
+
+/* Calls fn for each "S:" link in the device's database entry. */
+int udev_db_foreach_link(dev_t devnum, int (*fn)(const char *link, void *userdata), void *userdata);
+
+/* Whether a directory has at least one entry besides . and ..; reads one
+ * getdents() batch at most. 0 or 1 (0 for a missing directory). */
+int dir_has_entries(const char *path, char *first, size_t first_size);
+
+/* Reads a short sysfs-style file: first line, newline stripped. */
+int read_line_file(const char *path, char *buf, size_t size);
+
+#define DEVNUM_FMT "%u:%u"
+#define DEVNUM_ARGS(d) major(d), minor(d)
