@@ -175,7 +175,7 @@ static int uevent_send(const char *name, const char *action, char uuid[static UU
         if (r < 0)
                 return r;
         uuid_make(uuid);
-        fd = open(path, O_WRONLY | O_CLOEXEC);
+        fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
         if (fd < 0)
                 return log_warning_errno(errno, "%s: cannot send a %s uevent: %m", name, action);
         len = snprintf(buf, sizeof(buf), "%s %s", action, uuid);
@@ -325,10 +325,10 @@ static bool xvd_dropped_name(void *userdata) {
 }
 
 /* Sends xvd (and, for a whole disk, its partitions) a change and waits,
- * bounded, until it has dropped the name. 0, or negative errno: the
- * caller goes on either way, since a missing node is safer than a wrong
- * device. */
-static int xvd_drop_claim(const Config *c, const DiskName *n, const char *name, const char *xvd) {
+ * bounded, until it has dropped the name. 0, or negative errno with one
+ * line that ends in what the caller does about it (consequence). */
+static int xvd_drop_claim(const Config *c, const DiskName *n, const char *name, const char *xvd,
+                          const char *consequence) {
         _cleanup_(waiter_done) Waiter w = { .inotify_fd = -1 };
         DropState state = { .name = name, .xvd = xvd };
         char uuid[UUID_BUF];
@@ -346,16 +346,25 @@ static int xvd_drop_claim(const Config *c, const DiskName *n, const char *name, 
 
         r = waiter_wait(&w, w.monitor ? uuid : NULL, xvd_dropped_name, &state, c->handover_timeout_ms);
         if (r == -ETIMEDOUT)
-                return log_warning_errno(r, "%s: udev did not drop the alias /dev/%s within %.1f s "
-                                         "(all workers busy?); replacing it anyway", xvd, name,
-                                         c->handover_timeout_ms / 1000.0);
+                return log_warning_errno(r, "%s: udev did not drop its claim on /dev/%s within %.1f s "
+                                         "(is udevd running? all workers busy?); %s", xvd, name,
+                                         c->handover_timeout_ms / 1000.0, consequence);
         if (r == 1)
-                return log_warning_errno(EBUSY, "%s: udev processed its change but still links /dev/%s to it "
-                                         "(another rule?); replacing the link anyway", xvd, name);
+                return log_warning_errno(EBUSY, "%s: udev processed its change but it still claims /dev/%s "
+                                         "(another rule?); %s", xvd, name, consequence);
         if (r < 0)
-                return log_warning_errno(r, "%s: waiting for udev failed: %m; replacing /dev/%s anyway", xvd, name);
+                return log_warning_errno(r, "%s: waiting for udev to drop /dev/%s failed: %m; %s", xvd, name,
+                                         consequence);
         log_debug("%s: dropped /dev/%s after %llu ms", xvd, name, (unsigned long long) (now_ms() - start));
         return 0;
+}
+
+/* Whether udevd listens: without it, nobody runs the rules of our uevents. */
+static bool udevd_running(void) {
+        char path[PATH_MAX];
+        struct stat st;
+
+        return root_path(path, "/run/udev/control") >= 0 && stat(path, &st) >= 0 && S_ISSOCK(st.st_mode);
 }
 
 /* ---- the commands ---- */
@@ -432,7 +441,7 @@ static int claim_apply(const Config *c, const DiskName *n, Claim *cl) {
 
         if (cl->action == ACTION_HANDOVER) {
                 if (sysfs_block_devnum(cl->xvd, &(dev_t) { 0 }) >= 0)
-                        (void) xvd_drop_claim(c, n, cl->name, cl->xvd);
+                        (void) xvd_drop_claim(c, n, cl->name, cl->xvd, "replacing the link anyway");
                 /* udev may have removed the link, or made the node meanwhile. */
                 r = dev_entry_inspect(cl->name, &cl->entry);
                 if (r < 0)
@@ -494,6 +503,7 @@ static bool never(void *userdata _unused_) {
 
 int handover_repair(const Config *c, const DiskName *n, FILE *out) {
         _cleanup_(waiter_done) Waiter w = { .inotify_fd = -1 };
+        const char *rerun = "udevd is not running, so its rules run when udevd starts";
         char uuid[UUID_BUF];
         dev_t xvd_devnum;
         Action action;
@@ -509,27 +519,36 @@ int handover_repair(const Config *c, const DiskName *n, FILE *out) {
         latent = sysfs_block_devnum(cl.xvd, &xvd_devnum) >= 0 && udev_db_has_link(xvd_devnum, cl.name) > 0;
         if (cl.action == ACTION_NONE && !latent)
                 return 0;
+        /* What the user sees is what was wrong before we started. */
+        action = cl.action;
         if (latent) {
-                (void) xvd_drop_claim(c, n, cl.name, cl.xvd);
+                r = xvd_drop_claim(c, n, cl.name, cl.xvd, "it still claims the name");
+                if (r < 0 && cl.action == ACTION_NONE)
+                        return r;
                 r = claim_inspect(n, &cl);
                 if (r < 0)
                         return r == -ENOENT ? 0 : r;
         }
-        action = cl.action;
         r = claim_apply(c, n, &cl);
         if (r < 0)
                 return r;
 
         /* Re-run the real disk's rules so scsi_id, by-id and by-path see it. */
-        waiter_open(&w);
-        if (uevent_send(cl.name, "change", uuid) >= 0 && w.monitor &&
-            waiter_wait(&w, uuid, never, NULL, REPAIR_SD_WAIT_MS) == -ETIMEDOUT)
-                log_warning("%s: udev did not finish its change event within %u s", cl.name, REPAIR_SD_WAIT_MS / 1000);
-        fprintf(out, "%s: %s; /dev/%s is the node of " DEVNUM_FMT "; udev re-ran the rules of %s\n", cl.name,
+        if (udevd_running()) {
+                waiter_open(&w);
+                rerun = "udev re-ran its rules";
+                if (uevent_send(cl.name, "change", uuid) < 0)
+                        rerun = "could not ask udev to re-run its rules";
+                else if (!w.monitor)
+                        rerun = "udev was asked to re-run its rules";
+                else if (waiter_wait(&w, uuid, never, NULL, REPAIR_SD_WAIT_MS) == -ETIMEDOUT)
+                        rerun = "udev did not confirm re-running its rules within 10 s";
+        }
+        fprintf(out, "%s: %s; /dev/%s is the node of " DEVNUM_FMT "; %s\n", cl.name,
                 action == ACTION_HANDOVER ? "handed over from the xvd alias"
                 : action == ACTION_CREATE ? "made the missing node"
                                           : "the xvd device no longer claims the name in udev's database",
-                cl.name, DEVNUM_ARGS(cl.devnum), cl.name);
+                cl.name, DEVNUM_ARGS(cl.devnum), rerun);
         return 1;
 }
 

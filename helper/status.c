@@ -217,7 +217,7 @@ static void describe_transport(const char *name, char *buf, size_t size) {
                 snprintf(buf, size, "iscsi %s lun %s%s%s%s", *t.target ? t.target : "(target unknown)", t.lun,
                          *t.portal ? " (" : "", t.portal, *t.portal ? ")" : "");
         else
-                snprintf(buf, size, "%s %s", t.kind, t.hctl);
+                snprintf(buf, size, "%s%s%s", t.kind, *t.hctl ? " " : "", t.hctl);
 }
 
 static void print_scsi(const BlockList *l, FILE *out) {

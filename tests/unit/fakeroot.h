@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+/* A fake machine under a temporary directory, for `ec2-xvd-alias --root`:
+ * just the sysfs, /dev, /etc and /run files the helper reads. */
+typedef struct FakeRoot {
+        char dir[64];
+} FakeRoot;
+
+void fakeroot_init(FakeRoot *r);
+void fakeroot_done(FakeRoot *r);
+
+/* Writes a file (parents created) with the content. */
+void fakeroot_write(FakeRoot *r, const char *path, const char *content);
+void fakeroot_symlink(FakeRoot *r, const char *path, const char *target);
+void fakeroot_mkdir(FakeRoot *r, const char *path);
+/* Reads a file's content (first 4 KiB), or NULL when missing. Static buffer. */
+const char *fakeroot_read(FakeRoot *r, const char *path);
+bool fakeroot_exists(FakeRoot *r, const char *path);
+/* "node 8:0", "link xvda", "missing", "other" */
+const char *fakeroot_describe(FakeRoot *r, const char *path);
+
+/* A Xen disk (parent NULL) or partition, as xen-blkfront shows it. */
+void fakeroot_add_xvd(FakeRoot *r, const char *name, unsigned major, unsigned minor, const char *parent);
+/* A SCSI disk or partition; session > 0 puts it under an iSCSI session with
+ * a target name, like iscsi_tcp does. lun is the L of H:C:T:L. */
+void fakeroot_add_scsi(FakeRoot *r, const char *name, unsigned major, unsigned minor, const char *parent,
+                       unsigned session, unsigned lun);
+/* The kernel's devtmpfs node, or udev's relative symlink. Nodes need root. */
+void fakeroot_add_node(FakeRoot *r, const char *name, unsigned major, unsigned minor);
+/* udev's database entry of a device, listing its links. */
+void fakeroot_add_db_links(FakeRoot *r, unsigned major, unsigned minor, const char *links);
+
+/* A stand-in for udevd, as a child process: when the helper sends xvd a
+ * change uevent (writes "change UUID" to its sysfs uevent file), it removes
+ * /dev/NAME and rewrites the xvd's database entry with remaining_links, as
+ * udevd does when the xvd device's rules no longer give it NAME. */
+pid_t fakeroot_udevd_standin(FakeRoot *r, const char *xvd, const char *name, unsigned major, unsigned minor,
+                             const char *remaining_links);
+
+typedef struct HelperRun {
+        int status; /* exit status, or 128+signal */
+        char out[8192];
+        char err[8192];
+} HelperRun;
+
+/* Runs the helper with --root and the arguments (NULL-terminated). */
+void fakeroot_run(FakeRoot *r, HelperRun *ret, ...);

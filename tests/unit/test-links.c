@@ -1,0 +1,289 @@
+/* SPDX-License-Identifier: MIT */
+/* `links` on fake machines: exact stdout, stderr and exit status. Symlinks
+ * only: these run without root (test-handover.c has the device nodes). */
+#include <check.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "fakeroot.h"
+#include "suites.h"
+
+static FakeRoot root;
+static HelperRun run;
+
+static void setup(void) {
+        fakeroot_init(&root);
+        /* A Xen instance: root disk with a partition, and two data volumes. */
+        fakeroot_add_xvd(&root, "xvda", 202, 0, NULL);
+        fakeroot_add_xvd(&root, "xvda1", 202, 1, "xvda");
+        fakeroot_add_xvd(&root, "xvdf", 202, 80, NULL);
+        fakeroot_add_xvd(&root, "xvdba", 202, 416, NULL);
+}
+
+static void teardown(void) {
+        fakeroot_done(&root);
+}
+
+START_TEST(test_nothing_else_present) {
+        fakeroot_run(&root, &run, "links", "xvda", NULL);
+        ck_assert_run(run, 0, "sda xvd-sda\n", "");
+        fakeroot_run(&root, &run, "links", "xvda1", NULL);
+        ck_assert_run(run, 0, "sda1 xvd-sda1\n", "");
+        fakeroot_run(&root, &run, "links", "xvdba", NULL);
+        ck_assert_run(run, 0, "sdba xvd-sdba\n", "");
+        /* a name the kernel does not have (yet): the mapping alone */
+        fakeroot_run(&root, &run, "links", "xvdzz15", NULL);
+        ck_assert_run(run, 0, "sdzz15 xvd-sdzz15\n", "");
+}
+END_TEST
+
+START_TEST(test_invalid_names) {
+        static const struct {
+                const char *name;
+                const char *err;
+        } cases[] = {
+                { "xvd", "ec2-xvd-alias: invalid device name 'xvd': no lowercase disk letters after the prefix\n" },
+                { "xvd1", "ec2-xvd-alias: invalid device name 'xvd1': no lowercase disk letters after the prefix\n" },
+                { "xvdA", "ec2-xvd-alias: invalid device name 'xvdA': no lowercase disk letters after the prefix\n" },
+                { "sda", "ec2-xvd-alias: invalid device name 'sda': not a Xen disk name (xvd<letters>[<partition>])\n" },
+                { "", "ec2-xvd-alias: invalid device name '': empty device name\n" },
+                { "../xvda", "ec2-xvd-alias: invalid device name '../xvda': not a Xen disk name (xvd<letters>[<partition>])\n" },
+                { "xvda/../../etc", "ec2-xvd-alias: invalid device name 'xvda/../../etc': unexpected character in device name\n" },
+                { "xvda\nfake", "ec2-xvd-alias: invalid device name 'xvda\\x0afake': unexpected character in device name\n" },
+                { "xvda0", "ec2-xvd-alias: invalid device name 'xvda0': partition number 0 or with a leading zero\n" },
+                { "xvdabcdefghijklmnopqrstuvwxyzabcdefghijklmnop",
+                  "ec2-xvd-alias: invalid device name 'xvdabcdefghijklmnopqrstuvwxyzabcdefghijk...': device name longer than 31 characters\n" },
+        };
+
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                fakeroot_run(&root, &run, "links", cases[i].name, NULL);
+                ck_assert_run(run, 1, "", cases[i].err);
+        }
+}
+END_TEST
+
+START_TEST(test_usage) {
+        fakeroot_run(&root, &run, "links", NULL);
+        ck_assert_run(run, 1, "", "ec2-xvd-alias: links takes one device name\n");
+        fakeroot_run(&root, &run, "links", "xvda", "xvdb", NULL);
+        ck_assert_run(run, 1, "", "ec2-xvd-alias: links takes one device name\n");
+        fakeroot_run(&root, &run, "frobnicate", NULL);
+        ck_assert_run(run, 1, "", "ec2-xvd-alias: unknown command 'frobnicate' (see --help)\n");
+        fakeroot_run(&root, &run, "status", "xvda", NULL);
+        ck_assert_run(run, 1, "", "ec2-xvd-alias: status takes no arguments\n");
+        fakeroot_run(&root, &run, NULL);
+        ck_assert_run(run, 1, "", "ec2-xvd-alias: no command given (see --help)\n");
+}
+END_TEST
+
+/* A real SCSI disk exists in sysfs: its name, and every partition name of
+ * it, belong to it. The devtmpfs node is a symlink here, because creating
+ * block nodes needs root; the sysfs device alone decides. */
+START_TEST(test_real_scsi_disk) {
+        fakeroot_add_scsi(&root, "sda", 8, 0, NULL, 1, 0);
+        fakeroot_add_scsi(&root, "sda1", 8, 1, "sda", 1, 0);
+        fakeroot_write(&root, "/etc/ec2-xvd-alias.conf", "mode = compat\n");
+
+        fakeroot_run(&root, &run, "links", "xvda", NULL);
+        ck_assert_run(run, 0, "xvd-sda\n", "ec2-xvd-alias: xvda: no alias sda: real SCSI disk sda (8:0) exists\n");
+        fakeroot_run(&root, &run, "links", "xvda1", NULL);
+        ck_assert_run(run, 0, "xvd-sda1\n", "ec2-xvd-alias: xvda1: no alias sda1: real SCSI disk sda (8:0) exists\n");
+        /* a partition the real disk does not have is still its disk's */
+        fakeroot_run(&root, &run, "links", "xvda7", NULL);
+        ck_assert_run(run, 0, "xvd-sda7\n", "ec2-xvd-alias: xvda7: no alias sda7: real SCSI disk sda (8:0) exists\n");
+        fakeroot_run(&root, &run, "links", "xvdf", NULL);
+        ck_assert_run(run, 0, "sdf xvd-sdf\n", "");
+}
+END_TEST
+
+START_TEST(test_dev_entries) {
+        fakeroot_write(&root, "/etc/ec2-xvd-alias.conf", "mode = compat\n");
+        /* our own alias from an earlier event: keep it */
+        fakeroot_symlink(&root, "/dev/sda", "xvda");
+        fakeroot_run(&root, &run, "links", "xvda", NULL);
+        ck_assert_run(run, 0, "sda xvd-sda\n", "");
+        /* a stale link to another device */
+        fakeroot_symlink(&root, "/dev/sdf", "xvdg");
+        fakeroot_run(&root, &run, "links", "xvdf", NULL);
+        ck_assert_run(run, 0, "xvd-sdf\n", "ec2-xvd-alias: xvdf: no alias sdf: /dev/sdf is a symlink to 'xvdg', not ours\n");
+        /* an absolute link is not udev's */
+        fakeroot_symlink(&root, "/dev/sdba", "/dev/xvdba");
+        fakeroot_run(&root, &run, "links", "xvdba", NULL);
+        ck_assert_run(run, 0, "xvd-sdba\n",
+                      "ec2-xvd-alias: xvdba: no alias sdba: /dev/sdba is a symlink to '/dev/xvdba', not ours\n");
+        /* a directory or file in the way */
+        fakeroot_mkdir(&root, "/dev/sda1");
+        fakeroot_run(&root, &run, "links", "xvda1", NULL);
+        ck_assert_run(run, 0, "xvd-sda1\n",
+                      "ec2-xvd-alias: xvda1: no alias sda1: /dev/sda1 is not a block device node, not ours\n");
+}
+END_TEST
+
+START_TEST(test_reserve) {
+        fakeroot_write(&root, "/etc/ec2-xvd-alias.conf", "mode = compat\nreserve = sda sdf\n");
+        fakeroot_run(&root, &run, "links", "xvda1", NULL);
+        ck_assert_run(run, 0, "xvd-sda1\n",
+                      "ec2-xvd-alias: xvda1: no alias sda1: sda is reserved in /etc/ec2-xvd-alias.conf\n");
+        fakeroot_run(&root, &run, "links", "xvdf", NULL);
+        ck_assert_run(run, 0, "xvd-sdf\n", "ec2-xvd-alias: xvdf: no alias sdf: sdf is reserved in /etc/ec2-xvd-alias.conf\n");
+        fakeroot_run(&root, &run, "links", "xvdba", NULL);
+        ck_assert_run(run, 0, "sdba xvd-sdba\n", "");
+}
+END_TEST
+
+START_TEST(test_modes) {
+        fakeroot_write(&root, "/etc/ec2-xvd-alias.conf", "mode = off\n");
+        fakeroot_run(&root, &run, "links", "xvdf", NULL);
+        ck_assert_run(run, 0, "xvd-sdf\n", "ec2-xvd-alias: xvdf: no alias sdf: mode off (/etc/ec2-xvd-alias.conf:1)\n");
+
+        /* a SCSI-active host: compat aliases free names, auto does not */
+        fakeroot_mkdir(&root, "/sys/class/iscsi_transport/tcp");
+        fakeroot_write(&root, "/etc/ec2-xvd-alias.conf", "mode = compat\n");
+        fakeroot_run(&root, &run, "links", "xvdf", NULL);
+        ck_assert_run(run, 0, "sdf xvd-sdf\n", "");
+        fakeroot_write(&root, "/etc/ec2-xvd-alias.conf", "mode = auto\n");
+        fakeroot_run(&root, &run, "links", "xvdf", NULL);
+        ck_assert_run(run, 0, "xvd-sdf\n",
+                      "ec2-xvd-alias: xvdf: no alias sdf: host is SCSI-active (iSCSI transport tcp is registered): "
+                      "no new sd aliases in mode auto\n");
+}
+END_TEST
+
+START_TEST(test_cmdline_override) {
+        fakeroot_write(&root, "/etc/ec2-xvd-alias.conf", "mode = compat\n");
+        fakeroot_write(&root, "/proc/cmdline", "root=/dev/xvda1 ec2_xvd_alias.mode=off quiet\n");
+        fakeroot_run(&root, &run, "links", "xvdf", NULL);
+        ck_assert_run(run, 0, "xvd-sdf\n", "ec2-xvd-alias: xvdf: no alias sdf: mode off (kernel command line)\n");
+
+        fakeroot_write(&root, "/proc/cmdline", "ec2_xvd_alias.mode=never\n");
+        fakeroot_run(&root, &run, "links", "xvdf", NULL);
+        ck_assert_run(run, 0, "sdf xvd-sdf\n",
+                      "ec2-xvd-alias: kernel command line: ec2_xvd_alias.mode=never: unknown mode, ignoring it\n");
+}
+END_TEST
+
+/* Each sign of SCSI activity on its own stops new aliases in mode auto. */
+START_TEST(test_scsi_active) {
+        static const struct {
+                const char *path;
+                const char *content; /* NULL: a directory */
+                const char *why;
+        } signs[] = {
+                { "/sys/class/iscsi_transport/tcp", NULL, "iSCSI transport tcp is registered" },
+                { "/sys/class/iscsi_session/session1", NULL, "iSCSI session session1 exists" },
+                { "/sys/class/scsi_disk/0:0:0:0", NULL, "SCSI disk 0:0:0:0 exists" },
+                { "/sys/module/scsi_transport_iscsi", NULL, "module scsi_transport_iscsi is loaded" },
+                { "/etc/iscsi/nodes/iqn.2026-11.test:t1/127.0.0.1,3260,1/default",
+                  "node.name = iqn.2026-11.test:t1\nnode.startup = automatic\n",
+                  "open-iscsi logs in to iqn.2026-11.test:t1 at boot (node.startup = automatic)" },
+                { "/var/lib/iscsi/nodes/iqn.2026-11.test:t2/10.0.0.5,3260,1/default",
+                  "node.startup = automatic\n",
+                  "open-iscsi logs in to iqn.2026-11.test:t2 at boot (node.startup = automatic)" },
+                /* the old layout: the record directly in target/portal */
+                { "/etc/iscsi/nodes/iqn.2026-11.test:t3/10.0.0.6,3260", "node.startup = automatic\n",
+                  "open-iscsi logs in to iqn.2026-11.test:t3 at boot (node.startup = automatic)" },
+        };
+
+        for (size_t i = 0; i < sizeof(signs) / sizeof(signs[0]); i++) {
+                char err[512];
+
+                teardown();
+                setup();
+                if (signs[i].content)
+                        fakeroot_write(&root, signs[i].path, signs[i].content);
+                else
+                        fakeroot_mkdir(&root, signs[i].path);
+                snprintf(err, sizeof(err),
+                         "ec2-xvd-alias: xvdf: no alias sdf: host is SCSI-active (%s): no new sd aliases in mode auto\n",
+                         signs[i].why);
+                fakeroot_run(&root, &run, "links", "xvdf", NULL);
+                ck_assert_run(run, 0, "xvd-sdf\n", err);
+        }
+
+        /* A manual node record is not a sign. */
+        teardown();
+        setup();
+        fakeroot_write(&root, "/etc/iscsi/nodes/iqn.2026-11.test:t1/127.0.0.1,3260,1/default",
+                       "node.startup = manual\n");
+        fakeroot_run(&root, &run, "links", "xvdf", NULL);
+        ck_assert_run(run, 0, "sdf xvd-sdf\n", "");
+}
+END_TEST
+
+/* An alias the device already holds is kept on a SCSI-active host, so change
+ * events never make links flap; until a real disk claims the name. */
+START_TEST(test_held_alias) {
+        fakeroot_mkdir(&root, "/sys/class/iscsi_session/session1");
+        fakeroot_add_db_links(&root, 202, 80, "sdf xvd-sdf disk/by-id/xen-vbd-51792");
+        fakeroot_symlink(&root, "/dev/sdf", "xvdf");
+        fakeroot_run(&root, &run, "links", "xvdf", NULL);
+        ck_assert_run(run, 0, "sdf xvd-sdf\n", "");
+        fakeroot_run(&root, &run, "--debug", "links", "xvdf", NULL);
+        ck_assert_run(run, 0, "sdf xvd-sdf\n", "ec2-xvd-alias: xvdf: alias sdf: xvdf already holds sdf\n");
+
+        fakeroot_add_scsi(&root, "sdf", 8, 80, NULL, 1, 5);
+        fakeroot_run(&root, &run, "links", "xvdf", NULL);
+        ck_assert_run(run, 0, "xvd-sdf\n", "ec2-xvd-alias: xvdf: no alias sdf: real SCSI disk sdf (8:80) exists\n");
+}
+END_TEST
+
+START_TEST(test_broken_config) {
+        fakeroot_write(&root, "/etc/ec2-xvd-alias.conf",
+                       "# site policy\n"
+                       "mode = sometimes\n"
+                       "reserve = sdb1 sdc\n"
+                       "colour = blue\n"
+                       "no equals sign here\n"
+                       "handover_timeout = 1000\n");
+        fakeroot_run(&root, &run, "links", "xvdf", NULL);
+        ck_assert_run(run, 0, "sdf xvd-sdf\n",
+                      "ec2-xvd-alias: /etc/ec2-xvd-alias.conf:2: mode: unknown value 'sometimes' (auto, compat or off), using auto\n"
+                      "ec2-xvd-alias: /etc/ec2-xvd-alias.conf:3: reserve: 'sdb1' is not a whole-disk name like sdb, ignoring it\n"
+                      "ec2-xvd-alias: /etc/ec2-xvd-alias.conf:4: unknown key 'colour', ignoring it\n"
+                      "ec2-xvd-alias: /etc/ec2-xvd-alias.conf:5: expected 'key = value', ignoring the line\n"
+                      "ec2-xvd-alias: /etc/ec2-xvd-alias.conf:6: handover_timeout: '1000' is not a number of seconds from 0.1 to 60, using 5\n");
+
+        /* a directory where the file should be */
+        teardown();
+        setup();
+        fakeroot_mkdir(&root, "/etc/ec2-xvd-alias.conf");
+        fakeroot_run(&root, &run, "links", "xvdf", NULL);
+        ck_assert_run(run, 0, "sdf xvd-sdf\n",
+                      "ec2-xvd-alias: /etc/ec2-xvd-alias.conf: not a regular file; using the defaults\n");
+
+        /* an over-long line */
+        teardown();
+        setup();
+        {
+                char big[3000];
+
+                memset(big, 'x', sizeof(big) - 2);
+                big[sizeof(big) - 2] = '\n';
+                big[sizeof(big) - 1] = '\0';
+                fakeroot_write(&root, "/etc/ec2-xvd-alias.conf", big);
+        }
+        fakeroot_run(&root, &run, "links", "xvdf", NULL);
+        ck_assert_run(run, 0, "sdf xvd-sdf\n",
+                      "ec2-xvd-alias: /etc/ec2-xvd-alias.conf:1: line longer than 1022 characters, ignoring it\n");
+}
+END_TEST
+
+Suite *links_suite(void) {
+        Suite *s = suite_create("links");
+        TCase *tc = tcase_create("decisions");
+
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_add_test(tc, test_nothing_else_present);
+        tcase_add_test(tc, test_invalid_names);
+        tcase_add_test(tc, test_usage);
+        tcase_add_test(tc, test_real_scsi_disk);
+        tcase_add_test(tc, test_dev_entries);
+        tcase_add_test(tc, test_reserve);
+        tcase_add_test(tc, test_modes);
+        tcase_add_test(tc, test_cmdline_override);
+        tcase_add_test(tc, test_scsi_active);
+        tcase_add_test(tc, test_held_alias);
+        tcase_add_test(tc, test_broken_config);
+        suite_add_tcase(s, tc);
+        return s;
+}

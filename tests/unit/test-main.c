@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "suites.h"
+
+/* Built twice: test-unit with every suite that needs no privilege, and
+ * test-root with the ones that create device nodes (mknod), which skips
+ * with 77, meson's "skipped", when not run as root. Under gdb or valgrind,
+ * run with CK_FORK=no (the valgrind test setup does). */
+int main(void) {
+        SRunner *sr;
+        int failed;
+
+#ifdef ROOT_SUITES
+        if (geteuid() != 0) {
+                fprintf(stderr, "SKIP: these suites create device nodes and need root\n");
+                return 77;
+        }
+        sr = srunner_create(handover_suite());
+#else
+        sr = srunner_create(names_suite());
+        srunner_add_suite(sr, config_suite());
+        srunner_add_suite(sr, links_suite());
+        srunner_add_suite(sr, status_suite());
+#endif
+        srunner_run_all(sr, CK_NORMAL);
+        failed = srunner_ntests_failed(sr);
+        srunner_free(sr);
+        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: MIT */
+/* `status` on fake machines: the whole report, exactly. */
+#include <check.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "build-config.h"
+#include "fakeroot.h"
+#include "suites.h"
+
+static FakeRoot root;
+static HelperRun run;
+
+static void setup(void) {
+        fakeroot_init(&root);
+        fakeroot_add_xvd(&root, "xvda", 202, 0, NULL);
+        fakeroot_add_xvd(&root, "xvda1", 202, 1, "xvda");
+        fakeroot_add_xvd(&root, "xvdf", 202, 80, NULL);
+}
+
+static void teardown(void) {
+        fakeroot_done(&root);
+}
+
+START_TEST(test_clean) {
+        fakeroot_write(&root, "/etc/udev/rules.d/51-ec2-hvm-devices.rules",
+                       "# comment naming ec2udev-vbd\nKERNEL==\"xvd*\", PROGRAM=\"/usr/lib/udev/ec2-xvd-alias links %k\", SYMLINK+=\"%c\"\n");
+        fakeroot_add_db_links(&root, 202, 0, "sda xvd-sda");
+        fakeroot_add_db_links(&root, 202, 1, "sda1 xvd-sda1");
+        fakeroot_add_db_links(&root, 202, 80, "sdf xvd-sdf");
+        fakeroot_run(&root, &run, "status", NULL);
+        ck_assert_int_eq(run.status, 0);
+        ck_assert_str_eq(run.err, "");
+        char expected[4096];
+        snprintf(expected, sizeof(expected),
+                 "ec2-xvd-alias " PACKAGE_VERSION " status of %s\n"
+                 "\n"
+                 "Rule:           /etc/udev/rules.d/51-ec2-hvm-devices.rules (ec2-xvd-alias)\n"
+                 "Policy:         mode auto (default)\n"
+                 "Reserved:       none\n"
+                 "SCSI activity:  none seen\n"
+                 "iSCSI modules:  not read (libkmod reads only the running system, not --root)\n"
+                 "\n"
+                 "Xen disks:\n"
+                 "  NAME       DEVNUM    EC2 NAME   LINKS NOW              LINKS ON NEXT EVENT\n"
+                 "  xvda       202:0     sda        sda xvd-sda            sda xvd-sda (xvda already holds sda)\n"
+                 "  xvda1      202:1     sda1       sda1 xvd-sda1          sda1 xvd-sda1 (xvda1 already holds sda1)\n"
+                 "  xvdf       202:80    sdf        sdf xvd-sdf            sdf xvd-sdf (xvdf already holds sdf)\n"
+                 "\n"
+                 "SCSI disks:     none\n"
+                 "\n"
+                 "Collisions:     none\n",
+                 root.dir);
+        ck_assert_str_eq(run.out, expected);
+}
+END_TEST
+
+/* The article's machine: the stock rule in force at boot made /dev/sda a
+ * link to xvda, then the iSCSI login named the LUN sda. */
+START_TEST(test_stock_collision) {
+        char expected[4096];
+
+        fakeroot_write(&root, "/usr/lib/udev/rules.d/51-ec2-hvm-devices.rules",
+                       "KERNEL==\"xvd*\", PROGRAM=\"/usr/sbin/ec2udev-vbd %k\", SYMLINK+=\"%c\"\n");
+        fakeroot_add_db_links(&root, 202, 0, "sda disk/by-id/xen-vbd-51712");
+        fakeroot_add_db_links(&root, 202, 1, "sda1");
+        fakeroot_symlink(&root, "/dev/sda", "xvda");
+        fakeroot_symlink(&root, "/dev/sda1", "xvda1");
+        fakeroot_add_scsi(&root, "sda", 8, 0, NULL, 1, 0);
+        fakeroot_add_db_links(&root, 8, 0,
+                              "disk/by-path/ip-127.0.0.1:3260-iscsi-iqn.2026-11.test.ec2-xvd-alias:lun-target1-lun-0");
+        fakeroot_symlink(&root, "/dev/disk/by-path/ip-127.0.0.1:3260-iscsi-iqn.2026-11.test.ec2-xvd-alias:lun-target1-lun-0",
+                         "../../sda");
+
+        fakeroot_run(&root, &run, "status", NULL);
+        snprintf(expected, sizeof(expected),
+                 "ec2-xvd-alias " PACKAGE_VERSION " status of %s\n"
+                 "\n"
+                 "Rule:           /usr/lib/udev/rules.d/51-ec2-hvm-devices.rules (the stock amazon-ec2-utils rule: it aliases unconditionally)\n"
+                 "Policy:         mode auto (default)\n"
+                 "Reserved:       none\n"
+                 "SCSI activity:  iSCSI transport tcp is registered: no new sd aliases\n"
+                 "iSCSI modules:  not read (libkmod reads only the running system, not --root)\n"
+                 "\n"
+                 "Xen disks:\n"
+                 "  NAME       DEVNUM    EC2 NAME   LINKS NOW              LINKS ON NEXT EVENT\n"
+                 "  xvda       202:0     sda        sda                    xvd-sda (real SCSI disk sda (8:0) exists)\n"
+                 "  xvda1      202:1     sda1       sda1                   xvd-sda1 (real SCSI disk sda (8:0) exists)\n"
+                 "  xvdf       202:80    sdf        -                      xvd-sdf (host is SCSI-active (iSCSI transport tcp is registered): no new sd aliases in mode auto)\n"
+                 "\n"
+                 "SCSI disks:\n"
+                 "  NAME       DEVNUM    /dev ENTRY                     TRANSPORT\n"
+                 "  sda        8:0       a symlink to 'xvda'            iscsi iqn.2026-11.test.ec2-xvd-alias:lun-target1 lun 0 (127.0.0.1:3260)\n"
+                 "\n"
+                 "Collisions:     1\n"
+                 "  /dev/sda is a symlink to 'xvda', but kernel disk sda is 8:0 (iscsi iqn.2026-11.test.ec2-xvd-alias:lun-target1 lun 0 (127.0.0.1:3260))\n"
+                 "    1 of its links in udev's database lead elsewhere, e.g. /dev/disk/by-path/ip-127.0.0.1:3260-iscsi-iqn.2026-11.test.ec2-xvd-alias:lun-target1-lun-0\n"
+                 "\n"
+                 "To fix: make sure the rule in force is ec2-xvd-alias's (see Rule above), then run\n"
+                 "'ec2-xvd-alias repair'. Do not write to the disk's links until status is clean.\n",
+                 root.dir);
+        ck_assert_str_eq(run.out, expected);
+        ck_assert_str_eq(run.err, "");
+        ck_assert_int_eq(run.status, 2);
+}
+END_TEST
+
+/* A real disk without any /dev entry (udev removed it with a dropped alias). */
+START_TEST(test_missing_node) {
+        fakeroot_add_scsi(&root, "sdb", 8, 16, NULL, 0, 0);
+        fakeroot_run(&root, &run, "status", NULL);
+        ck_assert_int_eq(run.status, 2);
+        ck_assert_ptr_nonnull(strstr(run.out, "\nCollisions:     1\n"
+                                              "  /dev/sdb is missing, but kernel disk sdb is 8:16 (ata 0:0:0:0)\n"));
+}
+END_TEST
+
+Suite *status_suite(void) {
+        Suite *s = suite_create("status");
+        TCase *tc = tcase_create("report");
+
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_add_test(tc, test_clean);
+        tcase_add_test(tc, test_stock_collision);
+        tcase_add_test(tc, test_missing_node);
+        suite_add_tcase(s, tc);
+        return s;
+}
