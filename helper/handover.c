@@ -10,6 +10,8 @@
 #include <sys/sysmacros.h>
 #include <time.h>
 
+#include "build-config.h"
+#include "dl-util.h"
 #include "handover.h"
 #include "log.h"
 #include "probe.h"
@@ -212,6 +214,39 @@ static void uevent_send_partitions(const char *disk) {
 
 /* ---- waiting for udev ---- */
 
+/* libudev is only needed while waiting, so it is dlopen()ed here: linking it
+ * would slow down every `links` call (DESIGN 7). */
+static struct {
+        typeof(udev_new) *new;
+        typeof(udev_unref) *unref;
+        typeof(udev_monitor_new_from_netlink) *monitor_new;
+        typeof(udev_monitor_unref) *monitor_unref;
+        typeof(udev_monitor_filter_add_match_subsystem_devtype) *monitor_match;
+        typeof(udev_monitor_enable_receiving) *monitor_enable;
+        typeof(udev_monitor_get_fd) *monitor_fd;
+        typeof(udev_monitor_receive_device) *monitor_receive;
+        typeof(udev_device_get_property_value) *device_property;
+        typeof(udev_device_unref) *device_unref;
+} sym;
+
+static int libudev_load(void) {
+        static void *handle;
+        const DlSymbol symbols[] = {
+                DL_SYMBOL(sym.new, "udev_new"),
+                DL_SYMBOL(sym.unref, "udev_unref"),
+                DL_SYMBOL(sym.monitor_new, "udev_monitor_new_from_netlink"),
+                DL_SYMBOL(sym.monitor_unref, "udev_monitor_unref"),
+                DL_SYMBOL(sym.monitor_match, "udev_monitor_filter_add_match_subsystem_devtype"),
+                DL_SYMBOL(sym.monitor_enable, "udev_monitor_enable_receiving"),
+                DL_SYMBOL(sym.monitor_fd, "udev_monitor_get_fd"),
+                DL_SYMBOL(sym.monitor_receive, "udev_monitor_receive_device"),
+                DL_SYMBOL(sym.device_property, "udev_device_get_property_value"),
+                DL_SYMBOL(sym.device_unref, "udev_device_unref"),
+        };
+
+        return dl_open_symbols(&handle, LIBUDEV_SONAME, symbols, ELEMENTSOF(symbols));
+}
+
 typedef struct Waiter {
         struct udev *udev;
         struct udev_monitor *monitor;
@@ -220,9 +255,9 @@ typedef struct Waiter {
 
 static void waiter_done(Waiter *w) {
         if (w->monitor)
-                udev_monitor_unref(w->monitor);
+                sym.monitor_unref(w->monitor);
         if (w->udev)
-                udev_unref(w->udev);
+                sym.unref(w->udev);
         if (w->inotify_fd >= 0)
                 close(w->inotify_fd);
         *w = (Waiter) { .inotify_fd = -1 };
@@ -235,13 +270,13 @@ static void waiter_open(Waiter *w) {
         char path[PATH_MAX];
 
         *w = (Waiter) { .inotify_fd = -1 };
-        w->udev = udev_new();
+        w->udev = libudev_load() >= 0 ? sym.new() : NULL;
         if (w->udev) {
-                w->monitor = udev_monitor_new_from_netlink(w->udev, "udev");
-                if (w->monitor && (udev_monitor_filter_add_match_subsystem_devtype(w->monitor, "block", NULL) < 0 ||
-                                   udev_monitor_enable_receiving(w->monitor) < 0)) {
+                w->monitor = sym.monitor_new(w->udev, "udev");
+                if (w->monitor && (sym.monitor_match(w->monitor, "block", NULL) < 0 ||
+                                   sym.monitor_enable(w->monitor) < 0)) {
                         log_debug("cannot listen to the udev monitor; polling instead");
-                        w->monitor = udev_monitor_unref(w->monitor);
+                        w->monitor = sym.monitor_unref(w->monitor);
                 }
         }
         w->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
@@ -276,7 +311,7 @@ static int waiter_wait(Waiter *w, const char *uuid, WaitDoneFn done, void *userd
                 t = (int) (deadline - now < WAIT_TICK_MS ? deadline - now : WAIT_TICK_MS);
 
                 if (w->monitor)
-                        p[n++] = (struct pollfd) { .fd = udev_monitor_get_fd(w->monitor), .events = POLLIN };
+                        p[n++] = (struct pollfd) { .fd = sym.monitor_fd(w->monitor), .events = POLLIN };
                 if (w->inotify_fd >= 0)
                         p[n++] = (struct pollfd) { .fd = w->inotify_fd, .events = POLLIN };
                 if (poll(p, n, t) < 0 && errno != EINTR)
@@ -291,12 +326,12 @@ static int waiter_wait(Waiter *w, const char *uuid, WaitDoneFn done, void *userd
                 if (w->monitor && uuid) {
                         struct udev_device *d;
 
-                        while ((d = udev_monitor_receive_device(w->monitor))) {
-                                const char *u = udev_device_get_property_value(d, "SYNTH_UUID");
+                        while ((d = sym.monitor_receive(w->monitor))) {
+                                const char *u = sym.device_property(d, "SYNTH_UUID");
 
                                 if (u && streq(u, uuid))
                                         seen = true;
-                                udev_device_unref(d);
+                                sym.device_unref(d);
                         }
                 }
         }

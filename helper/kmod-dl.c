@@ -1,5 +1,4 @@
 /* SPDX-License-Identifier: MIT */
-#include <dlfcn.h>
 #include <errno.h>
 #include <libkmod.h>
 #include <stdarg.h>
@@ -7,6 +6,7 @@
 #include <string.h>
 
 #include "build-config.h"
+#include "dl-util.h"
 #include "kmod-dl.h"
 #include "log.h"
 #include "macro.h"
@@ -35,11 +35,6 @@ _printf_(6, 0) static void kmod_log_quiet(void *data _unused_, int priority _unu
                                           va_list args _unused_) {
 }
 
-static void dlclosep(void **h) {
-        if (*h)
-                dlclose(*h);
-}
-
 static bool is_iscsi_module(const char *name) {
         for (size_t i = 0; i < ELEMENTSOF(iscsi_modules); i++)
                 if (streq(name, iscsi_modules[i]))
@@ -48,31 +43,26 @@ static bool is_iscsi_module(const char *name) {
 }
 
 int kmod_loaded_iscsi_modules(char *buf, size_t size) {
-        _cleanup_(dlclosep) void *h = NULL;
+        static void *handle;
+        const DlSymbol symbols[] = {
+                DL_SYMBOL(sym.new, "kmod_new"),
+                DL_SYMBOL(sym.unref, "kmod_unref"),
+                DL_SYMBOL(sym.new_from_loaded, "kmod_module_new_from_loaded"),
+                DL_SYMBOL(sym.list_next, "kmod_list_next"),
+                DL_SYMBOL(sym.get_module, "kmod_module_get_module"),
+                DL_SYMBOL(sym.get_name, "kmod_module_get_name"),
+                DL_SYMBOL(sym.module_unref, "kmod_module_unref"),
+                DL_SYMBOL(sym.unref_list, "kmod_module_unref_list"),
+                DL_SYMBOL(sym.set_log_fn, "kmod_set_log_fn"),
+        };
         struct kmod_ctx *ctx;
         struct kmod_list *list = NULL, *it;
         size_t o = 0;
         int r;
 
-        h = dlopen(LIBKMOD_SONAME, RTLD_NOW | RTLD_LOCAL);
-        if (!h)
-                return log_debug_errno(ELIBACC, "cannot load " LIBKMOD_SONAME ": %s", dlerror());
-#define LOAD(field, name)                                                          \
-        do {                                                                       \
-                *(void **) &sym.field = dlsym(h, name);                            \
-                if (!sym.field)                                                    \
-                        return log_debug_errno(ELIBBAD, "%s: no symbol %s", LIBKMOD_SONAME, name); \
-        } while (0)
-        LOAD(new, "kmod_new");
-        LOAD(unref, "kmod_unref");
-        LOAD(new_from_loaded, "kmod_module_new_from_loaded");
-        LOAD(list_next, "kmod_list_next");
-        LOAD(get_module, "kmod_module_get_module");
-        LOAD(get_name, "kmod_module_get_name");
-        LOAD(module_unref, "kmod_module_unref");
-        LOAD(unref_list, "kmod_module_unref_list");
-        LOAD(set_log_fn, "kmod_set_log_fn");
-#undef LOAD
+        r = dl_open_symbols(&handle, LIBKMOD_SONAME, symbols, ELEMENTSOF(symbols));
+        if (r < 0)
+                return r;
 
         ctx = sym.new(NULL, NULL);
         if (!ctx)
