@@ -1,0 +1,101 @@
+#!/bin/bash
+# The README's test command: installs what the tests need, builds, and runs
+# every tier. As root (the root-only suites and tiers skip otherwise, and say
+# so). Ends with one line "N passed, N failed, N skipped".
+#
+#   tests/run-tests.sh              everything
+#   SKIP_GUEST=1 tests/run-tests.sh without the Xen guest tier (the slow one)
+set -uo pipefail
+
+src=$(cd "$(dirname "$0")/.." && pwd)
+cd "$src" || exit 1
+logdir=$src/build-logs
+mkdir -p "$logdir"
+passed=0 failed=0 skipped=0
+failures=()
+
+note() { printf '\n=== %s ===\n' "$*"; }
+
+# Counts a stage's verdict lines (PASS:/FAIL:/SKIP:, and check's
+# "Checks: N, Failures: F, Errors: E"), and the stage itself when its exit
+# status says more than its lines (a crash, a skip with no verdicts).
+count() {
+	local stage=$1 rc=$2 log=$3 p f s checks fails errors
+	p=$(grep -c '^PASS: ' "$log")
+	f=$(grep -c '^FAIL: ' "$log")
+	s=$(grep -c '^SKIP: ' "$log")
+	while read -r checks fails errors; do
+		p=$((p + checks - fails - errors))
+		f=$((f + fails + errors))
+	done < <(sed -n 's/^[0-9]*%: Checks: \([0-9]*\), Failures: \([0-9]*\), Errors: \([0-9]*\).*/\1 \2 \3/p' "$log")
+	if ((rc == 77)) && ((p + f + s == 0)); then
+		s=1
+	elif ((rc != 0 && rc != 77)) && ((f == 0)); then
+		f=1
+		echo "FAIL: $stage: exited with status $rc" | tee -a "$log"
+	fi
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+	((f > 0)) && failures+=("$stage")
+	printf -- '--- %s: %d passed, %d failed, %d skipped (log: %s)\n' "$stage" "$p" "$f" "$s" "${log#"$src"/}"
+}
+
+# stage NAME COMMAND...: runs it with its output on the terminal and in a log.
+stage() {
+	local name=$1 log="$logdir/$1.log" rc
+	shift
+	note "$name"
+	"$@" 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
+	count "$name" "$rc" "$log"
+}
+
+parts=(build rules rpm)
+[[ ${SKIP_GUEST:-0} == 1 ]] || parts+=(guest)
+note "dependencies: ${parts[*]}"
+if ! tests/setup-deps.sh "${parts[@]}"; then
+	echo "FAIL: setup-deps: could not install the packages the tests need"
+	echo "0 passed, 1 failed, 0 skipped"
+	exit 1
+fi
+
+configure() {
+	local dir=$1
+	shift
+	if [[ -f $dir/build.ninja ]]; then
+		meson setup --reconfigure "$dir" "$@" >/dev/null
+	else
+		meson setup "$dir" "$@" >/dev/null
+	fi && ninja -C "$dir" >/dev/null
+}
+
+# Developer build: -Werror, ASan and UBSan. Release build: what ships, for
+# valgrind and the benchmark. Guest build: installed as on Amazon Linux.
+note "build"
+if ! configure build-dev --native-file build-dev.ini ||
+	! configure build-release --buildtype=release -Db_sanitize=none ||
+	! configure build-guest --buildtype=release -Db_sanitize=none --prefix=/usr -Dudevdir=/usr/lib/udev; then
+	echo "FAIL: build"
+	echo "0 passed, 1 failed, 0 skipped"
+	exit 1
+fi
+echo "built build-dev (werror, asan, ubsan), build-release, build-guest"
+
+stage unit meson test -C build-dev --suite unit -v --no-rebuild
+stage unit-valgrind meson test -C build-release --suite unit --setup valgrind -v --no-rebuild
+stage rules tests/rules/run-rules-tests.sh build-dev
+stage bench tests/bench/bench.sh build-release
+rpmdir=$src/build-logs/rpms
+rm -rf "$rpmdir"
+stage rpm env RPM_OUT="$rpmdir" tests/rpm/test-rpm.sh build-release
+if [[ ${SKIP_GUEST:-0} == 1 ]]; then
+	note guest
+	echo "SKIP: guest: SKIP_GUEST=1"
+	skipped=$((skipped + 1))
+else
+	stage guest tests/guest/run-guest-tests.sh build-guest "$rpmdir"
+fi
+
+note "summary"
+((${#failures[@]})) && echo "failed stages: ${failures[*]}"
+echo "$passed passed, $failed failed, $skipped skipped"
+((failed == 0))
