@@ -1,0 +1,1287 @@
+# shellcheck shell=bash
+# tests/rules/lib.sh: the tier-2 harness, shared by run-rules-tests.sh and
+# demo.sh. It runs the real `udevadm test` (systemd 252) on simulated
+# machines, each in a private mount (and pid, net) namespace:
+#
+#   /sys             tmpfs, a fake sysfs tree built here (Xen vbd disks,
+#                    an iSCSI session with a LUN)
+#   /dev             tmpfs mounted nodev: udev and the helper create links and
+#                    nodes there, and no node can ever open a device
+#   /run             tmpfs: udev's database and link stacks, the helper's
+#                    node records
+#   /etc /var/lib /usr/lib/udev /usr/sbin
+#                    overlays on a scratch directory (the config file, iSCSI
+#                    node records, the rule files, the helper, the stock
+#                    script, the scsi_id double)
+#   /proc/cmdline    a bind-mounted file (the kernel command line)
+#
+# This machine's own /dev, /sys, /run/udev are never written: every write
+# happens after the namespace's mounts are made and checked (ns_guard).
+#
+# The harness also plays the parts of the system that are not udevadm:
+#   devtmpfs  creates a node at a kernel "add" unless the name exists
+#             (EEXIST, it never retries), deletes only nodes it made
+#   udevd     runs the RUN+= programs udevadm test lists (only ours and the
+#             stock script), and dispatches the uevents a program writes to
+#             /sys/.../uevent: at once (a free worker) or after the running
+#             event (--children-max=1)
+# and, as a TEST DOUBLE, scsi_id (see write_scsi_id_double).
+
+RT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+RT_REPO=$(cd "$RT_DIR/../.." && pwd)
+RT_LIB="$RT_DIR/lib.sh"
+
+# Everything in the scenarios that names the LUN. The address is only a
+# string in the fake sysfs: nothing connects anywhere.
+LUN_VENDOR="NETAPP"
+LUN_MODEL="LUN C-Mode"
+LUN_WWID="naa.600a09803830344a573f5a7a6c6d4e31"
+LUN_IQN="iqn.1992-08.com.netapp:sn.4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c:vs.3"
+LUN_ADDR="127.0.0.1"
+LUN_PORT="3260"
+LUN_BYID="/dev/disk/by-id/scsi-3${LUN_WWID#naa.}"
+LUN_WWN="/dev/disk/by-id/wwn-0x${LUN_WWID#naa.}"
+LUN_BYPATH="/dev/disk/by-path/ip-$LUN_ADDR:$LUN_PORT-iscsi-$LUN_IQN-lun-0"
+
+RT_RULES_STOCK_DIR=/usr/lib/udev/rules.d
+RT_RULES_OURS_DIR=/etc/udev/rules.d
+RT_STOCK_SCRIPT=/usr/sbin/ec2udev-vbd
+# systemd's own rules loaded beside the 51 file (from this machine's udev)
+RT_SYSTEM_RULES="50-udev-default.rules 60-block.rules 60-persistent-storage.rules"
+
+# The scenarios, in order. Each is a function sc_<name with - as _>.
+# shellcheck disable=SC2034 # used by the scripts that source this file
+RT_SCENARIOS="xen-boot lun-before-xen lun-after-xen handover-timeout reserve
+mode-compat mode-off auto-scsi-active cmdline-override remove-xen-disk
+remove-lun ignored-names"
+
+########################################################################
+# Outside the namespace
+########################################################################
+
+# rt_prereqs: prints the reason and returns 1 when the tier cannot run here.
+rt_prereqs() {
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "not root: the tier needs mount namespaces and mknod"
+		return 1
+	fi
+	local pkg
+	local -a missing=()
+	while read -r pkg; do
+		case $pkg in ''|'#'*) continue ;; esac
+		dpkg-query -W -f '${Status}\n' "$pkg" 2>/dev/null | grep -q 'install ok installed' ||
+			missing+=("$pkg")
+	done < "$RT_DIR/host-packages.txt"
+	if [ "${#missing[@]}" -gt 0 ]; then
+		echo "rules tier: installing missing host packages: ${missing[*]}" >&2
+		if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"; } >&2; then
+			echo "could not install ${missing[*]} (apt-get failed)"
+			return 1
+		fi
+	fi
+	local t
+	for t in unshare udevadm mknod stat; do
+		if ! command -v "$t" >/dev/null; then
+			echo "$t not found"
+			return 1
+		fi
+	done
+	local v
+	v=$(udevadm --version 2>/dev/null)
+	if [ "${v%%[!0-9]*}" != 252 ]; then
+		echo "udevadm is version '$v': this tier's expectations are those of systemd 252"
+		return 1
+	fi
+	if ! unshare --mount --net --pid --fork --mount-proc --propagation private true 2>/dev/null; then
+		echo "unshare --mount --net --pid does not work here (no privileges for namespaces)"
+		return 1
+	fi
+	if ! grep -qw overlay /proc/filesystems && ! modprobe overlay 2>/dev/null; then
+		echo "no overlay filesystem"
+		return 1
+	fi
+	return 0
+}
+
+# rt_build_ok BUILDDIR: prints why our side cannot run, returns 1 then.
+rt_build_ok() {
+	local b=$1
+	if [ ! -x "$b/helper/ec2-xvd-alias" ]; then
+		echo "no built helper at $b/helper/ec2-xvd-alias (build with meson/ninja first)"
+		return 1
+	fi
+	if [ ! -f "$b/rules/51-ec2-hvm-devices.rules" ]; then
+		echo "no generated rule at $b/rules/51-ec2-hvm-devices.rules"
+		return 1
+	fi
+	return 0
+}
+
+# rt_run SCENARIO SIDE OUTDIR BUILDDIR [HELPER_AS_STOCK]: runs one scenario
+# on one side in a fresh namespace. Results land in OUTDIR.
+rt_run() {
+	local sc=$1 side=$2 out=$3 build=$4 as_stock=${5:-0}
+	mkdir -p "$out"
+	RT_BUILD="$build" RT_HELPER_AS_STOCK="$as_stock" \
+		timeout --kill-after=10 180 \
+		unshare --mount --net --pid --fork --mount-proc --propagation private \
+		bash "$RT_LIB" __inner "$sc" "$side" "$out" > "$out/inner.log" 2>&1
+	echo $? > "$out/inner.rc"
+}
+
+# rt_verdict SCENARIO SIDE OUTDIR: prints the verdict line, returns 0 on PASS.
+rt_verdict() {
+	local sc=$1 side=$2 out=$3 rc
+	rc=$(cat "$out/inner.rc" 2>/dev/null || echo '?')
+	if [ -s "$out/failures" ]; then
+		echo "FAIL: $sc [$side]: $(head -n 1 "$out/failures")"
+		return 1
+	fi
+	if [ "$rc" != 0 ] || [ ! -s "$out/checked" ]; then
+		echo "FAIL: $sc [$side]: harness exited $rc: $(grep -v '^+' "$out/inner.log" | tail -n 1)"
+		return 1
+	fi
+	echo "PASS: $sc [$side]: $(paste -sd';' "$out/checked")"
+	return 0
+}
+
+# rt_show_failure OUTDIR: the details of a failed scenario, for stderr.
+rt_show_failure() {
+	local out=$1 f
+	sed 's/^/    /' "$out/failures" 2>/dev/null
+	for f in "$out"/diff.*; do
+		[ -f "$f" ] || continue
+		echo "    --- ${f##*/} (expected/actual):"
+		sed 's/^/    /' "$f"
+	done
+	if [ ! -s "$out/failures" ]; then
+		tail -n 20 "$out/inner.log" | sed 's/^/    /'
+	fi
+}
+
+########################################################################
+# Inside the namespace: setup
+########################################################################
+
+ns_mount_tmpfs() {
+	mount -t tmpfs -o "nosuid,nodev,mode=${2:-755}" "rules-tier" "$1"
+}
+
+ns_overlay() {
+	local dir=$1 name=$2
+	mkdir -p "$OUT/ovl/$name/upper" "$OUT/ovl/$name/work"
+	mount -t overlay "rules-tier" \
+		-o "lowerdir=$dir,upperdir=$OUT/ovl/$name/upper,workdir=$OUT/ovl/$name/work" "$dir"
+}
+
+# ns_guard: refuse to go on unless /dev, /sys and /run are this namespace's
+# own tmpfs (marker files written right after mounting them).
+ns_guard() {
+	local d
+	for d in /dev /sys /run; do
+		if [ "$(stat -f -c %T "$d")" != tmpfs ] || [ ! -e "$d/.rules-tier-$RT_TOKEN" ]; then
+			echo "SAFETY: $d is not this namespace's tmpfs, stopping" >&2
+			exit 3
+		fi
+	done
+}
+
+ns_setup() {
+	RT_TOKEN=$$.$RANDOM
+	# keep handles on the few real character devices programs need
+	local n
+	mkdir -p "$OUT/hostdev"
+	for n in null zero urandom random; do
+		: > "$OUT/hostdev/$n"
+		mount --bind "/dev/$n" "$OUT/hostdev/$n"
+	done
+	ns_mount_tmpfs /dev
+	: > "/dev/.rules-tier-$RT_TOKEN"
+	for n in null zero urandom random; do
+		: > "/dev/$n"
+		mount --bind "$OUT/hostdev/$n" "/dev/$n"
+	done
+	ln -s /proc/self/fd /dev/fd
+	ln -s /proc/self/fd/0 /dev/stdin
+	ln -s /proc/self/fd/1 /dev/stdout
+	ln -s /proc/self/fd/2 /dev/stderr
+	ns_mount_tmpfs /sys
+	: > "/sys/.rules-tier-$RT_TOKEN"
+	ns_mount_tmpfs /run
+	: > "/run/.rules-tier-$RT_TOKEN"
+	ns_guard
+
+	ns_overlay /etc etc
+	ns_overlay /var/lib varlib
+	ns_overlay /usr/lib/udev udevdir
+	ns_overlay /usr/sbin sbin
+	# systemd's own rules, taken from this machine's udev before the
+	# rules directories are emptied
+	local r
+	mkdir -p "$OUT/sysrules"
+	for r in $RT_SYSTEM_RULES; do
+		cp "/usr/lib/udev/rules.d/$r" "$OUT/sysrules/"
+	done
+	ns_mount_tmpfs /etc/udev/rules.d
+	ns_mount_tmpfs /usr/lib/udev/rules.d
+	rm -f /etc/ec2-xvd-alias.conf
+	rm -rf /etc/iscsi /var/lib/iscsi
+
+	# a neutral kernel command line (this machine's own is irrelevant)
+	echo "BOOT_IMAGE=/boot/vmlinuz-6.1.0-ec2 root=/dev/xvda1 ro console=ttyS0" > "$OUT/cmdline"
+	mount --bind "$OUT/cmdline" /proc/cmdline
+
+	mkdir -p /sys/devices/virtual /sys/dev/block /sys/block /sys/class/block \
+		/sys/bus/xen/devices /sys/bus/scsi/devices /sys/class/scsi_host \
+		/sys/class/scsi_device /sys/class/scsi_disk /sys/class/iscsi_host \
+		/sys/class/iscsi_session /sys/class/iscsi_connection \
+		/sys/class/iscsi_transport /sys/module
+	mkdir -p "$OUT/uevent" "$OUT/events"
+	: > "$OUT/devtmpfs.owned"
+	: > "$OUT/uevent-writes.log"
+	: > "$OUT/helper.log"
+	: > "$OUT/checked"
+	: > "$OUT/failures"
+	: > "$OUT/queue"
+	RT_EVENTS=0
+	DISPATCH=concurrent
+
+	ns_install_common
+	case $SIDE in
+	stock) ;;
+	ours) ns_install_ours ;;
+	*) echo "unknown side $SIDE" >&2; exit 2 ;;
+	esac
+}
+
+# The stock rule and script are installed on both sides, where
+# amazon-ec2-utils puts them: ours masks the rule from /etc.
+ns_install_common() {
+	cp "$OUT"/sysrules/*.rules "$RT_RULES_STOCK_DIR/"
+	install -m 755 "$RT_REPO/tests/stock/ec2udev-vbd" "$RT_STOCK_SCRIPT"
+	sed "s|@EC2UDEV_VBD@|$RT_STOCK_SCRIPT|" "$RT_REPO/tests/stock/51-ec2-hvm-devices.rules.in" \
+		> "$RT_RULES_STOCK_DIR/51-ec2-hvm-devices.rules"
+	write_scsi_id_double /usr/lib/udev/scsi_id
+}
+
+# The path the generated rule calls the helper by.
+rule_helper_path() {
+	sed -n 's/.*PROGRAM="\([^ "]*\) links %k".*/\1/p' "$1" | head -n 1
+}
+
+ns_install_ours() {
+	local rule="$RT_BUILD/rules/51-ec2-hvm-devices.rules" hp
+	hp=$(rule_helper_path "$rule")
+	case $hp in
+	/usr/lib/udev/*|/lib/udev/*) ;;
+	*) echo "the generated rule calls the helper as '$hp', not in the udev directory" >&2; exit 2 ;;
+	esac
+	RT_HELPER=$hp
+	cp "$rule" "$RT_RULES_OURS_DIR/51-ec2-hvm-devices.rules"
+	install -m 755 "$RT_BUILD/helper/ec2-xvd-alias" /usr/lib/udev/ec2-xvd-alias.real
+	write_helper_wrapper "$hp" /usr/lib/udev/ec2-xvd-alias.real
+}
+
+# udev runs PROGRAM and RUN with only the event's properties as environment,
+# so the helper is installed behind this small wrapper, which adds what a
+# fake sysfs and a sanitizer build need and logs every call for the report.
+write_helper_wrapper() {
+	local at=$1 real=$2
+	if [ "$RT_HELPER_AS_STOCK" = 1 ]; then
+		# --helper-as-stock: the helper replaced by the stock logic, to
+		# prove this tier fails when the product does what the stock does.
+		real="$OUT/stock-as-helper"
+		cat > "$real" <<-EOF
+		#!/bin/sh
+		# 'links xvdX' answers like ec2udev-vbd, plus the stable xvd- name,
+		# so that only the safety logic differs; every other command does
+		# nothing
+		case \$1 in
+		--root|--debug) shift ;;
+		esac
+		if [ "\$1" = links ]; then
+			n=\$($RT_STOCK_SCRIPT "\$2")
+			echo "\$n xvd-\$n"
+		fi
+		exit 0
+		EOF
+		chmod 755 "$real"
+	fi
+	cat > "$at" <<-EOF
+	#!/bin/bash
+	# TEST WRAPPER (tier 2), not the product: environment for a fake sysfs
+	# and the sanitizers, and a log line per call.
+	export SYSTEMD_DEVICE_VERIFY_SYSFS=0
+	export ASAN_OPTIONS="log_path=$OUT/asan:detect_leaks=1:abort_on_error=0"
+	export UBSAN_OPTIONS="log_path=$OUT/ubsan:print_stacktrace=1:halt_on_error=1"
+	err=\$(mktemp "$OUT/helper-err.XXXXXX")
+	out=\$("$real" "\$@" 2>"\$err")
+	rc=\$?
+	[ -n "\$out" ] && printf '%s\n' "\$out"
+	cat "\$err" >&2
+	{
+		printf 'ec2-xvd-alias %s -> exit %s, stdout "%s"\n' "\$*" "\$rc" "\$out"
+		sed 's/^/    stderr: /' "\$err"
+	} >> "$OUT/helper.log"
+	rm -f "\$err"
+	exit \$rc
+	EOF
+	chmod 755 "$at"
+}
+
+# TEST DOUBLE for scsi_id (the real one sends SCSI INQUIRY through the device
+# node, impossible on a fake device). It keeps the one property that matters
+# for this bug: it resolves the node it is given (following symlinks, as the
+# real open() does) to a devnum and reports the identity of THAT device, read
+# from the fake sysfs. A /dev/sda that is a symlink to xvda yields no SCSI
+# identity (xen-blkfront answers no SG_IO), a real 8:0 node the LUN's.
+write_scsi_id_double() {
+	cat > "$1" <<-'EOF'
+	#!/bin/sh
+	# TEST DOUBLE of scsi_id (tier 2 of ec2-xvd-alias), never installed
+	# outside the test namespace. See tests/rules/lib.sh.
+	dev=""
+	for a in "$@"; do
+		case $a in
+		--device=*) dev=${a#--device=} ;;
+		-d) next=1; continue ;;
+		esac
+		[ -n "$next" ] && dev=$a && next=""
+	done
+	[ -n "$dev" ] || exit 1
+	# what open() would reach: follow symlinks, then the devnum
+	mm=$(stat -L -c '%Hr:%Lr' "$dev" 2>/dev/null) || exit 1
+	[ -b "$dev" ] || exit 1
+	sdev=/sys/dev/block/$mm/device
+	[ -r "$sdev/wwid" ] && [ -r "$sdev/vendor" ] || exit 1
+	read -r vendor < "$sdev/vendor"
+	read -r model < "$sdev/model"
+	read -r rev < "$sdev/rev"
+	read -r wwid < "$sdev/wwid"
+	hex=${wwid#naa.}
+	echo "ID_SCSI=1"
+	echo "ID_VENDOR=$vendor"
+	echo "ID_MODEL=$(echo "$model" | tr ' ' _)"
+	echo "ID_REVISION=$rev"
+	echo "ID_TYPE=disk"
+	echo "ID_SERIAL=3$hex"
+	echo "ID_SERIAL_SHORT=$hex"
+	echo "ID_WWN=0x$(echo "$hex" | cut -c1-16)"
+	echo "ID_WWN_VENDOR_EXTENSION=0x$(echo "$hex" | cut -c17-)"
+	echo "ID_WWN_WITH_EXTENSION=0x$hex"
+	EOF
+	chmod 755 "$1"
+}
+
+########################################################################
+# Inside the namespace: the fake sysfs (what the kernel would show)
+########################################################################
+
+sys_attr() { # DIR NAME VALUE
+	printf '%s\n' "$3" > "$1/$2"
+}
+
+sys_link() { # TARGET LINKNAME
+	ln -sfr "$1" "$2"
+}
+
+# sys_block_dev PARENTDIR NAME MAJ MIN disk|partition [PARTN]
+sys_block_dev() {
+	local parent=$1 name=$2 maj=$3 min=$4 type=$5 partn=${6:-}
+	local d="$parent/$name"
+	mkdir -p "$d/holders" "$d/power"
+	{
+		echo "MAJOR=$maj"
+		echo "MINOR=$min"
+		echo "DEVNAME=$name"
+		echo "DEVTYPE=$type"
+		[ -n "$partn" ] && echo "PARTN=$partn"
+	} > "$d/uevent"
+	cp "$d/uevent" "$OUT/uevent/$name"
+	echo "$d" > "$OUT/uevent/$name.path"
+	sys_attr "$d" dev "$maj:$min"
+	sys_attr "$d" size 16777216
+	sys_attr "$d" ro 0
+	sys_link /sys/class/block "$d/subsystem"
+	sys_link "$d" "/sys/class/block/$name"
+	sys_link "$d" "/sys/dev/block/$maj:$min"
+	if [ "$type" = disk ]; then
+		mkdir -p "$d/queue"
+		sys_attr "$d" removable 0
+		sys_attr "$d" range 16
+		sys_attr "$d" ext_range 16
+		sys_link "$d" "/sys/block/$name"
+		case $parent in
+		/sys/devices/virtual/*) ;;
+		*) sys_link "$(dirname "$parent")" "$d/device" ;;
+		esac
+	else
+		sys_attr "$d" partition "$partn"
+		sys_attr "$d" start 2048
+	fi
+}
+
+# sys_xen_disk NAME MINOR [NPARTS]: a xen-blkfront disk on /sys/devices/vbd-N
+sys_xen_disk() {
+	local name=$1 min=$2 nparts=${3:-0} vbd i
+	if [ "$min" -lt 256 ]; then
+		vbd=$((202 * 256 + min))
+	else
+		vbd=$(((1 << 28) + min))
+	fi
+	local v=/sys/devices/vbd-$vbd
+	mkdir -p "$v/block" "$v/power"
+	printf 'DRIVER=vbd\nMODALIAS=xen:vbd\n' > "$v/uevent"
+	sys_attr "$v" devtype vbd
+	sys_attr "$v" nodename "device/vbd/$vbd"
+	sys_link /sys/bus/xen "$v/subsystem"
+	sys_link "$v" "/sys/bus/xen/devices/vbd-$vbd"
+	sys_block_dev "$v/block" "$name" 202 "$min" disk
+	for ((i = 1; i <= nparts; i++)); do
+		sys_block_dev "$v/block/$name" "$name$i" 202 $((min + i)) partition "$i"
+	done
+}
+
+# sys_iscsi_transport: iscsi_tcp registered (what `modprobe iscsi_tcp` shows)
+sys_iscsi_transport() {
+	local t=/sys/devices/virtual/iscsi_transport/tcp
+	mkdir -p "$t"
+	: > "$t/uevent"
+	sys_attr "$t" handle 18446744072102082624
+	sys_link /sys/class/iscsi_transport "$t/subsystem"
+	sys_link "$t" /sys/class/iscsi_transport/tcp
+	mkdir -p /sys/module/iscsi_tcp /sys/module/scsi_transport_iscsi
+}
+
+# sys_iscsi_lun NAME MINOR [NPARTS]: an iSCSI session (host2, session1) with
+# LUN 0 as disk NAME (major 8), laid out as the kernel does.
+sys_iscsi_lun() {
+	local name=$1 min=$2 nparts=${3:-0} i
+	sys_iscsi_transport
+	local h=/sys/devices/platform/host2
+	mkdir -p "$h/scsi_host/host2" "$h/iscsi_host/host2"
+	printf 'DEVTYPE=scsi_host\n' > "$h/uevent"
+	sys_link /sys/bus/scsi "$h/subsystem"
+	sys_link "$h" /sys/bus/scsi/devices/host2
+	: > "$h/scsi_host/host2/uevent"
+	sys_link /sys/class/scsi_host "$h/scsi_host/host2/subsystem"
+	sys_link "$h/scsi_host/host2" /sys/class/scsi_host/host2
+	: > "$h/iscsi_host/host2/uevent"
+	sys_link /sys/class/iscsi_host "$h/iscsi_host/host2/subsystem"
+	sys_link "$h/iscsi_host/host2" /sys/class/iscsi_host/host2
+
+	local s=$h/session1
+	mkdir -p "$s/iscsi_session/session1" "$s/connection1:0/iscsi_connection/connection1:0"
+	: > "$s/uevent"
+	: > "$s/iscsi_session/session1/uevent"
+	sys_attr "$s/iscsi_session/session1" targetname "$LUN_IQN"
+	sys_attr "$s/iscsi_session/session1" state LOGGED_IN
+	sys_link /sys/class/iscsi_session "$s/iscsi_session/session1/subsystem"
+	sys_link "$s/iscsi_session/session1" /sys/class/iscsi_session/session1
+	local c=$s/connection1:0
+	: > "$c/uevent"
+	: > "$c/iscsi_connection/connection1:0/uevent"
+	sys_attr "$c/iscsi_connection/connection1:0" persistent_address "$LUN_ADDR"
+	sys_attr "$c/iscsi_connection/connection1:0" persistent_port "$LUN_PORT"
+	sys_attr "$c/iscsi_connection/connection1:0" address "$LUN_ADDR"
+	sys_attr "$c/iscsi_connection/connection1:0" port "$LUN_PORT"
+	sys_link /sys/class/iscsi_connection "$c/iscsi_connection/connection1:0/subsystem"
+	sys_link "$c/iscsi_connection/connection1:0" /sys/class/iscsi_connection/connection1:0
+
+	local t=$s/target2:0:0
+	mkdir -p "$t"
+	printf 'DEVTYPE=scsi_target\n' > "$t/uevent"
+	sys_link /sys/bus/scsi "$t/subsystem"
+	sys_link "$t" /sys/bus/scsi/devices/target2:0:0
+	local l=$t/2:0:0:0
+	mkdir -p "$l/block" "$l/scsi_device/2:0:0:0" "$l/scsi_disk/2:0:0:0"
+	printf 'DEVTYPE=scsi_device\nDRIVER=sd\nMODALIAS=scsi:t-0x00\n' > "$l/uevent"
+	sys_link /sys/bus/scsi "$l/subsystem"
+	sys_link "$l" /sys/bus/scsi/devices/2:0:0:0
+	sys_attr "$l" vendor "$(printf '%-8s' "$LUN_VENDOR")"
+	sys_attr "$l" model "$(printf '%-16s' "$LUN_MODEL")"
+	sys_attr "$l" rev 9141
+	sys_attr "$l" type 0
+	sys_attr "$l" scsi_level 7
+	sys_attr "$l" state running
+	sys_attr "$l" wwid "$LUN_WWID"
+	: > "$l/scsi_device/2:0:0:0/uevent"
+	sys_link /sys/class/scsi_device "$l/scsi_device/2:0:0:0/subsystem"
+	sys_link "$l/scsi_device/2:0:0:0" /sys/class/scsi_device/2:0:0:0
+	: > "$l/scsi_disk/2:0:0:0/uevent"
+	sys_link /sys/class/scsi_disk "$l/scsi_disk/2:0:0:0/subsystem"
+	sys_link "$l/scsi_disk/2:0:0:0" /sys/class/scsi_disk/2:0:0:0
+
+	sys_block_dev "$l/block" "$name" 8 "$min" disk
+	for ((i = 1; i <= nparts; i++)); do
+		sys_block_dev "$l/block/$name" "$name$i" 8 $((min + i)) partition "$i"
+	done
+}
+
+# sys_remove NAME: the kernel's sysfs side of a block device going away
+sys_remove() {
+	local name=$1 d mm
+	d=$(cat "$OUT/uevent/$name.path")
+	mm=$(cat "$d/dev")
+	rm -rf "$d"
+	rm -f "/sys/class/block/$name" "/sys/block/$name" "/sys/dev/block/$mm"
+}
+
+sys_remove_iscsi_session() {
+	rm -rf /sys/devices/platform/host2
+	rm -f /sys/bus/scsi/devices/host2 /sys/bus/scsi/devices/target2:0:0 \
+		/sys/bus/scsi/devices/2:0:0:0 /sys/class/scsi_host/host2 \
+		/sys/class/iscsi_host/host2 /sys/class/iscsi_session/session1 \
+		/sys/class/iscsi_connection/connection1:0 /sys/class/scsi_device/2:0:0:0 \
+		/sys/class/scsi_disk/2:0:0:0
+}
+
+########################################################################
+# Inside the namespace: devtmpfs, udevd
+########################################################################
+
+dev_of() { # NAME -> MAJ:MIN
+	sed -n 's/^MAJOR=//p; s/^MINOR=//p' "$OUT/uevent/$1" | paste -sd:
+}
+
+# devtmpfs_add NAME: as the kernel at device_add(): mknod unless the name
+# exists (EEXIST), with no retry.
+devtmpfs_add() {
+	local name=$1 mm
+	mm=$(dev_of "$name")
+	if [ -e "/dev/$name" ] || [ -L "/dev/$name" ]; then
+		echo "devtmpfs: /dev/$name exists, node $mm not created (EEXIST)" >> "$OUT/kernel.log"
+		return 0
+	fi
+	mknod -m 600 "/dev/$name" b "${mm%:*}" "${mm#*:}"
+	echo "$name $mm" >> "$OUT/devtmpfs.owned"
+	echo "devtmpfs: created /dev/$name ($mm)" >> "$OUT/kernel.log"
+}
+
+# devtmpfs_remove NAME: deletes the node only if devtmpfs made it and it is
+# still that node (dev_mynode()).
+devtmpfs_remove() {
+	local name=$1 mm
+	mm=$(dev_of "$name")
+	if grep -qx "$name $mm" "$OUT/devtmpfs.owned" && [ -b "/dev/$name" ] && [ ! -L "/dev/$name" ] &&
+		[ "$(stat -c '%Hr:%Lr' "/dev/$name")" = "$mm" ]; then
+		rm -f "/dev/$name"
+		echo "devtmpfs: deleted /dev/$name" >> "$OUT/kernel.log"
+	fi
+	sed -i "/^$name $mm\$/d" "$OUT/devtmpfs.owned"
+}
+
+# The event queue. udevd runs an event at once when a worker is free and no
+# earlier or running event is for the same device, its parent or a child
+# (252's event_is_blocked(), by devpath); DISPATCH=deferred plays a udevd with
+# one worker (--children-max=1): an event waits until the running one ends.
+queue_add() { # ACTION NAME
+	echo "$1 $2" >> "$OUT/queue"
+}
+
+related() { # NAME NAME: same device, or one is the parent of the other
+	local a b
+	a=$(cat "$OUT/uevent/$1.path")
+	b=$(cat "$OUT/uevent/$2.path")
+	[ "$a" = "$b" ] || [ "${b#"$a"/}" != "$b" ] || [ "${a#"$b"/}" != "$a" ]
+}
+
+# blocked LINENO NAME: an event running, or queued before it, is related
+blocked() {
+	local pos=$1 name=$2 r i=0 act n
+	for r in $RT_RUNNING; do
+		related "$r" "$name" && return 0
+	done
+	while read -r act n; do
+		i=$((i + 1))
+		[ "$i" -ge "$pos" ] && break
+		related "$n" "$name" && return 0
+	done < "$OUT/queue"
+	return 1
+}
+
+# dispatch: start what may start while an event is running
+dispatch() {
+	[ "$DISPATCH" = concurrent ] || return 0
+	local act name i again=1
+	while [ "$again" = 1 ]; do
+		again=0
+		i=0
+		while read -r act name; do
+			i=$((i + 1))
+			if ! blocked "$i" "$name"; then
+				sed -i "${i}d" "$OUT/queue"
+				udev_event "$act" "$name"
+				again=1
+				break
+			fi
+		done < <(cat "$OUT/queue")
+	done
+}
+
+uevents_drain() {
+	local act name
+	while [ -s "$OUT/queue" ]; do
+		read -r act name < "$OUT/queue"
+		sed -i 1d "$OUT/queue"
+		udev_event "$act" "$name"
+	done
+}
+
+# udev_event ACTION NAME: one event as udevd would process it: the rules
+# (udevadm test), then the RUN list; meanwhile, the uevents that programs
+# write are queued and dispatched.
+udev_event() {
+	local action=$1 name=$2 path log n pid
+	path=$(cat "$OUT/uevent/$name.path")
+	RT_EVENTS=$((RT_EVENTS + 1))
+	if [ "$RT_EVENTS" -gt 60 ]; then
+		fail "more than 60 events: a uevent loop"
+		return 1
+	fi
+	n=$(printf '%02d' "$RT_EVENTS")
+	log="$OUT/events/$n-$action-$name.log"
+	echo "$n $action $name" >> "$OUT/events.list"
+	RT_RUNNING="$RT_RUNNING $name"
+	SYSTEMD_DEVICE_VERIFY_SYSFS=0 SYSTEMD_LOG_COLOR=0 \
+		udevadm test --action="$action" "$path" > "$log" 2>&1 &
+	pid=$!
+	while kill -0 "$pid" 2>/dev/null; do
+		uevents_collect
+		dispatch
+		sleep 0.02
+	done
+	wait "$pid" || echo "udevadm test exited $?" >> "$log"
+	run_list "$log"
+	uevents_collect
+	RT_RUNNING=${RT_RUNNING% "$name"}
+	dispatch
+	if [ -z "$RT_RUNNING" ]; then
+		uevents_drain
+	fi
+}
+
+# uevents_collect: a program wrote to a sysfs uevent file: restore the file
+# (it is a plain file here) and queue the event.
+uevents_collect() {
+	local f name written u
+	for f in "$OUT"/uevent/*.path; do
+		name=${f##*/}
+		name=${name%.path}
+		u="$(cat "$f")/uevent"
+		[ -f "$u" ] || continue
+		cmp -s "$u" "$OUT/uevent/$name" && continue
+		# (a real uevent file is a trigger; this plain one keeps the tail
+		# of its old content after the write: keep the first two words)
+		written=$(head -n 1 "$u" | awk '{ print $1, substr($2, 1, 36) }')
+		written=${written% }
+		cp "$OUT/uevent/$name" "$u"
+		echo "$name: '$written'" >> "$OUT/uevent-writes.log"
+		case ${written%% *} in
+		add|change|remove) queue_add "${written%% *}" "$name" ;;
+		*) fail "a program wrote '$written' to $name's uevent file" ;;
+		esac
+	done
+}
+
+# run_list LOG: execute the RUN programs udevadm test listed (only the
+# helper's and the stock script's; systemd's own are not part of the test),
+# with the event's properties as environment, as udevd does.
+run_list() {
+	local log=$1 cmd
+	local -a envv=()
+	local line
+	while IFS= read -r line; do
+		case $line in
+		run:*) ;;
+		[A-Z_]*=*) envv+=("$line") ;;
+		esac
+	done < <(sed -n '/^This program is for debugging only/,$p' "$log")
+	while IFS= read -r cmd; do
+		case $cmd in
+		"$RT_HELPER "*|"$RT_STOCK_SCRIPT "*)
+			echo "RUN $cmd" >> "$log"
+			# shellcheck disable=SC2086 # the command line, split like udevd does
+			env -i "${envv[@]}" $cmd >> "$log" 2>&1 || echo "RUN exited $?" >> "$log"
+			;;
+		esac
+	done < <(sed -n "s/^run: '\(.*\)'\$/\1/p" "$log")
+}
+
+# plug NAME...: the kernel adds devices (disk first, then partitions): all
+# the nodes at once (devtmpfs), the add uevents queued in that order; udevd
+# runs a partition's event after its disk's.
+plug() {
+	local n
+	for n in "$@"; do
+		devtmpfs_add "$n"
+		queue_add add "$n"
+	done
+	uevents_drain
+}
+
+# unplug NAME...: the kernel removes devices (give partitions first)
+unplug() {
+	local n
+	for n in "$@"; do
+		devtmpfs_remove "$n"
+		# udevd takes a remove from the uevent; udevadm test needs the
+		# sysfs directory to read it, so it goes after the event's rules.
+		local path log
+		path=$(cat "$OUT/uevent/$n.path")
+		RT_EVENTS=$((RT_EVENTS + 1))
+		log="$OUT/events/$(printf '%02d' "$RT_EVENTS")-remove-$n.log"
+		echo "$RT_EVENTS remove $n" >> "$OUT/events.list"
+		SYSTEMD_DEVICE_VERIFY_SYSFS=0 SYSTEMD_LOG_COLOR=0 \
+			udevadm test --action=remove "$path" > "$log" 2>&1 ||
+			echo "udevadm test exited $?" >> "$log"
+		sys_remove "$n"
+		run_list "$log"
+	done
+}
+
+set_conf() {
+	printf '%s\n' "$@" > /etc/ec2-xvd-alias.conf
+}
+
+set_cmdline() {
+	echo "BOOT_IMAGE=/boot/vmlinuz-6.1.0-ec2 root=/dev/xvda1 ro console=ttyS0 $*" > "$OUT/cmdline"
+}
+
+########################################################################
+# Inside the namespace: observing and asserting
+########################################################################
+
+fail() {
+	echo "$*" >> "$OUT/failures"
+}
+
+# snapshot: every entry under /dev (but the harness's own) with what it
+# resolves to, and the links udev recorded in its database per device.
+snapshot() {
+	local p
+	find /dev -mindepth 1 ! -type d | LC_ALL=C sort | while IFS= read -r p; do
+		case $p in
+		/dev/null|/dev/zero|/dev/urandom|/dev/random|/dev/fd|/dev/stdin|/dev/stdout|/dev/stderr|/dev/.rules-tier-*) continue ;;
+		esac
+		if [ -L "$p" ]; then
+			if [ -e "$p" ]; then
+				echo "$p -> $(readlink -f "$p")"
+			else
+				echo "$p -> MISSING ($(readlink "$p"))"
+			fi
+		elif [ -b "$p" ]; then
+			echo "$p = b $(stat -c '%Hr:%Lr' "$p")"
+		else
+			echo "$p = $(stat -c %F "$p")"
+		fi
+	done
+	local db mm name links
+	for db in /run/udev/data/b*; do
+		[ -f "$db" ] || continue
+		mm=${db##*/b}
+		name=$(basename "$(readlink "/sys/dev/block/$mm" 2>/dev/null)" 2>/dev/null)
+		[ -n "$name" ] || name="gone-$mm"
+		links=$(sed -n 's/^S://p' "$db" | LC_ALL=C sort | paste -sd' ')
+		echo "db $name: ${links:-(none)}"
+		# and what `udevadm info` reports from it must be the same
+		if [ -e "/sys/dev/block/$mm" ]; then
+			local info
+			info=$(SYSTEMD_DEVICE_VERIFY_SYSFS=0 udevadm info -q symlink "/sys/dev/block/$mm" 2>&1 |
+				tr ' ' '\n' | grep -v '^$' | LC_ALL=C sort | paste -sd' ')
+			[ "$info" = "$links" ] || echo "udevadm info $name differs from its db: '$info'"
+		fi
+	done
+}
+
+# expect SIDE|both: the exact snapshot expected at the next checkpoint,
+# from stdin (sorted before comparing; blank lines ignored)
+expect() {
+	local side=$1
+	if [ "$side" = "$SIDE" ] || [ "$side" = both ]; then
+		cat >> "$OUT/expect.next"
+	else
+		cat > /dev/null
+	fi
+}
+
+# checkpoint NAME: compare the snapshot with what was expected.
+checkpoint() {
+	local cp=$1
+	snapshot > "$OUT/state.$cp"
+	grep -v '^[[:space:]]*$' "$OUT/expect.next" 2>/dev/null | LC_ALL=C sort -u > "$OUT/expect.$cp"
+	LC_ALL=C sort -u "$OUT/state.$cp" > "$OUT/state.$cp.sorted"
+	rm -f "$OUT/expect.next"
+	if diff -u "$OUT/expect.$cp" "$OUT/state.$cp.sorted" > "$OUT/diff.$cp"; then
+		rm -f "$OUT/diff.$cp"
+		echo "$cp: $(grep -c ' -> ' "$OUT/state.$cp") links, $(grep -c ' = b ' "$OUT/state.$cp") nodes, $(grep -c '^db ' "$OUT/state.$cp") db entries exact" >> "$OUT/checked"
+	else
+		local first
+		first=$(sed -n '4,$p' "$OUT/diff.$cp" | grep -m 3 '^[-+]' | paste -sd' ')
+		fail "checkpoint '$cp': /dev or udev db differs from the contract: $first"
+	fi
+}
+
+# check WHAT CONDITION...: a named extra assertion
+check() {
+	local what=$1
+	shift
+	if "$@"; then
+		echo "$what" >> "$OUT/checked"
+	else
+		fail "$what: not so"
+	fi
+}
+
+helper_said() { # REGEX: a helper stderr line matches
+	grep -qE "stderr: .*$1" "$OUT/helper.log"
+}
+
+uevent_written() { # REGEX
+	grep -qE "$1" "$OUT/uevent-writes.log"
+}
+
+no_helper_timeout() {
+	! helper_said "within [0-9.]+ s"
+}
+
+no_node_records() {
+	[ -z "$(ls -A /run/ec2-xvd-alias/nodes 2>/dev/null)" ]
+}
+
+# helper_rejected N: N 'links' calls failed, each with exactly one stderr line
+helper_rejected() {
+	[ "$(grep -c '^ec2-xvd-alias links .* -> exit [1-9]' "$OUT/helper.log")" -eq "$1" ] &&
+		[ "$(awk '/^ec2-xvd-alias links .* -> exit [1-9]/ { n = 0; f = 1; next }
+			/^ec2-xvd-alias / { if (f && n != 1) bad++; f = 0; next }
+			f && /stderr:/ { n++ }
+			END { if (f && n != 1) bad++; print bad + 0 }' "$OUT/helper.log")" -eq 0 ]
+}
+
+sanitizer_clean() {
+	local f
+	for f in "$OUT"/asan.* "$OUT"/ubsan.*; do
+		[ -e "$f" ] || continue
+		fail "sanitizer report $(basename "$f"): $(grep -m 1 -E 'ERROR|runtime error' "$f")"
+		return 1
+	done
+	return 0
+}
+
+# Expected-state snippets, composed by the scenarios.
+# exp_node NAME MAJ:MIN
+exp_node() {
+	echo "/dev/$1 = b $2"
+	echo "/dev/block/$2 -> /dev/$1"
+}
+
+# exp_links TARGET LINK... (links relative to /dev) and their db entry
+exp_links() {
+	local t=$1 l
+	shift
+	for l in "$@"; do
+		echo "/dev/$l -> /dev/$t"
+	done
+	echo "db $t: $(printf '%s\n' "$@" | LC_ALL=C sort | paste -sd' ')"
+}
+
+exp_db() { # NAME LINKS...
+	local n=$1
+	shift
+	if [ $# -eq 0 ]; then
+		echo "db $n: (none)"
+	else
+		echo "db $n: $(printf '%s\n' "$@" | LC_ALL=C sort | paste -sd' ')"
+	fi
+}
+
+# The LUN healthy: real nodes, by-id and by-path on the LUN itself.
+exp_lun_ok() {
+	exp_node sda 8:0
+	exp_node sda1 8:1
+	exp_links sda "${LUN_BYID#/dev/}" "${LUN_WWN#/dev/}" "${LUN_BYPATH#/dev/}"
+	exp_links sda1 "${LUN_BYID#/dev/}-part1" "${LUN_WWN#/dev/}-part1" "${LUN_BYPATH#/dev/}-part1"
+}
+
+# The LUN as the stock rule leaves it when xvda came first: no node, every
+# name resolves to the Xen disk, no SCSI identity (scsi_id read xvda).
+exp_lun_hijacked() {
+	echo "/dev/block/8:0 -> /dev/xvda"
+	echo "/dev/block/8:1 -> /dev/xvda1"
+	echo "$LUN_BYPATH -> /dev/xvda"
+	echo "$LUN_BYPATH-part1 -> /dev/xvda1"
+	exp_db sda "${LUN_BYPATH#/dev/}"
+	exp_db sda1 "${LUN_BYPATH#/dev/}-part1"
+}
+
+########################################################################
+# The scenarios. Each builds a machine, plays events, and states the exact
+# /dev and udev database expected from the stock rule and from ours.
+########################################################################
+
+# A Xen instance boots: root volume xvda with one partition, xvdf, xvdba.
+boot_xen() {
+	sys_xen_disk xvda 0 1
+	sys_xen_disk xvdf 80
+	sys_xen_disk xvdba 13312
+	plug xvda xvda1 xvdf xvdba
+}
+
+exp_xen_nodes() {
+	exp_node xvda 202:0
+	exp_node xvda1 202:1
+	exp_node xvdf 202:80
+	exp_node xvdba 202:13312
+}
+
+sc_xen_boot() {
+	boot_xen
+	exp_xen_nodes | expect both
+	expect stock <<-EOF
+	$(exp_links xvda sda)
+	$(exp_links xvda1 sda1)
+	$(exp_links xvdf sdf)
+	$(exp_links xvdba sdba)
+	EOF
+	expect ours <<-EOF
+	$(exp_links xvda sda xvd-sda)
+	$(exp_links xvda1 sda1 xvd-sda1)
+	$(exp_links xvdf sdf xvd-sdf)
+	$(exp_links xvdba sdba xvd-sdba)
+	EOF
+	checkpoint boot
+}
+
+sc_lun_before_xen() {
+	# the LUN is there first (e.g. logged in from the initramfs), then the
+	# Xen volumes are attached
+	sys_iscsi_lun sda 0 1
+	plug sda sda1
+	sys_xen_disk xvda 0 1
+	sys_xen_disk xvdf 80
+	plug xvda xvda1 xvdf
+	exp_lun_ok | expect both
+	{ exp_node xvda 202:0; exp_node xvda1 202:1; exp_node xvdf 202:80; } | expect both
+	# stock: udev records xvda's claim on sda but finds the LUN's node
+	# ("Conflicting inode"), so the damage waits for a later event.
+	expect stock <<-EOF
+	$(exp_db xvda sda)
+	$(exp_db xvda1 sda1)
+	$(exp_links xvdf sdf)
+	EOF
+	# ours: SCSI is active (a session, a real disk): no new sdX at all
+	expect ours <<-EOF
+	$(exp_links xvda xvd-sda)
+	$(exp_links xvda1 xvd-sda1)
+	$(exp_links xvdf xvd-sdf)
+	EOF
+	checkpoint attached
+	if [ "$SIDE" = stock ]; then
+		check "stock: udev logged the conflict on /dev/sda" \
+			grep -q "Conflicting inode '/dev/sda'" "$OUT"/events/*-add-xvda.log
+	fi
+}
+
+# The article's case: the alias exists first, the LUN comes later.
+history_common() {
+	sys_xen_disk xvda 0 1
+	plug xvda xvda1
+	exp_node xvda 202:0 | expect both
+	exp_node xvda1 202:1 | expect both
+	expect stock <<-EOF
+	$(exp_links xvda sda)
+	$(exp_links xvda1 sda1)
+	EOF
+	expect ours <<-EOF
+	$(exp_links xvda sda xvd-sda)
+	$(exp_links xvda1 sda1 xvd-sda1)
+	EOF
+	checkpoint boot
+	# iscsiadm --login: the kernel creates sda and sda1
+	sys_iscsi_lun sda 0 1
+	plug sda sda1
+}
+
+exp_history_final() {
+	exp_node xvda 202:0 | expect both
+	exp_node xvda1 202:1 | expect both
+	expect stock <<-EOF
+	$(exp_links xvda sda)
+	$(exp_links xvda1 sda1)
+	$(exp_lun_hijacked)
+	EOF
+	expect ours <<-EOF
+	$(exp_links xvda xvd-sda)
+	$(exp_links xvda1 xvd-sda1)
+	$(exp_lun_ok)
+	EOF
+}
+
+sc_lun_after_xen() {
+	history_common
+	exp_history_final
+	checkpoint login
+	# a later change on the Xen disk (udevadm trigger, resize, ...)
+	udev_event change xvda
+	udev_event change xvda1
+	exp_history_final
+	checkpoint xvda-change
+	if [ "$SIDE" = stock ]; then
+		check "stock: devtmpfs could not create the LUN's node" \
+			grep -q "/dev/sda exists, node 8:0 not created" "$OUT/kernel.log"
+		check "stock: udev skipped the LUN's node (it is xvda's)" \
+			grep -q "Device node /dev/sda is missing" "$OUT"/events/*-add-sda.log
+	else
+		check "ours: the helper asked xvda and xvda1 to drop their claims (change uevents)" \
+			uevent_written "^xvda: 'change" && uevent_written "^xvda1: 'change"
+		check "ours: no handover timeout" \
+			no_helper_timeout
+	fi
+}
+
+sc_handover_timeout() {
+	# udevd has no free worker for xvda's change (--children-max=1): the
+	# helper gives up waiting after handover_timeout and replaces the link;
+	# the queued xvda change then runs and udev 252 unlinks /dev/sda (node
+	# or not), and the helper's recheck (RUN) puts the real node back.
+	set_conf "handover_timeout = 0.5"
+	DISPATCH=deferred
+	history_common
+	exp_history_final
+	checkpoint login
+	if [ "$SIDE" = ours ]; then
+		check "ours: the helper logged the timeout" helper_said "within 0.5 s|timeout|timed out"
+		check "ours: the helper restored the node udev unlinked" helper_said "restored"
+		check "ours: udev 252 unlinked the handed-over node with xvda's claim (DESIGN 4.2)" \
+			grep -q "No reference left for '/dev/sda'" "$OUT"/events/*-change-xvda.log
+	fi
+}
+
+sc_reserve() {
+	set_conf "reserve = sdf" "reserve = sdba"
+	boot_xen
+	exp_xen_nodes | expect both
+	expect stock <<-EOF
+	$(exp_links xvda sda)
+	$(exp_links xvda1 sda1)
+	$(exp_links xvdf sdf)
+	$(exp_links xvdba sdba)
+	EOF
+	expect ours <<-EOF
+	$(exp_links xvda sda xvd-sda)
+	$(exp_links xvda1 sda1 xvd-sda1)
+	$(exp_links xvdf xvd-sdf)
+	$(exp_links xvdba xvd-sdba)
+	EOF
+	checkpoint boot
+}
+
+sc_mode_compat() {
+	# compat: an alias whenever the name is free now, even on a SCSI host
+	set_conf "mode = compat"
+	sys_iscsi_lun sda 0 1
+	plug sda sda1
+	sys_xen_disk xvda 0 1
+	sys_xen_disk xvdf 80
+	plug xvda xvda1 xvdf
+	exp_lun_ok | expect both
+	{ exp_node xvda 202:0; exp_node xvda1 202:1; exp_node xvdf 202:80; } | expect both
+	expect stock <<-EOF
+	$(exp_db xvda sda)
+	$(exp_db xvda1 sda1)
+	$(exp_links xvdf sdf)
+	EOF
+	expect ours <<-EOF
+	$(exp_links xvda xvd-sda)
+	$(exp_links xvda1 xvd-sda1)
+	$(exp_links xvdf sdf xvd-sdf)
+	EOF
+	checkpoint attached
+}
+
+sc_mode_off() {
+	set_conf "mode = off"
+	boot_xen
+	exp_xen_nodes | expect both
+	expect stock <<-EOF
+	$(exp_links xvda sda)
+	$(exp_links xvda1 sda1)
+	$(exp_links xvdf sdf)
+	$(exp_links xvdba sdba)
+	EOF
+	expect ours <<-EOF
+	$(exp_links xvda xvd-sda)
+	$(exp_links xvda1 xvd-sda1)
+	$(exp_links xvdf xvd-sdf)
+	$(exp_links xvdba xvd-sdba)
+	EOF
+	checkpoint boot
+}
+
+sc_auto_scsi_active() {
+	# auto (default): xvda boots with its alias; then iscsi_tcp registers
+	# (no session yet). A new disk gets no sdX; xvda keeps the alias it
+	# holds across a change (no flapping).
+	sys_xen_disk xvda 0
+	plug xvda
+	sys_iscsi_transport
+	sys_xen_disk xvdf 80
+	plug xvdf
+	udev_event change xvda
+	{ exp_node xvda 202:0; exp_node xvdf 202:80; } | expect both
+	expect stock <<-EOF
+	$(exp_links xvda sda)
+	$(exp_links xvdf sdf)
+	EOF
+	expect ours <<-EOF
+	$(exp_links xvda sda xvd-sda)
+	$(exp_links xvdf xvd-sdf)
+	EOF
+	checkpoint transport-registered
+}
+
+sc_cmdline_override() {
+	set_conf "mode = compat"
+	set_cmdline "ec2_xvd_alias.mode=off"
+	boot_xen
+	exp_xen_nodes | expect both
+	expect stock <<-EOF
+	$(exp_links xvda sda)
+	$(exp_links xvda1 sda1)
+	$(exp_links xvdf sdf)
+	$(exp_links xvdba sdba)
+	EOF
+	expect ours <<-EOF
+	$(exp_links xvda xvd-sda)
+	$(exp_links xvda1 xvd-sda1)
+	$(exp_links xvdf xvd-sdf)
+	$(exp_links xvdba xvd-sdba)
+	EOF
+	checkpoint boot
+}
+
+sc_remove_xen_disk() {
+	# LUN first, then xvda attached (the stock claim is recorded), then the
+	# Xen volume is detached: a remove of xvda1 and xvda.
+	sys_iscsi_lun sda 0 1
+	plug sda sda1
+	sys_xen_disk xvda 0 1
+	sys_xen_disk xvdf 80
+	plug xvda xvda1 xvdf
+	: > "$OUT/expect.next"
+	unplug xvda1 xvda
+	exp_node xvdf 202:80 | expect both
+	# stock: dropping xvda's claims unlinks /dev/sda and /dev/sda1, the
+	# LUN's real nodes: every name of the LUN now dangles.
+	expect stock <<-EOF
+	$(exp_links xvdf sdf)
+	/dev/block/8:0 -> MISSING (../sda)
+	/dev/block/8:1 -> MISSING (../sda1)
+	$LUN_BYID -> MISSING (../../sda)
+	$LUN_WWN -> MISSING (../../sda)
+	$LUN_BYPATH -> MISSING (../../sda)
+	$LUN_BYID-part1 -> MISSING (../../sda1)
+	$LUN_WWN-part1 -> MISSING (../../sda1)
+	$LUN_BYPATH-part1 -> MISSING (../../sda1)
+	$(exp_db sda "${LUN_BYID#/dev/}" "${LUN_WWN#/dev/}" "${LUN_BYPATH#/dev/}")
+	$(exp_db sda1 "${LUN_BYID#/dev/}-part1" "${LUN_WWN#/dev/}-part1" "${LUN_BYPATH#/dev/}-part1")
+	EOF
+	expect ours <<-EOF
+	$(exp_links xvdf xvd-sdf)
+	$(exp_lun_ok)
+	EOF
+	checkpoint detached
+	if [ "$SIDE" = stock ]; then
+		check "stock: udev deleted the LUN's real node with xvda's claim" \
+			grep -q "No reference left for '/dev/sda', removing" "$OUT"/events/*-remove-xvda.log
+	fi
+}
+
+sc_remove_lun() {
+	# the article's history, then the LUN is logged out
+	history_common
+	: > "$OUT/expect.next"
+	unplug sda1 sda
+	sys_remove_iscsi_session
+	exp_node xvda 202:0 | expect both
+	exp_node xvda1 202:1 | expect both
+	expect stock <<-EOF
+	$(exp_links xvda sda)
+	$(exp_links xvda1 sda1)
+	EOF
+	# ours: the nodes the helper made are released; no alias comes back on
+	# its own (the transport is still registered: auto gives no new sdX)
+	expect ours <<-EOF
+	$(exp_links xvda xvd-sda)
+	$(exp_links xvda1 xvd-sda1)
+	EOF
+	checkpoint logout
+	if [ "$SIDE" = ours ]; then
+		check "ours: the helper's node records are gone" no_node_records
+	fi
+}
+
+sc_ignored_names() {
+	# names in xvd* that are not xvd<letters><digits>: the helper gives no link
+	local n m=0
+	for n in xvd xvd1 xvdA xvdabcdefghijklmnopqrstuvwxyzab; do
+		m=$((m + 16))
+		sys_block_dev /sys/devices/virtual/block "$n" 202 $((4096 + m)) disk
+	done
+	plug xvd xvd1 xvdA xvdabcdefghijklmnopqrstuvwxyzab
+	for n in xvd xvd1 xvdA xvdabcdefghijklmnopqrstuvwxyzab; do
+		m=$(dev_of "$n")
+		exp_node "$n" "$m" | expect both
+	done
+	# stock: ec2udev-vbd echoes the name back (a link onto the node itself:
+	# "Conflicting inode") or maps it blindly
+	expect stock <<-EOF
+	$(exp_db xvd xvd)
+	$(exp_db xvd1 xvd1)
+	$(exp_db xvdA xvdA)
+	$(exp_links xvdabcdefghijklmnopqrstuvwxyzab sdabcdefghijklmnopqrstuvwxyzab)
+	EOF
+	expect ours <<-EOF
+	$(exp_db xvd)
+	$(exp_db xvd1)
+	$(exp_db xvdA)
+	$(exp_db xvdabcdefghijklmnopqrstuvwxyzab)
+	EOF
+	checkpoint added
+	if [ "$SIDE" = ours ]; then
+		check "ours: a one-line reason and a non-zero exit for each name" helper_rejected 4
+	fi
+}
+
+########################################################################
+# Inner entry point
+########################################################################
+
+rt_inner() {
+	SC=$1
+	SIDE=$2
+	OUT=$3
+	RT_HELPER=/usr/lib/udev/ec2-xvd-alias
+	RT_RUNNING=""
+	export LC_ALL=C
+	set -u
+	ns_setup
+	local fn="sc_${SC//-/_}"
+	if ! declare -F "$fn" >/dev/null; then
+		fail "no such scenario"
+		return 0
+	fi
+	"$fn"
+	ns_guard
+	if [ "$SIDE" = ours ]; then
+		sanitizer_clean && echo "no sanitizer report" >> "$OUT/checked"
+	fi
+	cp "$OUT/helper.log" "$OUT/helper.log.final" 2>/dev/null
+	return 0
+}
+
+if [ "${1:-}" = __inner ]; then
+	shift
+	rt_inner "$@"
+	exit $?
+fi

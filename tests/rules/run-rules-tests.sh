@@ -1,0 +1,88 @@
+#!/bin/bash
+# Tier 2: the real `udevadm test` (systemd 252) on simulated machines, every
+# scenario twice: with the stock 51-ec2-hvm-devices.rules + ec2udev-vbd, and
+# with ours. See tests/rules/README.md.
+#
+#   tests/rules/run-rules-tests.sh [--helper-as-stock] [--keep] [--only SCENARIO] BUILDDIR
+#
+#   --helper-as-stock  our rule runs with the stock logic in place of the
+#                      helper: the "ours" scenarios must then FAIL (proof
+#                      that this tier can fail)
+#   --keep             keep the work directory (events, logs, snapshots)
+#   --only SCENARIO    run one scenario (both sides)
+#
+# Exit: 0 all passed, 1 a failure, 77 cannot run here (reason on stderr).
+set -u
+. "$(dirname "$0")/lib.sh"
+
+as_stock=0
+keep=0
+only=""
+while [ $# -gt 0 ]; do
+	case $1 in
+	--helper-as-stock) as_stock=1 ;;
+	--keep) keep=1 ;;
+	--only) only=$2; shift ;;
+	-h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+	-*) echo "unknown option $1" >&2; exit 1 ;;
+	*) break ;;
+	esac
+	shift
+done
+build=${1:-}
+if [ -z "$build" ]; then
+	echo "usage: $0 [--helper-as-stock] [--keep] [--only SCENARIO] BUILDDIR" >&2
+	exit 1
+fi
+build=$(cd "$build" 2>/dev/null && pwd) || { echo "no such build directory: $1" >&2; exit 1; }
+
+if ! reason=$(rt_prereqs); then
+	echo "SKIP: rules tier: $reason" >&2
+	echo "SKIP: rules tier: $reason"
+	echo "0 passed, 0 failed, 1 skipped"
+	exit 77
+fi
+ours_reason=""
+ours_reason=$(rt_build_ok "$build") || true
+
+work=$(mktemp -d /tmp/ec2-xvd-alias-rules.XXXXXX)
+if [ "$keep" = 0 ]; then
+	trap 'rm -rf "$work"' EXIT
+fi
+[ "$as_stock" = 1 ] && echo "NOTE: --helper-as-stock: our rule runs with the stock logic; the [ours] scenarios must FAIL"
+
+pass=0
+failed=0
+skipped=0
+start=$(date +%s)
+for sc in $RT_SCENARIOS; do
+	[ -n "$only" ] && [ "$sc" != "$only" ] && continue
+	for side in stock ours; do
+		if [ "$side" = ours ] && [ -n "$ours_reason" ]; then
+			echo "SKIP: $sc [ours]: $ours_reason"
+			skipped=$((skipped + 1))
+			continue
+		fi
+		out="$work/$sc.$side"
+		rt_run "$sc" "$side" "$out" "$build" "$as_stock"
+		if rt_verdict "$sc" "$side" "$out"; then
+			pass=$((pass + 1))
+		else
+			failed=$((failed + 1))
+			rt_show_failure "$out" >&2
+		fi
+	done
+done
+if [ "$keep" = 1 ]; then
+	echo "rules tier: work directory kept: $work"
+fi
+echo "rules tier: $(($(date +%s) - start)) s"
+echo "$pass passed, $failed failed, $skipped skipped"
+if [ "$failed" -gt 0 ]; then
+	exit 1
+fi
+if [ "$skipped" -gt 0 ]; then
+	echo "rules tier: [ours] skipped: $ours_reason" >&2
+	exit 77
+fi
+exit 0
