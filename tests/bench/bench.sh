@@ -64,7 +64,8 @@ for ((i = 26; i < 1026; i++)); do
 	ln -s "../../devices/platform/host$h/session$h/target$h:0:0/$h:0:0:0/scsi_disk/$h:0:0:0" \
 		"$r/sys/class/scsi_disk/$h:0:0:0"
 done
-echo "fake root with $(ls "$r/sys/class/block" | grep -c '^sd') SCSI disks and $(ls "$r/sys/class/block" | grep -c '^xvd') Xen disks"
+sds=("$r"/sys/class/block/sd*) xvds=("$r"/sys/class/block/xvd*)
+echo "fake root with ${#sds[@]} SCSI disks and ${#xvds[@]} Xen disks"
 echo "helper on the empty root prints:    $("$helper" --root "$work/empty" links xvdf 2>&1 | tr '\n' ' ')"
 echo "helper on the 1000-disk root prints: $("$helper" --root "$r" links xvdf 2>&1 | tr '\n' ' ')"
 echo "stock ec2udev-vbd prints:            $("$stock" xvdf)"

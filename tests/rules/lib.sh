@@ -952,9 +952,9 @@ sc_xen_boot() {
 	checkpoint boot
 }
 
-sc_lun_before_xen() {
-	# the LUN is there first (e.g. logged in from the initramfs), then the
-	# Xen volumes are attached
+# The LUN (sda, sda1) is there first, then the Xen volumes xvda (with
+# xvda1) and xvdf are attached: both sides keep the LUN's nodes and links.
+attach_xen_after_lun() {
 	sys_iscsi_lun sda 0 1
 	plug sda sda1
 	sys_xen_disk xvda 0 1
@@ -962,6 +962,12 @@ sc_lun_before_xen() {
 	plug xvda xvda1 xvdf
 	exp_lun_ok | expect both
 	{ exp_node xvda 202:0; exp_node xvda1 202:1; exp_node xvdf 202:80; } | expect both
+}
+
+sc_lun_before_xen() {
+	# the LUN is there first (e.g. logged in from the initramfs), then the
+	# Xen volumes are attached
+	attach_xen_after_lun
 	# stock: udev records xvda's claim on sda but finds the LUN's node
 	# ("Conflicting inode"), so the damage waits for a later event.
 	expect stock <<-EOF
@@ -1079,13 +1085,7 @@ sc_reserve() {
 sc_mode_compat() {
 	# compat: an alias whenever the name is free now, even on a SCSI host
 	set_conf "mode = compat"
-	sys_iscsi_lun sda 0 1
-	plug sda sda1
-	sys_xen_disk xvda 0 1
-	sys_xen_disk xvdf 80
-	plug xvda xvda1 xvdf
-	exp_lun_ok | expect both
-	{ exp_node xvda 202:0; exp_node xvda1 202:1; exp_node xvdf 202:80; } | expect both
+	attach_xen_after_lun
 	expect stock <<-EOF
 	$(exp_db xvda sda)
 	$(exp_db xvda1 sda1)
