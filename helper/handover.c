@@ -14,6 +14,7 @@
 #include "dl-util.h"
 #include "handover.h"
 #include "log.h"
+#include "policy.h"
 #include "probe.h"
 #include "root.h"
 
@@ -587,16 +588,41 @@ int handover_repair(const Config *c, const DiskName *n, FILE *out) {
         return 1;
 }
 
-int handover_release(const DiskName *n) {
+/* The name is free again: if the policy now gives it to the xvd device of
+ * the same name (mode compat; auto keeps it on a SCSI-active host), ask
+ * udev to re-run that device's rules, and for a whole disk its partitions'
+ * (their own releases found the disk still there). No wait. */
+static void give_back(const Config *c, const DiskName *n, const char *name) {
+        char xvd[DISK_NAME_BUF], uuid[UUID_BUF];
+        AliasDecision d;
+
+        disk_name_format_xvd(n, xvd);
+        if (sysfs_block_devnum(xvd, &(dev_t) { 0 }) < 0)
+                return;
+        policy_decide_alias(c, n, &d);
+        if (!d.alias) {
+                log_debug("%s: not giving /dev/%s back: %s", xvd, name, d.reason);
+                return;
+        }
+        if (uevent_send(xvd, "change", uuid) < 0)
+                return;
+        if (n->partition == 0)
+                uevent_send_partitions(xvd);
+        log_notice("%s: real disk %s is gone; asked udev to give /dev/%s back to %s (%s)", xvd, name, name, xvd,
+                   d.reason);
+}
+
+int handover_release(const Config *c, const DiskName *n) {
         char name[DISK_NAME_BUF], path[PATH_MAX];
         uint64_t deadline = now_ms() + RELEASE_WAIT_MS;
-        dev_t recorded, devnum;
+        dev_t recorded = 0, devnum;
+        bool ours;
         DevEntry e;
         int r;
 
         disk_name_format_ec2(n, name);
-        if (node_record_read(name, &recorded) < 0)
-                return 0; /* not a node we made: devtmpfs owns it */
+        /* Without a record, devtmpfs made the node and removes it itself. */
+        ours = node_record_read(name, &recorded) >= 0;
 
         /* The remove uevent can reach us before the kernel has dropped the
          * sysfs directory. If the name is still (or again) a device, its
@@ -610,18 +636,21 @@ int handover_release(const DiskName *n) {
                 usleep(10000);
         }
 
-        r = dev_entry_inspect(name, &e);
-        if (r < 0)
-                return log_error_errno(r, "/dev/%s: cannot inspect: %m", name);
-        if (dev_entry_is_node_of(&e, recorded)) {
-                r = root_path(path, "/dev/%s", name);
+        if (ours) {
+                r = dev_entry_inspect(name, &e);
                 if (r < 0)
-                        return r;
-                if (unlink(path) < 0 && errno != ENOENT)
-                        return log_error_errno(errno, "/dev/%s: cannot remove: %m", name);
-                log_notice("/dev/%s: removed the node of " DEVNUM_FMT " that ec2-xvd-alias had made", name,
-                           DEVNUM_ARGS(recorded));
+                        return log_error_errno(r, "/dev/%s: cannot inspect: %m", name);
+                if (dev_entry_is_node_of(&e, recorded)) {
+                        r = root_path(path, "/dev/%s", name);
+                        if (r < 0)
+                                return r;
+                        if (unlink(path) < 0 && errno != ENOENT)
+                                return log_error_errno(errno, "/dev/%s: cannot remove: %m", name);
+                        log_notice("/dev/%s: removed the node of " DEVNUM_FMT " that ec2-xvd-alias had made", name,
+                                   DEVNUM_ARGS(recorded));
+                }
+                node_record_remove(name, recorded);
         }
-        node_record_remove(name, recorded);
+        give_back(c, n, name);
         return 0;
 }

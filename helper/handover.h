@@ -17,8 +17,9 @@
 int handover_claim(const Config *c, const DiskName *sd);
 
 /* sd remove: delete /dev/sdX only if ec2-xvd-alias made it, it still has
- * that devnum, and the kernel device is gone. */
-int handover_release(const DiskName *sd);
+ * that devnum, and the kernel device is gone. Then, if the policy gives the
+ * name back to xvdX (mode compat), ask udev to re-run xvdX's rules. */
+int handover_release(const Config *c, const DiskName *sd);
 
 /* xvd add/change, after udev applied the links: if a real sdX exists and
  * its node is missing, make it and ask udev to re-run sdX's rules. No wait. */

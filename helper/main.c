@@ -192,7 +192,8 @@ static int run(void) {
                 config_load(&c);
                 return handover_claim(&c, &n) < 0 ? EXIT_SYSTEM : EXIT_OK;
         case COMMAND_RELEASE:
-                return handover_release(&n) < 0 ? EXIT_SYSTEM : EXIT_OK;
+                config_load(&c);
+                return handover_release(&c, &n) < 0 ? EXIT_SYSTEM : EXIT_OK;
         case COMMAND_STATUS:
                 config_load(&c);
                 r = status_print(&c, stdout);

@@ -53,7 +53,7 @@ RT_SYSTEM_RULES="50-udev-default.rules 60-block.rules 60-persistent-storage.rule
 # shellcheck disable=SC2034 # used by the scripts that source this file
 RT_SCENARIOS="xen-boot lun-before-xen lun-after-xen handover-timeout reserve
 mode-compat mode-off auto-scsi-active cmdline-override remove-xen-disk
-remove-lun ignored-names"
+remove-lun remove-lun-compat ignored-names"
 
 ########################################################################
 # Outside the namespace
@@ -737,6 +737,9 @@ unplug() {
 			echo "udevadm test exited $?" >> "$log"
 		sys_remove "$n"
 		run_list "$log"
+		# what the RUN programs asked udevd to do (release: give back)
+		uevents_collect
+		uevents_drain
 	done
 }
 
@@ -1197,8 +1200,10 @@ sc_remove_xen_disk() {
 	fi
 }
 
-sc_remove_lun() {
-	# the article's history, then the LUN is logged out
+# The article's history, then the LUN is logged out. $1 is the mode.
+logout_after_history() {
+	local mode=$1
+	[ "$mode" = auto ] || set_conf "mode = $mode"
 	history_common
 	: > "$OUT/expect.next"
 	unplug sda1 sda
@@ -1209,16 +1214,32 @@ sc_remove_lun() {
 	$(exp_links xvda sda)
 	$(exp_links xvda1 sda1)
 	EOF
-	# ours: the nodes the helper made are released; no alias comes back on
-	# its own (the transport is still registered: auto gives no new sdX)
-	expect ours <<-EOF
-	$(exp_links xvda xvd-sda)
-	$(exp_links xvda1 xvd-sda1)
-	EOF
+	# ours: the nodes the helper made are released. In auto no alias comes
+	# back (the transport is still registered: no new sdX); in compat the
+	# helper asks xvda and xvda1 to take their names back.
+	if [ "$mode" = compat ]; then
+		expect ours <<-EOF
+		$(exp_links xvda sda xvd-sda)
+		$(exp_links xvda1 sda1 xvd-sda1)
+		EOF
+	else
+		expect ours <<-EOF
+		$(exp_links xvda xvd-sda)
+		$(exp_links xvda1 xvd-sda1)
+		EOF
+	fi
 	checkpoint logout
 	if [ "$SIDE" = ours ]; then
 		check "ours: the helper's node records are gone" no_node_records
 	fi
+}
+
+sc_remove_lun() {
+	logout_after_history auto
+}
+
+sc_remove_lun_compat() {
+	logout_after_history compat
 }
 
 sc_ignored_names() {

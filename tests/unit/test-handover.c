@@ -129,6 +129,9 @@ START_TEST(test_claim_own_stale_node) {
 END_TEST
 
 START_TEST(test_release) {
+        /* after an iSCSI logout the transport stays registered: SCSI-active,
+         * so mode auto gives no alias back */
+        fakeroot_mkdir(&root, "/sys/class/iscsi_transport/tcp");
         /* ours, and the kernel device is gone: removed */
         fakeroot_add_node(&root, "sda", 8, 0);
         fakeroot_write(&root, "/run/ec2-xvd-alias/nodes/sda", "8:0\n");
@@ -158,6 +161,23 @@ START_TEST(test_release) {
         fakeroot_run(&root, &run, "release", "sdd", NULL);
         ck_assert_run(run, 0, "", "");
         ck_assert_str_eq(fakeroot_describe(&root, "/dev/sdd"), "node 8:48");
+}
+END_TEST
+
+/* mode compat: the name is free again, so xvda is asked to take it back;
+ * auto would not (see test_release) */
+START_TEST(test_release_gives_back_in_compat) {
+        fakeroot_mkdir(&root, "/sys/class/iscsi_transport/tcp");
+        fakeroot_write(&root, "/etc/ec2-xvd-alias.conf", "mode = compat\n");
+        fakeroot_add_node(&root, "sda", 8, 0);
+        fakeroot_write(&root, "/run/ec2-xvd-alias/nodes/sda", "8:0\n");
+        fakeroot_run(&root, &run, "release", "sda", NULL);
+        ck_assert_run(run, 0, "",
+                      "ec2-xvd-alias: /dev/sda: removed the node of 8:0 that ec2-xvd-alias had made\n"
+                      "ec2-xvd-alias: xvda: real disk sda is gone; asked udev to give /dev/sda back to xvda "
+                      "(sda is free (mode compat))\n");
+        ck_assert_int_eq(strncmp(fakeroot_read(&root, "/sys/class/block/xvda/uevent"), "change ", 7), 0);
+        ck_assert_str_eq(fakeroot_describe(&root, "/dev/sda"), "missing");
 }
 END_TEST
 
@@ -241,6 +261,7 @@ Suite *handover_suite(void) {
         tcase_add_test(tc, test_claim_foreign);
         tcase_add_test(tc, test_claim_own_stale_node);
         tcase_add_test(tc, test_release);
+        tcase_add_test(tc, test_release_gives_back_in_compat);
         tcase_add_test(tc, test_recheck);
         tcase_add_test(tc, test_repair);
         tcase_add_test(tc, test_repair_latent_left);
