@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "build-config.h"
 #include "fakeroot.h"
 #include "suites.h"
 
@@ -73,6 +74,23 @@ START_TEST(test_usage) {
         ck_assert_run(run, 1, "", "ec2-xvd-alias: status takes no arguments\n");
         fakeroot_run(&root, &run, NULL);
         ck_assert_run(run, 1, "", "ec2-xvd-alias: no command given (see --help)\n");
+        fakeroot_run(&root, &run, "--version", NULL);
+        ck_assert_run(run, 0, "ec2-xvd-alias " PACKAGE_VERSION "\n", "");
+        fakeroot_run(&root, &run, "--help", NULL);
+        ck_assert_int_eq(run.status, 0);
+        ck_assert_str_eq(run.err, "");
+        {
+                static const char usage[] = "Usage: ec2-xvd-alias [OPTIONS] COMMAND [NAME]\n";
+
+                ck_assert_int_eq(strncmp(run.out, usage, strlen(usage)), 0);
+        }
+        /* a second --root, relative: refused before anything is read */
+        fakeroot_run(&root, &run, "--root", "relative/dir", "links", "xvda", NULL);
+        ck_assert_run(run, 1, "", "ec2-xvd-alias: --root: 'relative/dir' is not an absolute path\n");
+        /* the device name is never taken for an option */
+        fakeroot_run(&root, &run, "links", "--help", NULL);
+        ck_assert_run(run, 1, "",
+                      "ec2-xvd-alias: invalid device name '--help': not a Xen disk name (xvd<letters>[<partition>])\n");
 }
 END_TEST
 
