@@ -14,6 +14,7 @@
 #include "dl-util.h"
 #include "handover.h"
 #include "log.h"
+#include "multipath.h"
 #include "policy.h"
 #include "probe.h"
 #include "root.h"
@@ -585,6 +586,9 @@ int handover_repair(const Config *c, const DiskName *n, FILE *out) {
                 : action == ACTION_CREATE ? "made the missing node"
                                           : "the xvd device no longer claims the name in udev's database",
                 cl.name, DEVNUM_ARGS(cl.devnum), rerun);
+        /* multipathd still checks the device the old entry led to. */
+        if (action != ACTION_NONE)
+                (void) multipath_readd_path(cl.name, out);
         return 1;
 }
 
