@@ -58,23 +58,6 @@ int node_record_read(const char *name, dev_t *ret) {
         return 0;
 }
 
-static int mkdir_parents(const char *path) {
-        char buf[PATH_MAX];
-
-        snprintf(buf, sizeof(buf), "%s", path);
-        for (char *p = buf + 1; *p; p++) {
-                if (*p != '/')
-                        continue;
-                *p = '\0';
-                if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-                        return -errno;
-                *p = '/';
-        }
-        if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-                return -errno;
-        return 0;
-}
-
 static int node_record_write(const char *name, dev_t devnum) {
         char dir[PATH_MAX], path[PATH_MAX], tmp[PATH_MAX + 32], buf[32];
         _cleanup_close_ int fd = -1;
@@ -147,6 +130,7 @@ static int node_create(const char *name, dev_t devnum) {
                 (void) unlink(tmp);
                 return log_error_errno(r, "/dev/%s: cannot put the node in place: %m", name);
         }
+        multipath_note_fixed_node(name);
         return 0;
 }
 
@@ -555,7 +539,7 @@ int handover_repair(const Config *c, const DiskName *n, FILE *out) {
          * udev's database: its next event would delete the node (udev 252). */
         latent = sysfs_block_devnum(cl.xvd, &xvd_devnum) >= 0 && udev_db_has_link(xvd_devnum, cl.name) > 0;
         if (cl.action == ACTION_NONE && !latent)
-                return 0;
+                return multipath_readd_path(cl.name, out);
         /* What the user sees is what was wrong before we started. */
         action = cl.action;
         if (latent) {
@@ -586,9 +570,8 @@ int handover_repair(const Config *c, const DiskName *n, FILE *out) {
                 : action == ACTION_CREATE ? "made the missing node"
                                           : "the xvd device no longer claims the name in udev's database",
                 cl.name, DEVNUM_ARGS(cl.devnum), rerun);
-        /* multipathd still checks the device the old entry led to. */
-        if (action != ACTION_NONE)
-                (void) multipath_readd_path(cl.name, out);
+        /* multipathd may still check the device the old entry led to. */
+        (void) multipath_readd_path(cl.name, out);
         return 1;
 }
 

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "fs-util.h"
 #include "log.h"
 #include "multipath.h"
 #include "probe.h"
@@ -53,23 +54,65 @@ static int run_multipathd(const char *multipathd, const char *verb, const char *
         return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EPROTO;
 }
 
-int multipath_readd_path(const char *name, FILE *out) {
-        const char *multipathd;
+#define PENDING_DIR "/run/ec2-xvd-alias/multipath"
+
+void multipath_note_fixed_node(const char *name) {
         char path[PATH_MAX], holder[256];
+        _cleanup_close_ int fd = -1;
+
+        if (root_path(path, "/sys/class/block/%s/holders", name) < 0 ||
+            dir_has_entries(path, holder, sizeof(holder)) <= 0 || !startswith(holder, "dm-"))
+                return;
+        if (root_path(path, PENDING_DIR) < 0 || mkdir_parents(path) < 0 ||
+            root_path(path, PENDING_DIR "/%s", name) < 0)
+                return;
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (fd < 0 || dprintf(fd, "%s\n", holder) < 0) {
+                log_warning_errno(errno, "%s: cannot record that map %s must re-add it: %m", name, holder);
+                return;
+        }
+        log_notice("%s: map %s opened it through the old /dev entry; 'ec2-xvd-alias repair' makes multipathd "
+                   "re-add the path", name, holder);
+}
+
+int multipath_pending(const char *name, char *holder, size_t size) {
+        char path[PATH_MAX];
         int r;
 
-        /* Only real host state: multipathd knows nothing of a --root. */
-        if (!root_is_host())
-                return 0;
-        r = root_path(path, "/sys/class/block/%s/holders", name);
+        r = root_path(path, PENDING_DIR "/%s", name);
         if (r < 0)
                 return r;
-        if (dir_has_entries(path, holder, sizeof(holder)) <= 0 || !startswith(holder, "dm-"))
+        r = read_line_file(path, holder, size);
+        if (r == -ENOENT)
                 return 0;
+        return r < 0 ? r : 1;
+}
+
+static void pending_remove(const char *name) {
+        char path[PATH_MAX];
+
+        if (root_path(path, PENDING_DIR "/%s", name) >= 0)
+                (void) unlink(path);
+}
+
+int multipath_readd_path(const char *name, FILE *out) {
+        const char *multipathd;
+        char holder[256];
+        int r;
+
+        r = multipath_pending(name, holder, sizeof(holder));
+        if (r <= 0)
+                return r;
+        /* multipathd knows nothing of a --root. */
+        if (!root_is_host()) {
+                fprintf(out, "%s: map %s must re-add the path; not done under --root\n", name, holder);
+                return 0;
+        }
         multipathd = find_multipathd();
         if (!multipathd) {
-                fprintf(out, "%s: %s holds it, but no multipathd program was found; if it is a multipath path, "
-                        "remove and add it again\n", name, holder);
+                fprintf(out, "%s: map %s holds it, but no multipathd program was found; remove the path from "
+                        "the map and add it again\n", name, holder);
+                pending_remove(name);
                 return 0;
         }
 
@@ -81,6 +124,7 @@ int multipath_readd_path(const char *name, FILE *out) {
                         "and 'multipathd add path %s'\n", name, strerror(-r), name, name);
                 return log_warning_errno(r, "%s: multipathd del/add path failed: %m", name);
         }
+        pending_remove(name);
         fprintf(out, "%s: multipathd re-added the path (map %s), so it checks the real disk now\n", name, holder);
         return 1;
 }

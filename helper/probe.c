@@ -10,24 +10,6 @@
 #include "probe.h"
 #include "root.h"
 
-int read_line_file(const char *path, char *buf, size_t size) {
-        _cleanup_close_ int fd = -1;
-        ssize_t n;
-        char *nl;
-
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return -errno;
-        n = read(fd, buf, size - 1);
-        if (n < 0)
-                return -errno;
-        buf[n] = '\0';
-        nl = strchr(buf, '\n');
-        if (nl)
-                *nl = '\0';
-        return 0;
-}
-
 static int parse_devnum(const char *s, dev_t *ret) {
         unsigned ma, mi;
         char extra;
@@ -135,21 +117,4 @@ static int match_link(const char *link, void *userdata) {
 
 int udev_db_has_link(dev_t devnum, const char *link) {
         return udev_db_foreach_link(devnum, match_link, (void *) link);
-}
-
-int dir_has_entries(const char *path, char *first, size_t first_size) {
-        _cleanup_closedir_ DIR *d = NULL;
-        struct dirent *de;
-
-        d = opendir(path);
-        if (!d)
-                return errno == ENOENT || errno == ENOTDIR ? 0 : -errno;
-        while ((de = readdir(d))) {
-                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
-                        continue;
-                if (first)
-                        snprintf(first, first_size, "%s", de->d_name);
-                return 1;
-        }
-        return 0;
 }

@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "fs-util.h"
 #include "names.h"
 
 /* Facts about one block device and its /dev entry, read from sysfs, /dev and
@@ -41,12 +42,6 @@ int udev_db_has_link(dev_t devnum, const char *link);
 /* Calls fn for each "S:" link in the device's database entry. */
 int udev_db_foreach_link(dev_t devnum, int (*fn)(const char *link, void *userdata), void *userdata);
 
-/* Whether a directory has at least one entry besides . and ..; reads one
- * getdents() batch at most. 0 or 1 (0 for a missing directory). */
-int dir_has_entries(const char *path, char *first, size_t first_size);
-
-/* Reads a short sysfs-style file: first line, newline stripped. */
-int read_line_file(const char *path, char *buf, size_t size);
 
 #define DEVNUM_FMT "%u:%u"
 #define DEVNUM_ARGS(d) major(d), minor(d)

@@ -8,6 +8,7 @@
 #include "build-config.h"
 #include "kmod-dl.h"
 #include "log.h"
+#include "multipath.h"
 #include "policy.h"
 #include "root.h"
 #include "scsi.h"
@@ -82,6 +83,8 @@ int collisions_find(Collision **ret, size_t *ret_n) {
                                 c->kind = COLLISION_WRONG_NODE;
                         else if (xvd_claims(&c->parsed, c->name))
                                 c->kind = COLLISION_LATENT;
+                        else if (multipath_pending(c->name, (char[64]) {}, 64) > 0)
+                                c->kind = COLLISION_MULTIPATH;
                         else
                                 continue;
                         break;
@@ -282,6 +285,13 @@ static void print_collision(const Collision *c, FILE *out) {
                 fprintf(out, "  /dev/%s is right, but %s still claims the name in udev's database: its next\n"
                         "    event makes udev delete /dev/%s (kernel disk %s is " DEVNUM_FMT ", %s)\n",
                         c->name, xvd, c->name, c->name, DEVNUM_ARGS(c->devnum), transport);
+        } else if (c->kind == COLLISION_MULTIPATH) {
+                char holder[64] = "";
+
+                (void) multipath_pending(c->name, holder, sizeof(holder));
+                fprintf(out, "  /dev/%s is right, but multipath map %s opened it through the old entry and still\n"
+                        "    checks that device (kernel disk %s is " DEVNUM_FMT ", %s)\n",
+                        c->name, holder, c->name, DEVNUM_ARGS(c->devnum), transport);
         } else
                 fprintf(out, "  /dev/%s is %s, but kernel disk %s is " DEVNUM_FMT " (%s)\n", c->name,
                         dev_entry_describe(&c->entry, what, sizeof(what)), c->name, DEVNUM_ARGS(c->devnum),

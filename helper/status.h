@@ -14,6 +14,7 @@ typedef enum CollisionKind {
         COLLISION_WRONG_NODE, /* a node of another device */
         COLLISION_OTHER,      /* a file or directory */
         COLLISION_LATENT,     /* node right, but an xvd device still claims the name */
+        COLLISION_MULTIPATH,  /* node right, but a multipath map opened it through the old entry */
 } CollisionKind;
 
 /* A kernel SCSI disk whose /dev name does not lead to it, or soon won't. */

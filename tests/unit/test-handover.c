@@ -204,6 +204,37 @@ START_TEST(test_recheck) {
 }
 END_TEST
 
+/* The stock rule's era left a multipath map holding sda, opened through
+ * /dev/sda -> xvda. Fixing the node is not enough: the map must re-add the
+ * path. The udev side records it; status reports it; repair does it (not
+ * under --root: multipathd knows nothing of it). */
+START_TEST(test_multipath_record) {
+        char expected[1024];
+
+        lun_arrives();
+        fakeroot_mkdir(&root, "/sys/devices/platform/host2/session1/target2:0:0/2:0:0:0/block/sda/holders/dm-0");
+        fakeroot_run(&root, &run, "recheck", "xvda", NULL);
+        ck_assert_run(run, 0, "",
+                      "ec2-xvd-alias: sda: map dm-0 opened it through the old /dev entry; 'ec2-xvd-alias repair' "
+                      "makes multipathd re-add the path\n"
+                      "ec2-xvd-alias: /dev/sda: restored the node of real disk sda (8:0) after xvda dropped its alias\n");
+        ck_assert_str_eq(fakeroot_read(&root, "/run/ec2-xvd-alias/multipath/sda"), "dm-0\n");
+
+        fakeroot_add_node(&root, "sda1", 8, 1);
+        fakeroot_run(&root, &run, "status", NULL);
+        ck_assert_int_eq(run.status, 2);
+        snprintf(expected, sizeof(expected),
+                 "\nCollisions:     1\n"
+                 "  /dev/sda is right, but multipath map dm-0 opened it through the old entry and still\n"
+                 "    checks that device (kernel disk sda is 8:0, iscsi iqn.2026-11.test.ec2-xvd-alias:lun-target1 lun 0 (127.0.0.1:3260))\n");
+        ck_assert_ptr_nonnull(strstr(run.out, expected));
+
+        fakeroot_run(&root, &run, "repair", NULL);
+        ck_assert_run(run, 2, "sda: map dm-0 must re-add the path; not done under --root\n"
+                              "repair: 0 fixed, 1 left (see ec2-xvd-alias status)\n", "");
+}
+END_TEST
+
 /* The article's machine, repaired in place; udevd is played by stand-ins. */
 START_TEST(test_repair) {
         pid_t a, b;
@@ -263,6 +294,7 @@ Suite *handover_suite(void) {
         tcase_add_test(tc, test_release);
         tcase_add_test(tc, test_release_gives_back_in_compat);
         tcase_add_test(tc, test_recheck);
+        tcase_add_test(tc, test_multipath_record);
         tcase_add_test(tc, test_repair);
         tcase_add_test(tc, test_repair_latent_left);
         suite_add_tcase(s, tc);
