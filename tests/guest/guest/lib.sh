@@ -1,0 +1,554 @@
+# shellcheck shell=bash
+# Functions shared by the in-guest driver and scenarios of tier 3. Sourced,
+# never run. Runs inside the Xen dom0 guest only: it attaches Xen disks,
+# runs a LIO target and open-iscsi, and rewrites udev rules.
+#
+# Every wait is bounded; every function that can fail returns non-zero and
+# says why on stderr (which the driver sends to the scenario's log).
+
+: "${PAYLOAD:?}" "${OUT:?}"
+
+WORK=/var/lib/ec2xa
+IQN=iqn.2003-01.org.linux-iscsi.ec2xa:target
+PORTAL=127.0.0.1:3260
+# Sizes differ so that blockdev --getsize64 tells which disk a node is.
+XVDA_MIB=64
+XVDF_MIB=32
+LUN0_MIB=96
+LUN1_MIB=48
+# Where the pattern goes: inside the second partition of both xvda and
+# LUN 0, in no file system, so writing it harms nothing.
+PATTERN_OFFSET_MIB=40
+CONSOLE=/dev/console
+HELPER=${HELPER:-}
+STOCK_RULE=/usr/lib/udev/rules.d/51-ec2-hvm-devices.rules
+STOCK_SCRIPT=/usr/sbin/ec2udev-vbd
+
+now_ms() { local u; read -r u _ </proc/uptime; echo "${u/./}0"; }
+log() { printf '[%s] %s\n' "$(cut -d' ' -f1 /proc/uptime)" "$*" >&2; }
+console() { printf '%s\n' "$*" >"$CONSOLE"; }
+
+# Run a command with a bound, log it and its output.
+run() {
+	local t=$1
+	shift
+	log "+ $*"
+	timeout --kill-after=5 "$t" "$@"
+}
+
+# wait_for SECONDS DESCRIPTION COMMAND...: poll COMMAND every 0.2 s.
+wait_for() {
+	local t=$1 what=$2 end
+	shift 2
+	end=$(($(now_ms) + t * 1000))
+	while [ "$(now_ms)" -lt "$end" ]; do
+		if "$@" >/dev/null 2>&1; then
+			return 0
+		fi
+		sleep 0.2
+	done
+	log "timeout after ${t}s waiting for: $what"
+	return 1
+}
+
+settle() {
+	timeout 130 udevadm settle --timeout=120 || log "udevadm settle did not finish"
+}
+
+devnum_of() { cat "/sys/class/block/$1/dev" 2>/dev/null; }
+
+# "MAJ:MIN" of the node a path resolves to, empty if none.
+node_devnum() { stat -L -c '%Hr:%Lr' "$1" 2>/dev/null; }
+
+# ---------------------------------------------------------------- Xen
+
+xen_ready() {
+	wait_for 180 "xenstored and xl" xl info || return 1
+}
+
+xvd_present() { [ -e "/sys/block/$1" ]; }
+xvd_absent() { [ ! -e "/sys/block/$1" ]; }
+
+# attach_xvd VDEV IMAGE: attach a Xen disk to dom0 itself (dom0's
+# xen-blkfront then creates a real VDEV) and wait for it and its partitions.
+attach_xvd() {
+	local vdev=$1 img=$2 t0
+	t0=$(now_ms)
+	run 120 xl block-attach 0 "format=raw,vdev=$vdev,access=rw,target=$img" || return 1
+	wait_for 120 "/sys/block/$vdev" xvd_present "$vdev" || return 1
+	settle
+	log "attached $vdev in $(($(now_ms) - t0)) ms: $(cd /sys/block/"$vdev" && echo "$vdev"*)"
+}
+
+detach_xvd() {
+	local vdev=$1
+	xvd_present "$vdev" || return 0
+	run 120 xl block-detach 0 "$vdev" || log "xl block-detach $vdev failed"
+	wait_for 120 "$vdev gone" xvd_absent "$vdev" || return 1
+	settle
+}
+
+detach_all_xvd() {
+	local d rc=0
+	for d in /sys/block/xvd*; do
+		[ -e "$d" ] || continue
+		detach_xvd "${d##*/}" || rc=1
+	done
+	return $rc
+}
+
+# ---------------------------------------------------------------- images
+
+make_images() {
+	mkdir -p "$WORK"
+	rm -f "$WORK"/*.img
+	truncate -s "${XVDA_MIB}M" "$WORK/xvda.img"
+	truncate -s "${XVDF_MIB}M" "$WORK/xvdf.img"
+	truncate -s "${LUN0_MIB}M" "$WORK/lun0.img"
+	truncate -s "${LUN1_MIB}M" "$WORK/lun1.img"
+	# Two partitions on the Xen disk and on LUN 0: their partitions collide
+	# by name too (sda1, sda2).
+	printf 'label: dos\nstart=1MiB, size=31MiB\nstart=32MiB\n' |
+		sfdisk -q "$WORK/xvda.img" >&2 || return 1
+	printf 'label: dos\nstart=1MiB, size=31MiB\nstart=32MiB\n' |
+		sfdisk -q "$WORK/lun0.img" >&2 || return 1
+}
+
+# ---------------------------------------------------------------- LIO
+
+# The target is built directly in configfs: the same kernel LIO target
+# targetcli-fb drives, without one Python start-up (seconds under TCG) per
+# command.
+setup_target() {
+	local cfs=/sys/kernel/config/target tpg i
+	run 60 modprobe -a target_core_mod target_core_file iscsi_target_mod || return 1
+	mountpoint -q /sys/kernel/config || mount -t configfs configfs /sys/kernel/config
+	[ -d "$cfs/core" ] || {
+		log "no $cfs/core"
+		return 1
+	}
+	for i in 0 1; do
+		mkdir -p "$cfs/core/fileio_$i/lun$i"
+		echo "fd_dev_name=$WORK/lun$i.img,fd_dev_size=$(stat -c %s "$WORK/lun$i.img")" \
+			>"$cfs/core/fileio_$i/lun$i/control" || return 1
+		echo 1 >"$cfs/core/fileio_$i/lun$i/enable" || return 1
+		# Without a unit serial LIO's VPD page 0x83 has no usable
+		# designator: no WWN, no by-id link, no multipath WWID.
+		# targetcli writes a random UUID here; fixed ones keep by-id
+		# names the same in every run.
+		# LIO derives the NAA WWN from the first hex digits only, so
+		# the LUN number goes first: equal prefixes give both LUNs one
+		# WWID, and multipath makes them two paths of one map.
+		echo "${i}ec2a11a-5000-4000-8000-00000000000$i" \
+			>"$cfs/core/fileio_$i/lun$i/wwn/vpd_unit_serial" || return 1
+	done
+	tpg="$cfs/iscsi/$IQN/tpgt_1"
+	mkdir -p "$tpg" || return 1
+	mkdir -p "$tpg/np/$PORTAL" || return 1
+	for i in 0 1; do
+		mkdir -p "$tpg/lun/lun_$i"
+		ln -s "$cfs/core/fileio_$i/lun$i" "$tpg/lun/lun_$i/ec2xa_lun$i" || return 1
+	done
+	# Demo mode: any initiator, no CHAP, writable.
+	echo 0 >"$tpg/attrib/authentication"
+	echo 1 >"$tpg/attrib/generate_node_acls"
+	echo 1 >"$tpg/attrib/cache_dynamic_acls"
+	echo 0 >"$tpg/attrib/demo_mode_write_protect"
+	echo 1 >"$tpg/enable" || return 1
+	log "LIO target $IQN on $PORTAL with 2 LUNs"
+}
+
+# ---------------------------------------------------------------- iSCSI
+
+sd_disks() {
+	local d
+	for d in /sys/block/sd*; do
+		[ -e "$d" ] && echo "${d##*/}"
+	done
+}
+sd_count_is() { [ "$(sd_disks | wc -l)" -eq "$1" ]; }
+no_sd() { ! compgen -G '/sys/class/block/sd*' >/dev/null; }
+
+# LUN number of a SCSI disk, from sysfs (H:C:T:L), never from /dev.
+lun_of() {
+	local hctl
+	hctl=$(basename "$(readlink -f "/sys/block/$1/device")")
+	echo "${hctl##*:}"
+}
+lun_mib() { if [ "$1" = 0 ]; then echo "$LUN0_MIB"; else echo "$LUN1_MIB"; fi; }
+# Kernel name of LUN N's disk.
+sd_of_lun() {
+	local s
+	for s in $(sd_disks); do
+		[ "$(lun_of "$s")" = "$1" ] && {
+			echo "$s"
+			return 0
+		}
+	done
+	return 1
+}
+
+iscsi_login() {
+	local t0
+	t0=$(now_ms)
+	run 60 systemctl start iscsid.service || return 1
+	run 90 iscsiadm -m discovery -t sendtargets -p "$PORTAL" >&2 || return 1
+	run 120 iscsiadm -m node -T "$IQN" -p "$PORTAL" --login >&2 || return 1
+	wait_for 120 "2 iSCSI disks" sd_count_is 2 || return 1
+	# LUN 0's partitions are scanned right after its disk appears.
+	local s0
+	s0=$(sd_of_lun 0) && wait_for 60 "partitions of $s0" test -e "/sys/class/block/${s0}2"
+	settle
+	log "iSCSI login done in $(($(now_ms) - t0)) ms: $(sd_disks | tr '\n' ' ')"
+}
+
+iscsi_logout() {
+	if iscsiadm -m session >/dev/null 2>&1; then
+		run 120 iscsiadm -m node -T "$IQN" -p "$PORTAL" --logout >&2 ||
+			log "iscsiadm logout failed"
+	fi
+	wait_for 120 "SCSI disks gone" no_sd || return 1
+	settle
+}
+
+# Back to a host that is not SCSI-active (DESIGN 5): no session, no node
+# record, no iSCSI initiator module.
+iscsi_unload() {
+	run 60 iscsiadm -m node -o delete >/dev/null 2>&1
+	run 60 iscsiadm -m discoverydb -t sendtargets -p "$PORTAL" -o delete >/dev/null 2>&1
+	run 60 systemctl stop iscsid.socket iscsid.service
+	run 60 modprobe -r iscsi_tcp libiscsi_tcp libiscsi scsi_transport_iscsi >&2 ||
+		log "modprobe -r failed: $(lsmod | grep -i iscsi | tr '\n' ' ')"
+	if [ -e /sys/class/iscsi_transport ]; then
+		log "iscsi_transport class still registered"
+		return 1
+	fi
+	# Leave the socket so that a later iscsiadm still finds iscsid.
+	run 60 systemctl start iscsid.socket
+	return 0
+}
+
+# ---------------------------------------------------------------- multipath
+
+# "dev dm_state checker_state" per path.
+mpath_paths() { timeout 30 multipathd show paths format '%d %t %T' 2>/dev/null | tail -n +2; }
+
+mpath_state() {
+	mpath_paths | awk -v d="$1" '$1 == d { print $2 " " $3 }'
+}
+
+# Wait until every whole SCSI disk is an "active ready" multipath path.
+mpath_all_active() {
+	local s
+	for s in $(sd_disks); do
+		[ "$(mpath_state "$s")" = "active ready" ] || return 1
+	done
+	return 0
+}
+
+# ---------------------------------------------------------------- rules
+
+install_stock() {
+	install -D -m 755 "$PAYLOAD/stock/ec2udev-vbd" "$STOCK_SCRIPT"
+	install -D -m 644 "$PAYLOAD/stock/51-ec2-hvm-devices.rules" "$STOCK_RULE"
+}
+
+# The project's files, as meson installs them under DESTDIR.
+project_files() {
+	[ -d "$PAYLOAD/install" ] || return 0
+	(cd "$PAYLOAD/install" && find . \( -type f -o -type l \) -printf '/%P\n')
+}
+
+# install_project yes|no: copy the project's installed files into / with or
+# without its udev rules, then make udevd reread its rules.
+install_project() {
+	local with_rules=$1 f
+	for f in $(project_files); do
+		case $f in
+		*.rules) [ "$with_rules" = yes ] || continue ;;
+		esac
+		mkdir -p "$(dirname "$f")"
+		cp -a "$PAYLOAD/install$f" "$f"
+	done
+	[ "$with_rules" = yes ] || uninstall_project_rules
+	udevadm control --reload
+}
+
+uninstall_project_rules() {
+	local f
+	for f in $(project_files); do
+		case $f in *.rules) rm -f "$f" ;; esac
+	done
+}
+
+uninstall_project() {
+	local f
+	for f in $(project_files); do rm -f "$f"; done
+	udevadm control --reload
+}
+
+have_helper() { [ -n "$HELPER" ] && [ -x "$HELPER" ]; }
+
+# ---------------------------------------------------------------- checks
+# Each check prints one line per problem on stdout and returns non-zero if
+# it printed any.
+
+# Every real SCSI disk and partition has its real node at /dev/NAME.
+check_sd_nodes() {
+	local p n want got bad=0
+	for p in /sys/class/block/sd*; do
+		[ -e "$p" ] || continue
+		n=${p##*/}
+		want=$(cat "$p/dev")
+		if [ -L "/dev/$n" ]; then
+			echo "/dev/$n is a symlink to $(readlink "/dev/$n"), not the $want node"
+			bad=1
+		elif [ ! -b "/dev/$n" ]; then
+			echo "/dev/$n missing (want block node $want)"
+			bad=1
+		else
+			got=$(stat -c '%Hr:%Lr' "/dev/$n")
+			if [ "$got" != "$want" ]; then
+				echo "/dev/$n is node $got, sysfs says $want"
+				bad=1
+			fi
+		fi
+	done
+	return $bad
+}
+
+# No /dev/sdX without a real SCSI device behind it (stale node or alias).
+check_no_stale_sd() {
+	local f n bad=0
+	for f in /dev/sd*; do
+		[ -e "$f" ] || [ -L "$f" ] || continue
+		n=${f##*/}
+		[ -e "/sys/class/block/$n" ] && continue
+		echo "stale $f ($(stat -c %F "$f")$([ -L "$f" ] && echo " -> $(readlink "$f")"))"
+		bad=1
+	done
+	return $bad
+}
+
+# For every symlink in the udev database: the device it resolves to must
+# be one that claims it. Catches the collision, where the LUN's by-path
+# and by-id links resolve to the Xen disk. Few processes on purpose: a
+# fork costs tens of milliseconds under TCG and there are ~100 links.
+check_links_claimed() {
+	local tmp=/run/ec2xa-check
+	mkdir -p "$tmp"
+	udevadm info --export-db 2>/dev/null | awk '
+		/^P: / { maj = ""; min = ""; nl = 0 }
+		/^E: MAJOR=/ { maj = substr($0, 10) }
+		/^E: MINOR=/ { min = substr($0, 10) }
+		/^S: / { links[++nl] = substr($0, 4) }
+		/^$/ { if (maj != "") for (i = 1; i <= nl; i++) print links[i], maj ":" min; maj = ""; nl = 0 }
+	' | sort -u >"$tmp/claims"
+	# "/dev/LINK MAJ:MIN" of what each link resolves to now.
+	cut -d' ' -f1 "$tmp/claims" | sort -u | sed 's|^|/dev/|' |
+		xargs -r -d '\n' stat -L -c '%n %Hr:%Lr' 2>/dev/null >"$tmp/resolved"
+	# A link may resolve to any device that claims it: with several
+	# claims udev picks by priority (e.g. multipath's dm device).
+	awk '
+		FNR == NR { claimed[$1 " " $2] = 1; by[$1] = by[$1] " " $2; next }
+		{ sub("^/dev/", "", $1); got[$1] = $2 }
+		END {
+			bad = 0
+			for (l in by) {
+				if (!(l in got)) { print "/dev/" l " (claimed by" by[l] ") does not resolve"; bad = 1 }
+				else if (!((l " " got[l]) in claimed)) {
+					print "/dev/" l " (claimed by" by[l] ") resolves to " got[l] ", which does not claim it"
+					bad = 1
+				}
+			}
+			exit bad
+		}
+	' "$tmp/claims" "$tmp/resolved"
+}
+
+# The assertion of systemd's TEST-64-UDEV-STORAGE: every link under
+# /dev/disk resolves to /dev/$(udevadm info -q name LINK). One udevadm and
+# one readlink for all links; per link only if a link vanished meanwhile
+# (then the outputs no longer line up).
+check_test64() {
+	local -a links names reals
+	local i bad=0
+	mapfile -t links < <(find /dev/disk -type l | sort)
+	[ ${#links[@]} -gt 0 ] || return 0
+	mapfile -t reals < <(readlink -f -- "${links[@]}")
+	mapfile -t names < <(udevadm info -q name "${links[@]}" 2>/dev/null)
+	if [ ${#names[@]} -ne ${#links[@]} ] || [ ${#reals[@]} -ne ${#links[@]} ]; then
+		names=()
+		reals=()
+		for i in "${!links[@]}"; do
+			reals[i]=$(readlink -f -- "${links[i]}")
+			names[i]=$(udevadm info -q name "${links[i]}" 2>/dev/null)
+		done
+	fi
+	for i in "${!links[@]}"; do
+		if [ "${reals[i]}" != "/dev/${names[i]}" ]; then
+			echo "${links[i]} -> ${reals[i]} but udevadm says /dev/${names[i]}"
+			bad=1
+		fi
+	done
+	return $bad
+}
+
+# check_xvd_links alias|noalias: every Xen disk and partition has its
+# xvd-sdX link; with "noalias" none has a bare sdX link, with "alias" each
+# has one that resolves to it.
+check_xvd_links() {
+	local want=$1 p n ec2 links bad=0
+	for p in /sys/class/block/xvd*; do
+		[ -e "$p" ] || continue
+		n=${p##*/}
+		ec2=sd${n#xvd}
+		links=" $(udevadm info -q symlink "/sys/class/block/$n" 2>/dev/null) "
+		if [[ $links != *" xvd-$ec2 "* ]]; then
+			echo "$n has no xvd-$ec2 link (links:$links)"
+			bad=1
+		elif [ "$(node_devnum "/dev/xvd-$ec2")" != "$(devnum_of "$n")" ]; then
+			echo "/dev/xvd-$ec2 does not resolve to $n"
+			bad=1
+		fi
+		case $want in
+		noalias)
+			if [[ $links =~ \ sd[a-z]+[0-9]*\  ]]; then
+				echo "$n still claims an sd name (links:$links)"
+				bad=1
+			fi
+			;;
+		alias)
+			if [[ $links != *" $ec2 "* ]]; then
+				echo "$n has no $ec2 alias (links:$links)"
+				bad=1
+			elif [ "$(readlink -f "/dev/$ec2")" != "/dev/$n" ]; then
+				echo "/dev/$ec2 is not a link to $n ($(ls -l "/dev/$ec2" 2>&1))"
+				bad=1
+			fi
+			;;
+		esac
+	done
+	return $bad
+}
+
+# Every SCSI disk answers as the LUN it is: sg_inq through /dev/NAME names
+# LIO, and the size through /dev/NAME is the LUN's.
+check_sd_identity() {
+	local s lun want got bad=0
+	for s in $(sd_disks); do
+		lun=$(lun_of "$s")
+		want=$(($(lun_mib "$lun") * 1048576))
+		got=$(timeout 30 blockdev --getsize64 "/dev/$s" 2>&1)
+		if [ "$got" != "$want" ]; then
+			echo "blockdev --getsize64 /dev/$s = $got, LUN $lun is $want"
+			bad=1
+		fi
+		if ! timeout 30 sg_inq "/dev/$s" 2>&1 | grep -q 'LIO-ORG'; then
+			echo "sg_inq /dev/$s does not answer as LIO ($(timeout 30 sg_inq "/dev/$s" 2>&1 | head -n 2 | tr '\n' ' '))"
+			bad=1
+		fi
+	done
+	return $bad
+}
+
+# The whole "right state" with the project's rule in force and SCSI disks
+# present: real nodes, links claimed, TEST-64, identity, Xen disks without
+# sd aliases.
+check_state_fixed() {
+	local bad=0
+	check_sd_nodes || bad=1
+	check_no_stale_sd || bad=1
+	check_links_claimed || bad=1
+	check_test64 || bad=1
+	check_sd_identity || bad=1
+	check_xvd_links noalias || bad=1
+	return $bad
+}
+
+# Status of the helper: prints "exit=N" then its output on one line.
+helper_status() {
+	local out rc
+	out=$(timeout 60 "$HELPER" status 2>&1)
+	rc=$?
+	echo "exit=$rc ${out//$'\n'/ | }"
+	return $rc
+}
+
+# Listing of everything a change event could disturb: nodes and links with
+# their targets, device numbers and inode numbers.
+snapshot_dev() {
+	{
+		# Loop devices are the Xen backend's (blkback over files): a
+		# change event gives them a new diskseq. Not ours to judge.
+		find /dev/disk -type l -printf '%p -> %l\n' | grep -v -- '-> .*/loop[0-9]*$'
+		for f in /dev/sd* /dev/xvd*; do
+			[ -e "$f" ] || [ -L "$f" ] || continue
+			if [ -L "$f" ]; then
+				echo "$f -> $(readlink "$f")"
+			else
+				echo "$f $(stat -c '%F %Hr:%Lr inode=%i' "$f")"
+			fi
+		done
+	} | sort
+}
+
+# ---------------------------------------------------------------- data
+
+# make_pattern FILE TAG: 1 MiB that cannot be mistaken for anything else.
+make_pattern() {
+	yes "EC2XA-$2-$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')" | head -c 1048576 >"$1"
+}
+
+# write_pattern FILE DEV: 1 MiB at PATTERN_OFFSET_MIB, bypassing caches.
+write_pattern() {
+	timeout 60 dd if="$1" of="$2" bs=1M seek="$PATTERN_OFFSET_MIB" count=1 \
+		oflag=direct conv=fsync,notrunc status=none
+}
+
+# has_pattern FILE IMAGE_OR_DEV: the 1 MiB at PATTERN_OFFSET_MIB equals FILE.
+has_pattern() {
+	timeout 60 dd if="$2" bs=1M skip="$PATTERN_OFFSET_MIB" count=1 iflag=direct status=none 2>/dev/null |
+		cmp -s - "$1"
+}
+# Backing files are read through the page cache (O_DIRECT on a file of a
+# file system that loop/LIO also use is fine, but plain read is enough).
+file_has_pattern() {
+	dd if="$2" bs=1M skip="$PATTERN_OFFSET_MIB" count=1 status=none 2>/dev/null | cmp -s - "$1"
+}
+
+# ---------------------------------------------------------------- state
+
+# reset_state stock|ours|none: no iSCSI session or module, no Xen disk, the
+# chosen rule in force. Leftovers of the scenario before are logged (they
+# are its failure to explain) and removed so the next one starts clean.
+reset_state() {
+	local mode=$1 f rc=0
+	log "reset_state $mode"
+	udevadm control --children-max="${UDEV_CHILDREN_MAX_DEFAULT:-16}"
+	iscsi_logout || rc=1
+	multipath -F >/dev/null 2>&1
+	detach_all_xvd || rc=1
+	iscsi_unload || rc=1
+	for f in /dev/sd*; do
+		[ -e "$f" ] || [ -L "$f" ] || continue
+		log "reset: removing leftover $f ($(ls -l "$f"))"
+		rm -f "$f"
+	done
+	case $mode in
+	stock)
+		install_stock
+		install_project no
+		;;
+	ours)
+		install_stock
+		install_project yes
+		;;
+	none)
+		install_stock
+		uninstall_project
+		;;
+	esac
+	settle
+	return $rc
+}

@@ -1,0 +1,98 @@
+#!/bin/bash
+# In-guest driver of tier 3, run by the image's ec2xa-guest-entry:
+#
+#   run-scenarios.sh PAYLOAD OUT
+#
+# PAYLOAD is the unpacked payload (guest/, stock/, install/, rpm/,
+# config.sh); OUT collects logs for the host. Prints, on the console, one
+# "EC2XA-VERDICT <verdict line>" per scenario, and "EC2XA-TIMING ..." lines.
+# Each scenario runs in its own bounded process, so a hang costs one
+# scenario, not the run.
+set -u
+export PAYLOAD=$1 OUT=$2
+# shellcheck source=/dev/null # lib.sh is checked on its own
+. "$PAYLOAD/guest/lib.sh"
+SCENARIOS="stock-control repair boot-order login-first relogin trigger-change children-max-1 rpm"
+SCENARIO_TIMEOUT=600
+# shellcheck source=/dev/null
+[ -f "$PAYLOAD/config.sh" ] && . "$PAYLOAD/config.sh"
+
+exec 2>>"$OUT/driver.log"
+# Leave shell trace and logs in OUT; the console gets only the markers.
+verdict() { console "EC2XA-VERDICT $*"; echo "$*" >>"$OUT/verdicts.txt"; }
+
+t_setup=$(now_ms)
+setup_ok=yes
+setup_err=
+if ! xen_ready; then
+	setup_ok=no
+	setup_err="Xen toolstack not ready (xl info failed)"
+fi
+if [ "$setup_ok" = yes ]; then
+	make_images || {
+		setup_ok=no
+		setup_err="cannot make disk images"
+	}
+fi
+if [ "$setup_ok" = yes ]; then
+	setup_target || {
+		setup_ok=no
+		setup_err="LIO target setup failed"
+	}
+fi
+# Where meson put the helper: the rule names it, HACKING.md says
+# /usr/lib/udev/ec2-xvd-alias.
+for f in $(project_files); do
+	case $f in */ec2-xvd-alias) HELPER=$f ;; esac
+done
+console "EC2XA-NOTE helper=${HELPER:-none} rules=$(project_files | grep '\.rules$' | tr '\n' ' ')"
+console "EC2XA-NOTE guest $(uname -r) udev $(udevadm --version) xen $(xl info 2>/dev/null | awk '$1 == "xen_major" {a = $3} $1 == "xen_minor" {b = $3} $1 == "xen_extra" {c = $3} END {print a "." b c}')"
+# udevd's own default (252: 8 + 2 per CPU, bounded by memory) is what a
+# scenario that lowered it restores.
+UDEV_CHILDREN_MAX_DEFAULT=$((8 + 2 * $(nproc)))
+export UDEV_CHILDREN_MAX_DEFAULT HELPER
+systemctl is-active --quiet multipathd || run 60 systemctl start multipathd
+console "EC2XA-TIMING setup $(($(now_ms) - t_setup)) ms"
+
+for s in $SCENARIOS; do
+	fn=scn_${s//-/_}
+	t0=$(now_ms)
+	log "===== $s"
+	if [ "$setup_ok" != yes ]; then
+		verdict "FAIL: $s: guest setup failed: $setup_err"
+		continue
+	fi
+	rm -f "$OUT/result.$s" "$OUT/skip.$s"
+	# The scenario runs in a child bash so that timeout can bound it; it
+	# writes its problems and facts to OUT/result.NAME.
+	# shellcheck disable=SC2016 # expanded by the child bash
+	timeout --kill-after=10 "$SCENARIO_TIMEOUT" bash -c '
+		. "$PAYLOAD/guest/lib.sh"
+		. "$PAYLOAD/guest/scenarios.sh"
+		SCENARIO=$1
+		set -x
+		"$2"
+		set +x
+		{
+			for p in "${PROBLEMS[@]}"; do echo "P $p"; done
+			for f in "${FACTS[@]}"; do echo "F $f"; done
+		} >"$OUT/result.$SCENARIO"
+	' scenario "$s" "$fn" 2>"$OUT/$s.log"
+	rc=$?
+	took=$(($(now_ms) - t0))
+	console "EC2XA-TIMING $s $took ms"
+	if [ -f "$OUT/skip.$s" ]; then
+		verdict "SKIP: $s: $(head -n 1 "$OUT/skip.$s")"
+	elif [ ! -f "$OUT/result.$s" ]; then
+		if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+			verdict "FAIL: $s: timed out after ${SCENARIO_TIMEOUT}s"
+		else
+			verdict "FAIL: $s: scenario aborted (exit $rc), see $s.log"
+		fi
+	elif grep -q '^P ' "$OUT/result.$s"; then
+		verdict "FAIL: $s: $(grep '^P ' "$OUT/result.$s" | cut -c3- | head -n 8 | paste -sd ';' | cut -c1-900)"
+	else
+		verdict "PASS: $s: $(grep '^F ' "$OUT/result.$s" | cut -c3- | paste -sd ';' | cut -c1-900)"
+	fi
+done
+exit 0

@@ -1,0 +1,235 @@
+#!/bin/bash
+# Tier 3: the real-system test. Xen 4.17 boots under QEMU TCG with Debian's
+# 6.1 kernel as PV dom0; dom0 attaches Xen disks to itself (real
+# xen-blkfront xvd*), logs in to a LIO iSCSI target on 127.0.0.1 (real sd*),
+# with multipath. See README.md beside this file.
+#
+#   run-guest-tests.sh BUILDDIR [RPMDIR]
+#
+# Exit 0 all scenarios passed or skipped, 1 a scenario failed, 77 the tier
+# cannot run here (reason on stderr). Never touches this machine's /dev,
+# /sys or /run/udev: everything happens inside the guest.
+#
+# Environment:
+#   SCENARIOS="boot-order relogin"  run only these (the guest adds nothing)
+#   KEEP_GUEST=1                    keep the guest's disk overlay
+#   EC2XA_GUEST_CACHE=DIR           image cache (/var/cache/ec2-xvd-alias/guest)
+#   EC2XA_GUEST_WORK=DIR            logs and overlay (a new /var/tmp dir)
+#   EC2XA_GUEST_TIMEOUT=SECONDS     bound of the test boot (2700)
+set -uo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+src=$(cd "$here/../.." && pwd)
+all="stock-control repair boot-order login-first relogin trigger-change children-max-1 rpm"
+
+skip77() {
+	echo "run-guest-tests: $*" >&2
+	exit 77
+}
+say() { printf '[guest-tier %s] %s\n' "$(date +%T)" "$*"; }
+
+[ $# -ge 1 ] || skip77 "usage: run-guest-tests.sh BUILDDIR [RPMDIR]"
+builddir=$1
+rpmdir=${2:-}
+[ "$(id -u)" -eq 0 ] || skip77 "needs root (debootstrap, mkfs, QEMU image handling)"
+[ "$(uname -m)" = x86_64 ] || skip77 "needs an x86_64 host"
+
+# ---------------------------------------------------------------- host deps
+
+missing_host_tools() {
+	local t
+	for t in qemu-system-x86_64 qemu-img debootstrap mkfs.ext4 unshare flock; do
+		command -v "$t" >/dev/null || echo "$t"
+	done
+}
+if [ -n "$(missing_host_tools)" ]; then
+	say "installing host packages ($(missing_host_tools | tr '\n' ' ')missing)"
+	mapfile -t hostpkgs < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$here/host-packages.txt")
+	{
+		apt-get update -q &&
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${hostpkgs[@]}"
+	} >/tmp/ec2xa-guest-host-deps.log 2>&1 ||
+		skip77 "cannot install host packages (see /tmp/ec2xa-guest-host-deps.log)"
+	[ -z "$(missing_host_tools)" ] || skip77 "still missing: $(missing_host_tools | tr '\n' ' ')"
+fi
+
+# ---------------------------------------------------------------- image
+
+cache=${EC2XA_GUEST_CACHE:-/var/cache/ec2-xvd-alias/guest}
+mkdir -p "$cache" || skip77 "cannot create $cache"
+# The key covers everything that decides the image's content.
+key=$(for f in "$here"/image/*; do cat "$f"; done | sha256sum | cut -c1-16)
+img="$cache/$key"
+t_build=0
+exec 9>"$cache/.lock"
+flock 9
+if [ ! -f "$img/complete" ]; then
+	say "building guest image $key (debootstrap, about 2 minutes)"
+	t0=$(date +%s)
+	if ! "$here/image/build-image.sh" "$img.tmp"; then
+		echo "FAIL: image: build-image.sh failed" >&2
+		exit 1
+	fi
+	rm -rf "$img"
+	mv "$img.tmp" "$img"
+	touch "$img/complete"
+	t_build=$(($(date +%s) - t0))
+	# Keep the cache to one image.
+	for d in "$cache"/*; do
+		[ "$d" = "$img" ] || rm -rf "$d"
+	done
+	say "image built in ${t_build}s"
+else
+	say "using cached guest image $img"
+fi
+flock -u 9
+
+# ---------------------------------------------------------------- payload
+
+work=${EC2XA_GUEST_WORK:-$(mktemp -d /var/tmp/ec2xa-guest.XXXXXX)}
+mkdir -p "$work"
+rm -rf "$work/payload" "$work/out"
+mkdir -p "$work/payload/stock" "$work/payload/rpm" "$work/out"
+cp -r "$here/guest" "$work/payload/guest"
+install -m 755 "$src/tests/stock/ec2udev-vbd" "$work/payload/stock/ec2udev-vbd"
+sed 's|@EC2UDEV_VBD@|/usr/sbin/ec2udev-vbd|g' "$src/tests/stock/51-ec2-hvm-devices.rules.in" \
+	>"$work/payload/stock/51-ec2-hvm-devices.rules"
+
+# The project as meson installs it (helper, rule, man pages, ...).
+if [ -f "$builddir/build.ninja" ]; then
+	if DESTDIR="$work/payload/install" meson install -C "$builddir" --no-rebuild \
+		>"$work/meson-install.log" 2>&1; then
+		say "installed $builddir: $(cd "$work/payload/install" && find . -type f | tr '\n' ' ')"
+	else
+		say "meson install failed (see $work/meson-install.log): scenarios needing the helper will SKIP"
+		rm -rf "$work/payload/install"
+	fi
+else
+	say "$builddir is not a meson build dir: scenarios needing the helper will SKIP"
+fi
+
+if [ -n "$rpmdir" ]; then
+	rpmf=$(find "$rpmdir" -name 'ec2-xvd-alias-*.rpm' ! -name '*.src.rpm' \
+		! -name '*-debuginfo-*' ! -name '*-debugsource-*' | sort -V | tail -n 1)
+	if [ -n "$rpmf" ]; then
+		cp "$rpmf" "$work/payload/rpm/"
+		say "RPM: $(basename "$rpmf")"
+	else
+		say "no binary ec2-xvd-alias RPM in $rpmdir"
+	fi
+fi
+
+want=${SCENARIOS:-$all}
+rpm_reason="no RPMDIR given"
+[ -n "$rpmdir" ] && rpm_reason="no binary ec2-xvd-alias RPM in $rpmdir"
+{
+	printf 'SCENARIOS="%s"\n' "$want"
+	printf 'export RPM_SKIP_REASON="%s"\n' "$rpm_reason"
+} >"$work/payload/config.sh"
+tar -cf "$work/payload.tar" -C "$work/payload" .
+truncate -s 64M "$work/out.img"
+rm -f "$work/overlay.qcow2"
+qemu-img create -q -f qcow2 -b "$img/rootfs.img" -F raw "$work/overlay.qcow2"
+
+# ---------------------------------------------------------------- boot
+
+console="$work/console.log"
+: >"$console"
+xen_args="console=com1 com1=115200,8n1 dom0_mem=1800M,max:1800M dom0_max_vcpus=2 loglvl=warning guest_loglvl=warning"
+# No commas: QEMU's multiboot -initrd splits modules on them.
+# systemd.show_status=error: no "Job running" spinner on the 115200 baud
+# serial line for the whole run.
+dom0_args="root=LABEL=ec2xa-root rw console=hvc0 earlyprintk=xen loglevel=4 systemd.show_status=error"
+say "booting Xen + dom0 under QEMU TCG; console: $console"
+t_boot0=$(date +%s)
+# -nodefaults: no IDE CD-ROM or floppy, so the guest's only SCSI disks are
+# the iSCSI ones. -cpu max,-smap,-smep: with SMAP the PV dom0 dies at its
+# first exception (DESIGN 6.3). TCG: the nested /dev/kvm here cannot run it.
+qemu-system-x86_64 -nodefaults -machine pc,accel=tcg -cpu max,-smap,-smep -smp 2 -m 2048 \
+	-display none -monitor none -serial "file:$console" -no-reboot \
+	-kernel "$img/xen" -append "$xen_args" \
+	-initrd "$img/vmlinuz $dom0_args,$img/initrd.img" \
+	-drive "file=$work/overlay.qcow2,if=none,id=root,format=qcow2,cache=unsafe" \
+	-device virtio-blk-pci,drive=root,serial=ec2xa-root \
+	-drive "file=$work/payload.tar,if=none,id=payload,format=raw,readonly=on" \
+	-device virtio-blk-pci,drive=payload,serial=ec2xa-payload \
+	-drive "file=$work/out.img,if=none,id=out,format=raw" \
+	-device virtio-blk-pci,drive=out,serial=ec2xa-out \
+	-net none >"$work/qemu.log" 2>&1 &
+qpid=$!
+
+limit=${EC2XA_GUEST_TIMEOUT:-2700}
+booted=
+done_=
+seen=0
+while kill -0 "$qpid" 2>/dev/null; do
+	el=$(($(date +%s) - t_boot0))
+	if [ -z "$booted" ] && grep -aq 'EC2XA-BOOTED' "$console"; then
+		booted=$el
+		say "guest booted after ${el}s"
+	fi
+	# Show verdict and timing lines as they come.
+	n=$(grep -ac 'EC2XA-\(VERDICT\|TIMING\|NOTE\|ERROR\)' "$console")
+	if [ "$n" -gt "$seen" ]; then
+		grep -a 'EC2XA-\(VERDICT\|TIMING\|NOTE\|ERROR\)' "$console" | tail -n +"$((seen + 1))" |
+			tr -d '\r' | sed 's/^.*EC2XA-/  guest: /'
+		seen=$n
+	fi
+	if grep -aq 'EC2XA-DONE' "$console"; then
+		[ -n "$done_" ] || done_=$el
+		# Give the guest 60 s to power off by itself.
+		[ $((el - done_)) -gt 60 ] && break
+	fi
+	if [ -z "$booted" ] && [ "$el" -gt 600 ]; then
+		say "no EC2XA-BOOTED after 600s"
+		break
+	fi
+	[ "$el" -gt "$limit" ] && {
+		say "guest still running after ${limit}s"
+		break
+	}
+	sleep 2
+done
+if kill -0 "$qpid" 2>/dev/null; then
+	kill "$qpid"
+	sleep 2
+	kill -9 "$qpid" 2>/dev/null
+fi
+wait "$qpid" 2>/dev/null
+t_total=$(($(date +%s) - t_boot0))
+say "QEMU ran ${t_total}s (boot to runner: ${booted:-never}s)"
+tar -xf "$work/out.img" -C "$work/out" 2>/dev/null || say "no output tar from the guest"
+
+# ---------------------------------------------------------------- verdicts
+
+pass=0 fail=0 skipped=0
+for s in $want; do
+	line=$(grep -a "EC2XA-VERDICT [A-Z]*: $s: " "$console" | tail -n 1 | tr -d '\r' |
+		sed 's/^.*EC2XA-VERDICT //')
+	# A kernel message can split a long console line; the guest also
+	# wrote every verdict to the output disk.
+	if [ -z "$line" ] && [ -f "$work/out/verdicts.txt" ]; then
+		line=$(grep -a "^[A-Z]*: $s: " "$work/out/verdicts.txt" | tail -n 1)
+	fi
+	if [ -z "$line" ]; then
+		if [ -z "$booted" ]; then
+			line="FAIL: $s: guest never reached the test runner (see $console)"
+		else
+			line="FAIL: $s: no verdict from the guest (see $console)"
+		fi
+	fi
+	echo "$line"
+	case $line in
+	PASS:*) pass=$((pass + 1)) ;;
+	SKIP:*) skipped=$((skipped + 1)) ;;
+	*) fail=$((fail + 1)) ;;
+	esac
+done
+say "logs: $work (console.log, out/*.log, out/journal.txt)"
+if [ "${KEEP_GUEST:-0}" != 1 ]; then
+	# The logs stay; the disks (overlay up to a few hundred MiB) go.
+	rm -f "$work/overlay.qcow2" "$work/out.img" "$work/payload.tar"
+fi
+echo "guest: $pass passed, $fail failed, $skipped skipped"
+[ "$fail" -eq 0 ] || exit 1
+exit 0
