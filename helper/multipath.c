@@ -56,12 +56,24 @@ static int run_multipathd(const char *multipathd, const char *verb, const char *
 
 #define PENDING_DIR "/run/ec2-xvd-alias/multipath"
 
+/* Whether the disk is a path of a multipath map: its holder is a dm device
+ * whose uuid multipath gave it ("mpath-<wwid>"). LVM and other dm users
+ * hold disks too, but have no path checker to re-add. */
+static bool held_by_multipath(const char *name, char *holder, size_t size) {
+        char path[PATH_MAX], uuid[256];
+
+        if (root_path(path, "/sys/class/block/%s/holders", name) < 0 ||
+            dir_has_entries(path, holder, size) <= 0 || !startswith(holder, "dm-"))
+                return false;
+        return root_path(path, "/sys/class/block/%s/dm/uuid", holder) >= 0 &&
+               read_line_file(path, uuid, sizeof(uuid)) >= 0 && startswith(uuid, "mpath-");
+}
+
 void multipath_note_fixed_node(const char *name) {
         char path[PATH_MAX], holder[256];
         _cleanup_close_ int fd = -1;
 
-        if (root_path(path, "/sys/class/block/%s/holders", name) < 0 ||
-            dir_has_entries(path, holder, sizeof(holder)) <= 0 || !startswith(holder, "dm-"))
+        if (!held_by_multipath(name, holder, sizeof(holder)))
                 return;
         if (root_path(path, PENDING_DIR) < 0 || mkdir_parents(path) < 0 ||
             root_path(path, PENDING_DIR "/%s", name) < 0)

@@ -91,6 +91,13 @@ void fakeroot_symlink(FakeRoot *r, const char *path, const char *target) {
         ck_assert_msg(symlink(target, p) == 0, "symlink %s: %s", p, strerror(errno));
 }
 
+void fakeroot_rm(FakeRoot *r, const char *path) {
+        char p[PATH_MAX];
+
+        path_in(r, path, p);
+        ck_assert_msg(unlink(p) == 0, "unlink %s: %s", p, strerror(errno));
+}
+
 const char *fakeroot_read(FakeRoot *r, const char *path) {
         static char buf[4096];
         char p[PATH_MAX];
@@ -158,6 +165,13 @@ static void add_block(FakeRoot *r, const char *devdir, const char *name, unsigne
         snprintf(path, sizeof(path), "/sys/class/block/%s", name);
         snprintf(target, sizeof(target), "../..%s", devdir + strlen("/sys"));
         fakeroot_symlink(r, path, target);
+}
+
+void fakeroot_add_virtual(FakeRoot *r, const char *name, unsigned major, unsigned minor) {
+        char devdir[PATH_MAX];
+
+        snprintf(devdir, sizeof(devdir), "/sys/devices/virtual/block/%s", name);
+        add_block(r, devdir, name, major, minor, false);
 }
 
 void fakeroot_add_xvd(FakeRoot *r, const char *name, unsigned major, unsigned minor, const char *parent) {

@@ -17,6 +17,7 @@ void fakeroot_done(FakeRoot *r);
 void fakeroot_write(FakeRoot *r, const char *path, const char *content);
 void fakeroot_symlink(FakeRoot *r, const char *path, const char *target);
 void fakeroot_mkdir(FakeRoot *r, const char *path);
+void fakeroot_rm(FakeRoot *r, const char *path);
 /* Reads a file's content (first 4 KiB), or NULL when missing. Static buffer. */
 const char *fakeroot_read(FakeRoot *r, const char *path);
 bool fakeroot_exists(FakeRoot *r, const char *path);
@@ -29,6 +30,8 @@ void fakeroot_add_xvd(FakeRoot *r, const char *name, unsigned major, unsigned mi
  * a target name, like iscsi_tcp does. lun is the L of H:C:T:L. */
 void fakeroot_add_scsi(FakeRoot *r, const char *name, unsigned major, unsigned minor, const char *parent,
                        unsigned session, unsigned lun);
+/* A virtual block device (device-mapper, loop): /sys/devices/virtual/block. */
+void fakeroot_add_virtual(FakeRoot *r, const char *name, unsigned major, unsigned minor);
 /* The kernel's devtmpfs node, or udev's relative symlink. Nodes need root. */
 void fakeroot_add_node(FakeRoot *r, const char *name, unsigned major, unsigned minor);
 /* udev's database entry of a device, listing its links. */

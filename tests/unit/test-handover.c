@@ -212,7 +212,18 @@ START_TEST(test_multipath_record) {
         char expected[1024];
 
         lun_arrives();
+        /* an LVM map holding the disk has no path checker: nothing to record */
         fakeroot_mkdir(&root, "/sys/devices/platform/host2/session1/target2:0:0/2:0:0:0/block/sda/holders/dm-0");
+        fakeroot_add_virtual(&root, "dm-0", 253, 0);
+        fakeroot_write(&root, "/sys/class/block/dm-0/dm/uuid", "LVM-Vq3zXkT0\n");
+        fakeroot_run(&root, &run, "recheck", "xvda", NULL);
+        ck_assert_run(run, 0, "",
+                      "ec2-xvd-alias: /dev/sda: restored the node of real disk sda (8:0) after xvda dropped its alias\n");
+        ck_assert(!fakeroot_exists(&root, "/run/ec2-xvd-alias/multipath/sda"));
+
+        /* a multipath map */
+        fakeroot_write(&root, "/sys/class/block/dm-0/dm/uuid", "mpath-360014050ec2a11a50004000800000000\n");
+        fakeroot_rm(&root, "/dev/sda");
         fakeroot_run(&root, &run, "recheck", "xvda", NULL);
         ck_assert_run(run, 0, "",
                       "ec2-xvd-alias: sda: map dm-0 opened it through the old /dev entry; 'ec2-xvd-alias repair' "
