@@ -334,15 +334,13 @@ typedef struct DropState {
 static bool xvd_dropped_name(void *userdata) {
         const DropState *s = userdata;
         DevEntry e;
-        dev_t xvd_devnum;
 
         if (dev_entry_inspect(s->name, &e) < 0)
                 return false;
         if (e.kind == DEV_ENTRY_SYMLINK && streq(e.target, s->xvd))
                 return false;
-        if (sysfs_block_devnum(s->xvd, &xvd_devnum) < 0)
-                return true;
-        return udev_db_has_link(xvd_devnum, s->name) <= 0;
+        /* a gone xvd device (-ENOENT) holds nothing */
+        return udev_db_name_has_link(s->xvd, s->name) <= 0;
 }
 
 /* Sends xvd (and, for a whole disk, its partitions) a change and waits,
@@ -526,7 +524,6 @@ int handover_repair(const Config *c, const DiskName *n, FILE *out) {
         _cleanup_(waiter_done) Waiter w = { .inotify_fd = -1 };
         const char *rerun = "udevd is not running, so its rules run when udevd starts";
         char uuid[UUID_BUF];
-        dev_t xvd_devnum;
         Action action;
         bool latent;
         Claim cl;
@@ -537,7 +534,7 @@ int handover_repair(const Config *c, const DiskName *n, FILE *out) {
                 return r == -ENOENT ? 0 : r;
         /* The node may be right while the xvd device still lists the name in
          * udev's database: its next event would delete the node (udev 252). */
-        latent = sysfs_block_devnum(cl.xvd, &xvd_devnum) >= 0 && udev_db_has_link(xvd_devnum, cl.name) > 0;
+        latent = udev_db_name_has_link(cl.xvd, cl.name) > 0;
         if (cl.action == ACTION_NONE && !latent)
                 return multipath_readd_path(cl.name, out);
         /* What the user sees is what was wrong before we started. */

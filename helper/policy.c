@@ -56,7 +56,7 @@ void policy_decide_alias(const Config *c, const DiskName *n, AliasDecision *ret)
         /* mode auto: an alias the device already holds is kept, so change
          * events never make links flap; a new one only on a host with no
          * SCSI activity. */
-        if (sysfs_block_devnum(xvd, &devnum) >= 0 && udev_db_has_link(devnum, ec2) > 0)
+        if (udev_db_name_has_link(xvd, ec2) > 0)
                 return decide(ret, true, "%s already holds %s", xvd, ec2);
         r = scsi_host_activity(why, sizeof(why));
         if (r > 0)

@@ -118,3 +118,13 @@ static int match_link(const char *link, void *userdata) {
 int udev_db_has_link(dev_t devnum, const char *link) {
         return udev_db_foreach_link(devnum, match_link, (void *) link);
 }
+
+int udev_db_name_has_link(const char *name, const char *link) {
+        dev_t devnum;
+        int r;
+
+        r = sysfs_block_devnum(name, &devnum);
+        if (r < 0)
+                return r;
+        return udev_db_has_link(devnum, link);
+}

@@ -39,6 +39,10 @@ const char *dev_entry_describe(const DevEntry *e, char *buf, size_t size);
  * "S:LINK" in /run/udev/data/bMAJ:MIN). 0 or 1, or negative errno. */
 int udev_db_has_link(dev_t devnum, const char *link);
 
+/* The same for the kernel device NAME: 0 or 1, -ENOENT when the kernel
+ * has no such device, or another negative errno. */
+int udev_db_name_has_link(const char *name, const char *link);
+
 /* Calls fn for each "S:" link in the device's database entry. */
 int udev_db_foreach_link(dev_t devnum, int (*fn)(const char *link, void *userdata), void *userdata);
 

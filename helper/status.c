@@ -50,10 +50,9 @@ static int block_list(BlockList *l) {
 
 static bool xvd_claims(const DiskName *n, const char *name) {
         char xvd[DISK_NAME_BUF];
-        dev_t devnum;
 
         disk_name_format_xvd(n, xvd);
-        return sysfs_block_devnum(xvd, &devnum) >= 0 && udev_db_has_link(devnum, name) > 0;
+        return udev_db_name_has_link(xvd, name) > 0;
 }
 
 int collisions_find(Collision **ret, size_t *ret_n) {
