@@ -965,19 +965,20 @@ attach_xen_after_lun() {
 	plug xvda xvda1 xvdf
 	exp_lun_ok | expect both
 	{ exp_node xvda 202:0; exp_node xvda1 202:1; exp_node xvdf 202:80; } | expect both
+	# stock, whatever our mode: udev records xvda's claims on sda and sda1
+	# but finds the LUN's nodes ("Conflicting inode"), so the damage waits
+	# for a later event; xvdf gets sdf.
+	expect stock <<-EOF
+	$(exp_db xvda sda)
+	$(exp_db xvda1 sda1)
+	$(exp_links xvdf sdf)
+	EOF
 }
 
 sc_lun_before_xen() {
 	# the LUN is there first (e.g. logged in from the initramfs), then the
 	# Xen volumes are attached
 	attach_xen_after_lun
-	# stock: udev records xvda's claim on sda but finds the LUN's node
-	# ("Conflicting inode"), so the damage waits for a later event.
-	expect stock <<-EOF
-	$(exp_db xvda sda)
-	$(exp_db xvda1 sda1)
-	$(exp_links xvdf sdf)
-	EOF
 	# ours: SCSI is active (a session, a real disk): no new sdX at all
 	expect ours <<-EOF
 	$(exp_links xvda xvd-sda)
@@ -1089,11 +1090,6 @@ sc_mode_compat() {
 	# compat: an alias whenever the name is free now, even on a SCSI host
 	set_conf "mode = compat"
 	attach_xen_after_lun
-	expect stock <<-EOF
-	$(exp_db xvda sda)
-	$(exp_db xvda1 sda1)
-	$(exp_links xvdf sdf)
-	EOF
 	expect ours <<-EOF
 	$(exp_links xvda xvd-sda)
 	$(exp_links xvda1 xvd-sda1)
