@@ -180,8 +180,13 @@ static int give_back_one(const char *xvd, void *userdata) {
         AliasDecision d;
         DiskName n;
 
-        if (xvd_name_parse(xvd, &n, &reason) < 0)
+        /* An EBS NVMe volume: its rule reads the mapping name and decides. */
+        if (xvd_name_parse(xvd, &n, &reason) < 0) {
+                if (uevent_send(xvd, "change", uuid) >= 0)
+                        log_notice("%s: real disk %s is gone; asked udev to re-run the rules of %s", xvd, g->gone,
+                                   xvd);
                 return 0;
+        }
         disk_name_format_ec2(&n, ec2);
         policy_decide_alias(g->config, &n, xvd, &d);
         if (!d.alias) {
@@ -196,14 +201,14 @@ static int give_back_one(const char *xvd, void *userdata) {
 
 static void give_back(const Config *c, const DiskName *n, const char *gone) {
         GiveBack g = { .config = c, .gone = gone };
-        char xvd[DISK_NAME_BUF];
+        char holder[DISK_NAME_BUF];
 
-        disk_name_format_xvd(n, xvd);
-        if (sysfs_block_devnum(xvd, &(dev_t) { 0 }) < 0)
+        alias_holder(n, holder);
+        if (sysfs_block_devnum(holder, &(dev_t) { 0 }) < 0)
                 return;
-        (void) give_back_one(xvd, &g);
+        (void) give_back_one(holder, &g);
         if (n->partition == 0)
-                (void) sysfs_block_foreach_partition(xvd, give_back_one, &g);
+                (void) sysfs_block_foreach_partition(holder, give_back_one, &g);
 }
 
 /* MAJOR and MINOR of the event that runs us, if udev gave them. */

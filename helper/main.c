@@ -14,6 +14,7 @@
 #include "handover.h"
 #include "log.h"
 #include "names.h"
+#include "nitro.h"
 #include "policy.h"
 #include "repair.h"
 #include "root.h"
@@ -33,11 +34,12 @@ typedef enum Command {
         COMMAND_RELEASE,
         COMMAND_STATUS,
         COMMAND_REPAIR,
+        COMMAND_NVME,
 } Command;
 
 static const struct {
         const char *name;
-        const char *prefix; /* the device name it takes: "xvd", "sd", or none */
+        const char *prefix; /* the device name it takes: "xvd", "sd", "nvme", or none */
 } commands[] = {
         [COMMAND_LINKS] = { "links", "xvd" },
         [COMMAND_RECHECK] = { "recheck", "xvd" },
@@ -45,6 +47,7 @@ static const struct {
         [COMMAND_RELEASE] = { "release", "sd" },
         [COMMAND_STATUS] = { "status", NULL },
         [COMMAND_REPAIR] = { "repair", NULL },
+        [COMMAND_NVME] = { "nvme", "nvme" }, /* parsed by nitro.c */
 };
 
 static Command arg_command;
@@ -53,14 +56,15 @@ static const char *arg_name;
 static void help(void) {
         printf("Usage: ec2-xvd-alias [OPTIONS] COMMAND [NAME]\n"
                "\n"
-               "EC2 names (/dev/sdX) for Xen disks only where no real SCSI disk claims them,\n"
-               "and always the stable /dev/xvd-sdX.\n"
+               "EC2 names (/dev/sdX) for Xen disks and EBS NVMe volumes only where no real\n"
+               "SCSI disk claims them, and always the stable /dev/xvd-sdX.\n"
                "\n"
                "Commands run by " RULES_PATH ":\n"
                "  links XVDNAME     print the links of a Xen disk, e.g. \"sdf xvd-sdf\"\n"
                "  recheck XVDNAME   after a Xen disk's event: restore a real disk's missing node\n"
                "  claim SDNAME      on a real disk's add/change: take its name over from an alias\n"
                "  release SDNAME    on a real disk's remove: delete the node ec2-xvd-alias made\n"
+               "  nvme NVMENAME     an EBS NVMe volume's links (Nitro), as udev properties\n"
                "Commands for admins:\n"
                "  status            Xen and SCSI disks, policy, collisions (exit 2 on collision)\n"
                "  repair            fix every collision on the running system\n"
@@ -161,7 +165,7 @@ static int run(void) {
         DiskName n = {};
         int r;
 
-        if (commands[arg_command].prefix &&
+        if (commands[arg_command].prefix && arg_command != COMMAND_NVME &&
             disk_name_parse(arg_name, commands[arg_command].prefix, &n, &reason) < 0) {
                 log_error("invalid device name '%s': %s", name_for_log(arg_name, logbuf, sizeof(logbuf)), reason);
                 return EXIT_USAGE;
@@ -191,6 +195,12 @@ static int run(void) {
         case COMMAND_REPAIR:
                 config_load(&c);
                 return run_repair(&c);
+        case COMMAND_NVME:
+                config_load(&c);
+                r = nitro_links(&c, arg_name, stdout);
+                if (fflush(stdout) != 0)
+                        return EXIT_SYSTEM;
+                return r == 0 ? EXIT_OK : EXIT_USAGE;
         }
         return EXIT_SYSTEM;
 }

@@ -4,7 +4,10 @@
 #include "log.h"
 #include "name-state.h"
 #include "node.h"
+#include "root.h"
+#include <stdlib.h>
 #include <stdio.h>
+#include <string.h>
 
 static NameState classify(const NameInfo *info) {
         const DevEntry *e = &info->entry;
@@ -34,12 +37,26 @@ int name_reinspect(NameInfo *info) {
         return 0;
 }
 
+void alias_holder(const DiskName *n, char holder[static DISK_NAME_BUF]) {
+        char stable[DISK_NAME_BUF];
+        DevEntry e;
+
+        disk_name_format_xvd(n, holder);
+        disk_name_format_stable(n, stable);
+        /* udev's links are relative and in the same directory: a bare name.
+         * Only a name the kernel has as a block device counts. */
+        if (dev_entry_inspect(stable, &e) < 0 || e.kind != DEV_ENTRY_SYMLINK || strchr(e.target, '/') ||
+            strlen(e.target) >= DISK_NAME_BUF || sysfs_block_devnum(e.target, &(dev_t) { 0 }) < 0)
+                return;
+        memcpy(holder, e.target, strlen(e.target) + 1);
+}
+
 int name_inspect(const DiskName *n, NameInfo *ret) {
         int r;
 
         *ret = (NameInfo) {};
         disk_name_format_ec2(n, ret->name);
-        disk_name_format_xvd(n, ret->holder);
+        alias_holder(n, ret->holder);
         r = sysfs_block_devnum(ret->name, &ret->devnum);
         if (r < 0)
                 return r;
@@ -66,17 +83,32 @@ typedef struct PartitionWalk {
         AliasSet *set;
 } PartitionWalk;
 
+/* The partition number of a kernel partition: from an xvd name, else from
+ * sysfs (nvme1n1p2 is partition 2). 0 when unknown. */
+static unsigned partition_number(const char *part) {
+        char path[PATH_MAX], buf[16];
+        const char *reason;
+        DiskName p;
+        char *end;
+        unsigned long v;
+
+        if (xvd_name_parse(part, &p, &reason) >= 0)
+                return p.partition;
+        if (root_path(path, "/sys/class/block/%s/partition", part) < 0 || read_line_file(path, buf, sizeof(buf)) < 0)
+                return 0;
+        v = strtoul(buf, &end, 10);
+        return *end == '\0' && v > 0 && v <= PARTITION_MAX ? (unsigned) v : 0;
+}
+
 static int check_partition(const char *part, void *userdata) {
         PartitionWalk *w = userdata;
-        const char *reason;
-        char ec2[DISK_NAME_BUF];
+        DiskName p = *w->disk;
         Alias a;
-        DiskName p;
 
-        if (xvd_name_parse(part, &p, &reason) < 0 || p.partition == 0 || !streq(p.letters, w->disk->letters))
+        p.partition = partition_number(part);
+        if (p.partition == 0)
                 return 0;
-        disk_name_format_ec2(&p, ec2);
-        snprintf(a.name, sizeof(a.name), "%s", ec2);
+        disk_name_format_ec2(&p, a.name);
         snprintf(a.holder, sizeof(a.holder), "%s", part);
         if (alias_present(&a))
                 alias_set_add(w->set, a.name, a.holder, true);
@@ -84,10 +116,10 @@ static int check_partition(const char *part, void *userdata) {
 }
 
 void partition_aliases_find(const DiskName *disk, AliasSet *ret) {
-        char xvd[DISK_NAME_BUF];
+        char holder[DISK_NAME_BUF];
         DiskName whole = disk_name_whole(disk);
         PartitionWalk w = { .disk = &whole, .set = ret };
 
-        disk_name_format_xvd(&whole, xvd);
-        (void) sysfs_block_foreach_partition(xvd, check_partition, &w);
+        alias_holder(&whole, holder);
+        (void) sysfs_block_foreach_partition(holder, check_partition, &w);
 }

@@ -24,6 +24,13 @@ typedef struct NameInfo {
         NameState state;
 } NameInfo;
 
+/* The kernel name of the device that holds, or would hold, the alias of n:
+ * the target of its stable link /dev/xvd-sdX, which the rules give every
+ * Xen disk and every EBS NVMe volume ("xvdf", "nvme1n1", "nvme1n1p2"), or
+ * else the Xen name ("xvdf"). The handover and the give-back act on it,
+ * whichever kind of instance this is. */
+void alias_holder(const DiskName *n, char holder[static DISK_NAME_BUF]);
+
 /* Inspects the real disk n (kernel name "sd...") and /dev of its name.
  * 0, -ENOENT when the kernel has no such disk, or another negative errno
  * (logged). */
@@ -58,8 +65,8 @@ typedef struct AliasSet {
 void alias_set_add(AliasSet *s, const char *name, const char *holder, bool remove_on_timeout);
 
 /* The partition aliases of real disk `disk` (whole, "sdf"): every /dev/sdfN
- * that is still a symlink to a partition xvdfN of the xvd disk of the same
- * letters. While the real disk exists none may stay: mkfs on /dev/sdf1
+ * that is still a symlink to partition N of the disk that holds (or held)
+ * /dev/sdf, xvdf or an EBS NVMe volume. While the real disk exists none may stay: mkfs on /dev/sdf1
  * before udev made the LUN's partition node would format xvdf1. */
 void partition_aliases_find(const DiskName *disk, AliasSet *ret);
 

@@ -381,3 +381,44 @@ pid_t fakeroot_udevd_standin(FakeRoot *r, const char *xvd, const char *name, uns
         }
         _exit(1);
 }
+
+void fakeroot_add_nvme(FakeRoot *r, const char *name, unsigned major, unsigned minor, const char *parent,
+                       const char *mapping) {
+        char devdir[PATH_MAX / 2], path[PATH_MAX], p[PATH_MAX];
+        unsigned char page[4096];
+        const char *model = mapping ? "Amazon Elastic Block Store" : "QEMU NVMe Ctrl";
+        FILE *f;
+
+        if (parent)
+                snprintf(devdir, sizeof(devdir), "/sys/devices/pci0000:00/0000:00:04.0/nvme/nvme1/%s/%s", parent, name);
+        else
+                snprintf(devdir, sizeof(devdir), "/sys/devices/pci0000:00/0000:00:04.0/nvme/nvme1/%s", name);
+        add_block(r, devdir, name, major, minor, parent != NULL);
+        if (parent) {
+                /* add_block writes "1": the real number is the name's */
+                snprintf(path, sizeof(path), "%s/partition", devdir);
+                fakeroot_write(r, path, strrchr(name, 'p') + 1);
+                return;
+        }
+        /* Identify Controller data, as the test build of the helper reads it */
+        memset(page, 0, sizeof(page));
+        page[0] = mapping ? 0x0f : 0x36;
+        page[1] = mapping ? 0x1d : 0x1b;
+        page[2] = page[0];
+        page[3] = page[1];
+        memset(page + 4, ' ', 20);
+        memcpy(page + 4, "vol0123456789abcdef0", 20);
+        memset(page + 24, ' ', 40);
+        memcpy(page + 24, model, strlen(model));
+        if (mapping) {
+                memset(page + 3072, ' ', 32);
+                memcpy(page + 3072, mapping, strlen(mapping));
+        }
+        snprintf(path, sizeof(path), "/run/ec2xa-test-identify/%s", name);
+        fakeroot_mkdir(r, "/run/ec2xa-test-identify");
+        path_in(r, path, p);
+        f = fopen(p, "we");
+        ck_assert_ptr_nonnull(f);
+        ck_assert_uint_eq(fwrite(page, 1, sizeof(page), f), sizeof(page));
+        ck_assert_int_eq(fclose(f), 0);
+}

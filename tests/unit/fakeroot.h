@@ -35,6 +35,12 @@ void fakeroot_add_xvd(FakeRoot *r, const char *name, unsigned major, unsigned mi
  * a target name, like iscsi_tcp does. lun is the L of H:C:T:L. */
 void fakeroot_add_scsi(FakeRoot *r, const char *name, unsigned major, unsigned minor, const char *parent,
                        unsigned session, unsigned lun);
+/* An NVMe namespace (parent NULL) or partition ("nvme1n1p2") of
+ * controller nvme1. For a namespace, its Identify Controller data as the
+ * test build reads it (run/ec2xa-test-identify/NAME): an EBS volume with the
+ * mapping name, or with mapping NULL a QEMU controller. */
+void fakeroot_add_nvme(FakeRoot *r, const char *name, unsigned major, unsigned minor, const char *parent,
+                       const char *mapping);
 /* A virtual block device (device-mapper, loop): /sys/devices/virtual/block. */
 void fakeroot_add_virtual(FakeRoot *r, const char *name, unsigned major, unsigned minor);
 /* The kernel's devtmpfs node, or udev's relative symlink. Nodes need root. */

@@ -33,6 +33,7 @@ int main(void) {
         srunner_add_suite(sr, links_suite());
         srunner_add_suite(sr, status_suite());
         srunner_add_suite(sr, nvme_suite());
+        srunner_add_suite(sr, nitro_suite());
 #endif
         srunner_run_all(sr, CK_NORMAL);
         failed = srunner_ntests_failed(sr);

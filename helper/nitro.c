@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "build-config.h"
+#include "log.h"
+#include "names.h"
+#include "nitro.h"
+#include "nvme-id.h"
+#include "policy.h"
+#include "root.h"
+
+static const char *digits(const char *p, unsigned long *ret) {
+        unsigned long v = 0;
+        const char *start = p;
+
+        while (*p >= '0' && *p <= '9' && p - start < 6)
+                v = v * 10 + (unsigned long) (*p++ - '0');
+        if (p == start || (*start == '0' && p - start > 1))
+                return NULL;
+        *ret = v;
+        return p;
+}
+
+int nvme_name_parse(const char *name, char disk[static 32], unsigned *partition) {
+        const char *p = name, *end_disk;
+        unsigned long v;
+
+        if (strncmp(p, "nvme", 4) != 0)
+                return -EINVAL;
+        p = digits(p + 4, &v);
+        if (!p || *p != 'n')
+                return -EINVAL;
+        p = digits(p + 1, &v);
+        if (!p)
+                return -EINVAL;
+        end_disk = p;
+        *partition = 0;
+        if (*p == 'p') {
+                p = digits(p + 1, &v);
+                if (!p || v == 0 || v > PARTITION_MAX)
+                        return -EINVAL;
+                *partition = (unsigned) v;
+        }
+        if (*p != '\0' || end_disk - name >= 32)
+                return -EINVAL;
+        memcpy(disk, name, (size_t) (end_disk - name));
+        disk[end_disk - name] = '\0';
+        return 0;
+}
+
+/* The one place the identity is read. A test build (meson
+ * -Dtest_identify_dir=DIR, never a release) reads the 4096 bytes from
+ * DIR/DISK under the root instead of asking the controller: the rule tier
+ * has no NVMe hardware. */
+static int identify(const char *disk, EbsIdentity *id, const char **reason) {
+#ifdef TEST_IDENTIFY_DIR
+        uint8_t page[NVME_IDENTIFY_SIZE + 1];
+        _cleanup_close_ int fd = -1;
+        char path[PATH_MAX];
+        ssize_t n;
+
+        if (root_path(path, TEST_IDENTIFY_DIR "/%s", disk) < 0) {
+                *reason = "path too long";
+                return -ENAMETOOLONG;
+        }
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0) {
+                *reason = "no test identify data";
+                return -errno;
+        }
+        n = read(fd, page, sizeof(page));
+        if (n < 0) {
+                *reason = "cannot read test identify data";
+                return -errno;
+        }
+        return ebs_identify_parse(page, (size_t) n, id, reason);
+#else
+        char path[PATH_MAX];
+
+        if (root_path(path, "/dev/%s", disk) < 0) {
+                *reason = "path too long";
+                return -ENAMETOOLONG;
+        }
+        return ebs_identify_read(path, id, reason);
+#endif
+}
+
+int nitro_links(const Config *c, const char *name, FILE *out) {
+        char disk[32], logbuf[NAME_LOG_BUF], stock[64], ec2[DISK_NAME_BUF], stable[DISK_NAME_BUF + 8],
+                xvd[DISK_NAME_BUF];
+        const char *reason;
+        unsigned part;
+        EbsIdentity id;
+        EbsMapping m;
+        AliasDecision d;
+        DiskName n;
+        int r;
+
+        if (nvme_name_parse(name, disk, &part) < 0) {
+                log_error("invalid device name '%s': not an NVMe namespace or partition (nvme<c>n<n>[p<p>])",
+                          name_for_log(name, logbuf, sizeof(logbuf)));
+                return 1;
+        }
+        r = identify(disk, &id, &reason);
+        if (r == -ENODEV) {
+                log_debug("%s: not an EBS volume (%s)", name, reason);
+                return 0;
+        }
+        if (r < 0) {
+                log_warning_errno(r, "%s: cannot read the EBS mapping name: %s (%m); no sd or xvd-sd link", name,
+                                  reason);
+                return 0;
+        }
+        /* What the stock rule linked: the mapping, and for a partition the
+         * mapping with the number appended ("%c%n"). */
+        if (part > 0)
+                snprintf(stock, sizeof(stock), "%s%u", id.mapping, part);
+        else
+                snprintf(stock, sizeof(stock), "%s", id.mapping);
+
+        if (ebs_mapping_classify(id.mapping, &m, &reason) < 0) {
+                log_warning("%s: EBS mapping name '%s' is no sd or xvd name (%s): removing the stock link /dev/%s, "
+                            "no link of ours", name, name_for_log(id.mapping, logbuf, sizeof(logbuf)), reason, stock);
+                fprintf(out, "EC2XA_STOCK_LINK=%s\n", stock);
+                return 0;
+        }
+        /* An xvd name is no SCSI name: the stock link stays as it is. */
+        if (!m.xvd_prefix)
+                fprintf(out, "EC2XA_STOCK_LINK=%s\n", stock);
+
+        n = m.name;
+        if (part > 0 && m.partition_style) {
+                /* A whole disk mapped as "sda1": its partition 1 would be
+                 * "sda11", partition 11 of a disk sda. Only a stable name. */
+                snprintf(stable, sizeof(stable), "xvd-%sp%u", id.mapping, part);
+                fprintf(out, "EC2XA_STABLE=%s\n", stable);
+                log_info("%s: mapped as %s, whose partitions have no sd name; only /dev/%s", name, id.mapping,
+                         stable);
+                return 0;
+        }
+        if (part > 0)
+                n.partition = part;
+        disk_name_format_ec2(&n, ec2);
+        disk_name_format_stable(&n, stable);
+        disk_name_format_xvd(&n, xvd);
+        if (!m.xvd_prefix) {
+                policy_decide_alias(c, &n, name, &d);
+                if (d.alias) {
+                        fprintf(out, "EC2XA_ALIAS=%s\n", ec2);
+                        log_debug("%s: alias %s: %s", name, ec2, d.reason);
+                } else
+                        log_info("%s: no alias %s: %s", name, ec2, d.reason);
+        }
+        fprintf(out, "EC2XA_STABLE=%s\nEC2XA_NAME=%s\n", stable, xvd);
+        return 0;
+}

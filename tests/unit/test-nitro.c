@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: MIT */
+/* `nvme NAME` (Nitro) on fake machines: exact udev properties and messages.
+ * The identity comes from files, which only a test build reads
+ * (-Dtest_identify_dir); in other builds the suite is empty and says so. */
+#include <check.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "build-config.h"
+#include "fakeroot.h"
+#include "suites.h"
+
+#ifdef TEST_IDENTIFY_DIR
+static FakeRoot root;
+static HelperRun run;
+
+static void setup(void) {
+        fakeroot_init(&root);
+}
+
+static void teardown(void) {
+        fakeroot_done(&root);
+}
+
+START_TEST(test_ebs_volume) {
+        fakeroot_add_nvme(&root, "nvme1n1", 259, 0, NULL, "sdf");
+        fakeroot_add_nvme(&root, "nvme1n1p2", 259, 2, "nvme1n1", NULL);
+        fakeroot_run(&root, &run, "nvme", "nvme1n1", NULL);
+        ck_assert_run(run, 0, "EC2XA_STOCK_LINK=sdf\nEC2XA_ALIAS=sdf\nEC2XA_STABLE=xvd-sdf\nEC2XA_NAME=xvdf\n", "");
+        fakeroot_run(&root, &run, "nvme", "nvme1n1p2", NULL);
+        ck_assert_run(run, 0, "EC2XA_STOCK_LINK=sdf2\nEC2XA_ALIAS=sdf2\nEC2XA_STABLE=xvd-sdf2\nEC2XA_NAME=xvdf2\n", "");
+
+        /* the third LUN's second path is kernel sdf: the stock link goes */
+        fakeroot_add_scsi(&root, "sdf", 8, 80, NULL, 1, 2);
+        fakeroot_run(&root, &run, "nvme", "nvme1n1", NULL);
+        ck_assert_run(run, 0, "EC2XA_STOCK_LINK=sdf\nEC2XA_STABLE=xvd-sdf\nEC2XA_NAME=xvdf\n",
+                      "ec2-xvd-alias: nvme1n1: no alias sdf: real SCSI disk sdf (8:80) exists\n");
+        fakeroot_run(&root, &run, "nvme", "nvme1n1p2", NULL);
+        ck_assert_run(run, 0, "EC2XA_STOCK_LINK=sdf2\nEC2XA_STABLE=xvd-sdf2\nEC2XA_NAME=xvdf2\n",
+                      "ec2-xvd-alias: nvme1n1p2: no alias sdf2: real SCSI disk sdf (8:80) exists\n");
+}
+END_TEST
+
+/* Attached as xvdg: the stock /dev/xvdg is no SCSI name and stays; the
+ * stable name is the same as on a Xen instance. */
+START_TEST(test_xvd_mapping) {
+        fakeroot_add_nvme(&root, "nvme2n1", 259, 4, NULL, "/dev/xvdg");
+        fakeroot_run(&root, &run, "nvme", "nvme2n1", NULL);
+        ck_assert_run(run, 0, "EC2XA_STABLE=xvd-sdg\nEC2XA_NAME=xvdg\n", "");
+}
+END_TEST
+
+/* A root mapped as sda1: the disk gets sda1 while no real sda exists; its
+ * partition 1 never gets the stock rule's sda11, only a stable name. */
+START_TEST(test_partition_style_root) {
+        fakeroot_add_nvme(&root, "nvme0n1", 259, 8, NULL, "sda1");
+        fakeroot_add_nvme(&root, "nvme0n1p1", 259, 9, "nvme0n1", NULL);
+        fakeroot_run(&root, &run, "nvme", "nvme0n1", NULL);
+        ck_assert_run(run, 0, "EC2XA_STOCK_LINK=sda1\nEC2XA_ALIAS=sda1\nEC2XA_STABLE=xvd-sda1\nEC2XA_NAME=xvda1\n", "");
+        fakeroot_run(&root, &run, "nvme", "nvme0n1p1", NULL);
+        ck_assert_run(run, 0, "EC2XA_STOCK_LINK=sda11\nEC2XA_STABLE=xvd-sda1p1\n",
+                      "ec2-xvd-alias: nvme0n1p1: mapped as sda1, whose partitions have no sd name; only "
+                      "/dev/xvd-sda1p1\n");
+}
+END_TEST
+
+START_TEST(test_not_ours) {
+        /* a QEMU controller, or an instance store volume: nothing */
+        fakeroot_add_nvme(&root, "nvme3n1", 259, 12, NULL, NULL);
+        fakeroot_run(&root, &run, "nvme", "nvme3n1", NULL);
+        ck_assert_run(run, 0, "", "");
+        /* a mapping name that is no sd or xvd name: its stock link goes */
+        fakeroot_add_nvme(&root, "nvme4n1", 259, 16, NULL, "hdb");
+        fakeroot_run(&root, &run, "nvme", "nvme4n1", NULL);
+        ck_assert_int_eq(run.status, 0);
+        ck_assert_str_eq(run.out, "EC2XA_STOCK_LINK=hdb\n");
+        ck_assert_int_eq(strncmp(run.err, "ec2-xvd-alias: nvme4n1: EBS mapping name 'hdb' is no sd or xvd name (", 69),
+                         0);
+        /* no identity to read */
+        fakeroot_run(&root, &run, "nvme", "nvme9n1", NULL);
+        ck_assert_run(run, 0, "",
+                      "ec2-xvd-alias: nvme9n1: cannot read the EBS mapping name: no test identify data (No such file "
+                      "or directory); no sd or xvd-sd link\n");
+        /* names that are no NVMe namespace */
+        fakeroot_run(&root, &run, "nvme", "nvme1", NULL);
+        ck_assert_run(run, 1, "",
+                      "ec2-xvd-alias: invalid device name 'nvme1': not an NVMe namespace or partition "
+                      "(nvme<c>n<n>[p<p>])\n");
+        fakeroot_run(&root, &run, "nvme", "nvme1n1p0", NULL);
+        ck_assert_int_eq(run.status, 1);
+        fakeroot_run(&root, &run, "nvme", "nvme1n1/../x", NULL);
+        ck_assert_int_eq(run.status, 1);
+}
+END_TEST
+
+/* The NVMe volume holds /dev/sdf (and its stable name); status sees a LUN
+ * named sdf as a collision with it, and release gives the name back to the
+ * volume's rules. */
+START_TEST(test_status_and_give_back) {
+        fakeroot_add_nvme(&root, "nvme1n1", 259, 0, NULL, "sdf");
+        fakeroot_symlink(&root, "/dev/sdf", "nvme1n1");
+        fakeroot_symlink(&root, "/dev/xvd-sdf", "nvme1n1");
+        fakeroot_add_scsi(&root, "sdf", 8, 80, NULL, 1, 2);
+        fakeroot_run(&root, &run, "status", NULL);
+        ck_assert_int_eq(run.status, 2);
+        ck_assert_ptr_nonnull(strstr(run.out, "\nCollisions:     1\n  /dev/sdf is a symlink to 'nvme1n1', but kernel disk sdf is 8:80"));
+        fakeroot_rm(&root, "/dev/sdf");
+        fakeroot_rm(&root, "/sys/class/block/sdf");
+        fakeroot_run(&root, &run, "release", "sdf", NULL);
+        ck_assert_run(run, 0, "", "ec2-xvd-alias: nvme1n1: real disk sdf is gone; asked udev to re-run the rules of nvme1n1\n");
+        ck_assert_int_eq(strncmp(fakeroot_read(&root, "/sys/class/block/nvme1n1/uevent"), "change ", 7), 0);
+}
+END_TEST
+#endif
+
+Suite *nitro_suite(void) {
+        Suite *s = suite_create("nitro");
+        TCase *tc = tcase_create("nvme");
+
+#ifdef TEST_IDENTIFY_DIR
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_set_timeout(tc, 60);
+        tcase_add_test(tc, test_ebs_volume);
+        tcase_add_test(tc, test_xvd_mapping);
+        tcase_add_test(tc, test_partition_style_root);
+        tcase_add_test(tc, test_not_ours);
+        tcase_add_test(tc, test_status_and_give_back);
+#else
+        fprintf(stderr, "nitro: the nvme command's tests need a test build (-Dtest_identify_dir, as build-dev.ini sets)\n");
+#endif
+        suite_add_tcase(s, tc);
+        return s;
+}
