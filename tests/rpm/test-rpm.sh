@@ -98,6 +98,7 @@ fi
 # --- file list --------------------------------------------------------------------
 helper=/usr/lib/udev/ec2-xvd-alias
 rule=/etc/udev/rules.d/51-ec2-hvm-devices.rules
+nvme_rule=/usr/lib/udev/rules.d/71-ec2-xvd-alias-nvme.rules
 conf=/etc/ec2-xvd-alias.conf
 q -l "$rpmf" >"$work/files"
 # The build-id links that find-debuginfo adds to every binary package on
@@ -108,6 +109,7 @@ cat >"$work/files.want" <<EOF
 $conf
 $rule
 $helper
+$nvme_rule
 /usr/share/doc/$name-$version
 /usr/share/doc/$name-$version/README.md
 /usr/share/licenses/$name-$version
@@ -116,7 +118,7 @@ $helper
 /usr/share/man/man8/ec2-xvd-alias.8
 EOF
 if diff -u "$work/files.want" "$work/files.main" >"$work/files.diff"; then
-	pass "files: exactly helper, rule, config, 2 man pages, README, LICENSE"
+	pass "files: exactly helper, the Xen and NVMe rules, config, 2 man pages, README, LICENSE"
 else
 	sed 's/^/  /' "$work/files.diff"
 	fail "files: the file list differs from the expected one (above)"
@@ -185,12 +187,12 @@ if [ -x "$root$helper" ] && file -b "$root$helper" | grep -q '^ELF .* executable
 else
 	fail "payload: $helper missing or not an ELF executable"
 fi
-rulelines=$(grep -v '^[[:space:]]*#' "$root$rule" 2>/dev/null | grep -v '^[[:space:]]*$')
-progs=$(grep -o '\(PROGRAM\|RUN+\?\)="[^" ]*' <<<"$rulelines" | sed 's/.*="//' | sort -u)
-if [ -n "$progs" ] && [ "$progs" = "$helper" ] && ! grep -q 'ec2udev-vbd\|@[A-Z_]*@' <<<"$rulelines"; then
-	pass "payload: every PROGRAM/RUN in the rule runs $helper (no ec2udev-vbd, no unsubstituted @VAR@)"
+rulelines=$(cat "$root$rule" "$root$nvme_rule" 2>/dev/null | grep -v '^[[:space:]]*#' | grep -v '^[[:space:]]*$')
+progs=$(grep -o '\(PROGRAM\|IMPORT{program}\|RUN+\?\)="[^" ]*' <<<"$rulelines" | sed 's/.*="//' | sort -u)
+if [ -n "$progs" ] && [ "$progs" = "$helper" ] && ! grep -q 'ec2udev-vbd\|ebsnvme-id\|@[A-Z_]*@' <<<"$rulelines"; then
+	pass "payload: every PROGRAM/IMPORT/RUN in both rules runs $helper (no ec2udev-vbd or ebsnvme-id, no unsubstituted @VAR@)"
 else
-	fail "payload: the rule runs '$(tr '\n' ' ' <<<"$progs")'"
+	fail "payload: the rules run '$(tr '\n' ' ' <<<"$progs")'"
 fi
 conf_example_ok() {
 	grep -v '^[[:space:]]*#' "$1" | grep -q '[^[:space:]]' && return 1
