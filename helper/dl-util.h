@@ -4,7 +4,7 @@
 #include <stddef.h>
 
 /* Optional libraries are dlopen()ed where they are needed, never linked:
- * each linked library costs every udev event its load time (DESIGN 7). */
+ * each linked library costs every udev event its load time (docs/design.md, "Speed"). */
 
 typedef struct DlSymbol {
         const char *name;

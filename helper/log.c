@@ -13,10 +13,6 @@ void log_set_max_level(int level) {
         max_level = level;
 }
 
-int log_get_max_level(void) {
-        return max_level;
-}
-
 void log_open_syslog(void) {
         openlog("ec2-xvd-alias", LOG_PID, LOG_DAEMON);
         use_syslog = true;

@@ -11,7 +11,6 @@
  * handover), warnings and errors are copied to syslog once
  * log_open_syslog() was called. */
 void log_set_max_level(int level);
-int log_get_max_level(void);
 void log_open_syslog(void);
 
 /* Returns -|error| (or 0 when error is 0), so callers can

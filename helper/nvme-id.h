@@ -9,7 +9,7 @@
 
 /* Nitro: EBS volumes are NVMe namespaces. EC2 stores the block device
  * mapping name ("sdf", "/dev/xvdf", "sda1") in the vendor-specific area of
- * the Identify Controller data (DESIGN 8); amazon-ec2-utils' ebsnvme-id
+ * the Identify Controller data (docs/design.md, "Nitro"); amazon-ec2-utils' ebsnvme-id
  * reads it there. This module does the same with libc alone. */
 
 /* NVMe Identify Controller data (CNS 1) is one 4096-byte page. */

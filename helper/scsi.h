@@ -4,8 +4,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Whether the host is "SCSI-active" (DESIGN 5): the sd namespace belongs to
- * the SCSI subsystem, so mode auto hands out no new sdX aliases. Looks only at
+/* Whether the host is "SCSI-active": information for `status` only; the
+ * policy never reads it (docs/design.md, "Policy"). Looks only at
  * a handful of sysfs directories and the open-iscsi node records, never at the
  * block device list. Returns 1 with a reason ("iSCSI transport 'tcp' is
  * registered"), 0, or negative errno. */
