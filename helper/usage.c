@@ -6,6 +6,7 @@
 #include <sys/sysmacros.h>
 
 #include "log.h"
+#include "name-state.h"
 #include "names.h"
 #include "probe.h"
 #include "root.h"
@@ -114,7 +115,7 @@ static int report(const Config *c, FILE *out, const char *where, const char *nam
         if (sd_name_parse(name, &n, &reason) < 0)
                 return 0;
         whole = disk_name_whole(&n);
-        disk_name_format_xvd(&n, xvd);
+        alias_holder(&n, xvd);
         disk_name_format_stable(&n, stable);
         disk_name_format_ec2(&whole, disk);
         if (sysfs_block_devnum(xvd, &xvd_devnum) < 0)
@@ -123,7 +124,8 @@ static int report(const Config *c, FILE *out, const char *where, const char *nam
         if (dev_entry_inspect(name, &e) < 0)
                 snprintf(what, sizeof(what), "unreadable");
         else if (dev_entry_is_link_to(&e, xvd))
-                snprintf(what, sizeof(what), "-> %s (Xen disk " DEVNUM_FMT ")", xvd, DEVNUM_ARGS(xvd_devnum));
+                snprintf(what, sizeof(what), "-> %s (%s " DEVNUM_FMT ")", xvd,
+                         startswith(xvd, "xvd") ? "Xen disk" : "EBS volume", DEVNUM_ARGS(xvd_devnum));
         else if (e.kind == DEV_ENTRY_NODE && sysfs_block_devnum(name, &sd_devnum) >= 0 && sd_devnum == e.devnum)
                 snprintf(what, sizeof(what), "the real SCSI disk %s (" DEVNUM_FMT "), not %s", name,
                          DEVNUM_ARGS(e.devnum), xvd);
@@ -145,7 +147,7 @@ static int report(const Config *c, FILE *out, const char *where, const char *nam
                 snprintf(fix, sizeof(fix), "/dev/%s", stable);
 
         if (!*header) {
-                fprintf(out, "\nNames in use:   these name a Xen disk by its sd name, which changes meaning\n");
+                fprintf(out, "\nNames in use:   these name an EBS volume by its sd name, which a real SCSI disk can take\n");
                 *header = true;
         }
         fprintf(out, "  %s: /dev/%s is %s;\n    %s; use %s\n", where, name, what, can, fix);
