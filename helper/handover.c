@@ -53,7 +53,20 @@ int aliases_drop(const AliasSet *s, unsigned timeout_ms, const char *consequence
                 if (uevent_send(s->v[i].holder, "change", uuids[n]) >= 0)
                         n++;
         }
-        r = n == 0 ? -ETIMEDOUT : waiter_wait(&w, uuids, n, all_dropped, (void *) s, timeout_ms);
+        if (n == 0) {
+                /* Every holder is gone: nobody will drop the links. A
+                 * partition's goes here, a disk's is replaced by its node. */
+                for (size_t i = 0; i < s->n; i++)
+                        if (s->v[i].remove_on_timeout && alias_present(&s->v[i])) {
+                                char path[PATH_MAX];
+
+                                if (root_path(path, "/dev/%s", s->v[i].name) >= 0 && unlink(path) >= 0)
+                                        log_notice("/dev/%s: removed the alias of %s, which is gone", s->v[i].name,
+                                                   s->v[i].holder);
+                        }
+                return 0;
+        }
+        r = waiter_wait(&w, uuids, n, all_dropped, (void *) s, timeout_ms);
         if (r == 0)
                 return 0;
         for (size_t i = 0; i < s->n; i++)
