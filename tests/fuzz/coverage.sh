@@ -27,6 +27,12 @@ for tool in clang llvm-profdata llvm-cov python3; do
 	}
 done
 
+work=$(mktemp -d) || exit 1
+trap 'rm -rf "$work"' EXIT
+# Whatever instrumented program the build itself runs (meson's compiler
+# checks) writes its profile here, not into the current directory.
+export LLVM_PROFILE_FILE=$work/build-%p.profraw
+
 if [[ ! -f $covdir/build.ninja ]]; then
 	CC=clang meson setup "$covdir" "$src" -Db_sanitize=none -Dfuzz=false \
 		-Dc_args="-fprofile-instr-generate -fcoverage-mapping" \
@@ -44,8 +50,6 @@ declare -A aims=(
 	[scsi]="iscsi_automatic_node scan_node_dir record_is_automatic entry_type scsi_disk_transport is_hctl"
 )
 
-work=$(mktemp -d) || exit 1
-trap 'rm -rf "$work"' EXIT
 rc=0
 for d in "$here"/corpus/*/; do
 	t=$(basename "$d")
