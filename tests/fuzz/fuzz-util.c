@@ -56,6 +56,16 @@ static int rm_entry(const char *path, const struct stat *st, int flag, struct FT
         return 0;
 }
 
+static int rm_below_root(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+        if (ftw->level > 0)
+                (void) rm_entry(path, st, flag, ftw);
+        return 0;
+}
+
+void fuzz_root_clear(void) {
+        (void) nftw(fuzz_root(), rm_below_root, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 static void root_remove(void) {
         if (*root)
                 (void) nftw(root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);

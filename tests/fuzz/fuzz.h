@@ -41,3 +41,5 @@ const char *fuzz_root(void);
 void fuzz_write_file(const char *relpath, const uint8_t *data, size_t size);
 /* Replaces relpath with a symlink to target. */
 void fuzz_symlink(const char *relpath, const char *target);
+/* Empties the fake root (symlinks removed, never followed). */
+void fuzz_root_clear(void);
