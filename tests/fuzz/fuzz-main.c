@@ -112,7 +112,7 @@ int main(int argc, char **argv) {
                 total += r;
         }
         if (total == 0) {
-                fprintf(stderr, "fuzz-main: no input files given\n");
+                fprintf(stderr, "fuzz-main: no input files (an empty or missing corpus)\n");
                 return EXIT_FAILURE;
         }
         printf("fuzz-main: %d inputs replayed, no check failed\n", total);
