@@ -17,9 +17,10 @@
 #define TMP_PREFIX ".ec2-xvd-alias."
 
 int node_record_read(const char *name, NodeRecord *ret) {
-        char path[PATH_MAX], buf[64], extra;
-        unsigned ma, mi;
+        char path[PATH_MAX], buf[64];
         unsigned long long ino;
+        const char *p;
+        dev_t devnum;
         int r;
 
         r = root_path(path, NODES_DIR "/%s", name);
@@ -29,9 +30,10 @@ int node_record_read(const char *name, NodeRecord *ret) {
         if (r < 0)
                 return r;
         /* 0.1.0 wrote "MAJ:MIN" alone: without the inode it proves nothing. */
-        if (sscanf(buf, "%u:%u %llu%c", &ma, &mi, &ino, &extra) != 3 || ino == 0)
+        p = devnum_parse(buf, &devnum);
+        if (!p || *p != ' ' || ino_parse(p + 1, &ino) < 0 || ino == 0)
                 return -EBADMSG;
-        *ret = (NodeRecord) { .devnum = makedev(ma, mi), .ino = (ino_t) ino };
+        *ret = (NodeRecord) { .devnum = devnum, .ino = (ino_t) ino };
         return 0;
 }
 

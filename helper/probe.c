@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,14 +11,46 @@
 #include "probe.h"
 #include "root.h"
 
-static int parse_devnum(const char *s, dev_t *ret) {
-        unsigned ma, mi;
-        char extra;
+/* Digits only: no sign, no blanks, no wrap (sscanf's %u takes "-1"). */
+static const char *parse_uint(const char *p, unsigned long long max, unsigned long long *ret) {
+        unsigned long long v = 0;
+        const char *start = p;
 
-        if (sscanf(s, "%u:%u%c", &ma, &mi, &extra) != 2)
-                return -EINVAL;
-        *ret = makedev(ma, mi);
-        return 0;
+        for (; *p >= '0' && *p <= '9'; p++) {
+                if (v > (max - (unsigned long long) (*p - '0')) / 10)
+                        return NULL;
+                v = v * 10 + (unsigned long long) (*p - '0');
+        }
+        if (p == start)
+                return NULL;
+        *ret = v;
+        return p;
+}
+
+const char *devnum_parse(const char *s, dev_t *ret) {
+        unsigned long long ma, mi;
+        const char *p;
+
+        p = parse_uint(s, UINT_MAX, &ma);
+        if (!p || *p != ':')
+                return NULL;
+        p = parse_uint(p + 1, UINT_MAX, &mi);
+        if (!p)
+                return NULL;
+        *ret = makedev((unsigned) ma, (unsigned) mi);
+        return p;
+}
+
+int ino_parse(const char *s, unsigned long long *ret) {
+        const char *p = parse_uint(s, ULLONG_MAX, ret);
+
+        return p && *p == '\0' ? 0 : -EINVAL;
+}
+
+static int parse_devnum(const char *s, dev_t *ret) {
+        const char *end = devnum_parse(s, ret);
+
+        return end && *end == '\0' ? 0 : -EINVAL;
 }
 
 int sysfs_block_devnum(const char *name, dev_t *ret) {

@@ -11,6 +11,12 @@
  * udev's database (all under --root). Only the few paths a question needs are
  * looked up: nothing here enumerates every block device. */
 
+/* Parses "MAJ:MIN" at the start of s (digits only, no sign, no wrap).
+ * Returns where it stopped, or NULL. */
+const char *devnum_parse(const char *s, dev_t *ret);
+/* A whole string of digits, no sign, no wrap: 0 or -EINVAL. */
+int ino_parse(const char *s, unsigned long long *ret);
+
 /* The device's "MAJ:MIN" from /sys/class/block/NAME/dev. -ENOENT when the
  * kernel has no such device. */
 int sysfs_block_devnum(const char *name, dev_t *ret);
