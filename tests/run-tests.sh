@@ -100,7 +100,7 @@ fuzz_stage() {
 		echo "FAIL: fuzz-build: CC=clang meson setup build-fuzz -Dfuzz=true ... failed"
 		return 1
 	fi
-	tests/fuzz/run-fuzz.sh build-fuzz "${FUZZ_SECONDS:-40}"
+	tests/fuzz/run-fuzz.sh build-fuzz "${FUZZ_SECONDS:-30}"
 	case $? in
 	0) return "$rc" ;;
 	77) return $((rc ? rc : 77)) ;;
