@@ -46,6 +46,10 @@ LUN_BYPATH="/dev/disk/by-path/ip-$LUN_ADDR:$LUN_PORT-iscsi-$LUN_IQN-lun-0"
 RT_RULES_STOCK_DIR=/usr/lib/udev/rules.d
 RT_RULES_OURS_DIR=/etc/udev/rules.d
 RT_STOCK_SCRIPT=/usr/sbin/ec2udev-vbd
+# Nitro: where amazon-ec2-utils installs ebsnvme-id; where the helper's test
+# build reads NVMe Identify data (from the build, see rt_identify_dir)
+RT_EBSNVME_ID=/usr/sbin/ebsnvme-id
+RT_IDENTIFY_DIR=${RT_IDENTIFY_DIR:-/run/ec2xa-test-identify}
 # systemd's own rules loaded beside the 51 file (from this machine's udev)
 RT_SYSTEM_RULES="50-udev-default.rules 60-block.rules 60-persistent-storage.rules"
 
@@ -121,12 +125,34 @@ rt_build_ok() {
 	return 0
 }
 
+# rt_identify_dir BUILDDIR: prints where the helper's test build reads NVMe
+# Identify data (the Nitro [ours] scenarios write it there); prints why
+# not and returns 1 for a build without it (a release build would send the
+# ioctl to a fake node) or with a directory outside the namespace's /run.
+rt_identify_dir() {
+	local d
+	d=$(sed -n 's/^#define TEST_IDENTIFY_DIR "\(.*\)"$/\1/p' "$1/build-config.h" 2>/dev/null)
+	case $d in
+	'') echo "$1 is not a test build (meson -Dtest_identify_dir, as build-dev.ini sets): its helper reads NVMe identity only by ioctl"; return 1 ;;
+	/run/*) ;;
+	*) echo "the test build reads NVMe identity from $d, not under /run (the namespace's tmpfs)"; return 1 ;;
+	esac
+	case $d in
+	*/../*|*/..) echo "test identify directory $d has '..'"; return 1 ;;
+	esac
+	echo "$d"
+}
+
 # rt_run SCENARIO SIDE OUTDIR BUILDDIR [HELPER_AS_STOCK]: runs one scenario
 # on one side in a fresh namespace. Results land in OUTDIR.
 rt_run() {
 	local sc=$1 side=$2 out=$3 build=$4 as_stock=${5:-0}
 	mkdir -p "$out"
-	RT_BUILD="$build" RT_HELPER_AS_STOCK="$as_stock" \
+	local idir=/run/ec2xa-test-identify
+	if [ "$side" = ours ]; then
+		idir=$(rt_identify_dir "$build") || idir=/run/ec2xa-test-identify
+	fi
+	RT_BUILD="$build" RT_HELPER_AS_STOCK="$as_stock" RT_IDENTIFY_DIR="$idir" \
 		timeout --kill-after=10 180 \
 		unshare --mount --net --pid --fork --mount-proc --propagation private \
 		bash "$RT_LIB" __inner "$sc" "$side" "$out" > "$out/inner.log" 2>&1
@@ -580,12 +606,11 @@ sys_remove_iscsi_session() {
 # TEST DOUBLE of the NVMe identity: the mapping name exists nowhere in sysfs.
 # Each controller's Identify Controller data (what the real ioctl returns)
 # is written as the 4096 bytes the helper's test build reads from
-# $RT_IDENTIFY_DIR/<namespace>, and the mapping name also goes to the
-# ebsnvme-id double's configuration (/etc/ec2xa-nvme-shim.conf, by serial).
-# The same facts feed both sides, as one controller would.
+# $RT_IDENTIFY_DIR/<namespace> (on both sides: it is the hardware), and
+# the mapping name also goes to the ebsnvme-id double's configuration
+# (/etc/ec2xa-nvme-shim.conf, by serial). The same facts feed both sides,
+# as one controller would.
 
-RT_IDENTIFY_DIR=/run/ec2xa-test-identify
-RT_EBSNVME_ID=/usr/sbin/ebsnvme-id
 RT_NVME_CHAR_MAJOR=242
 EBS_MODEL="Amazon Elastic Block Store"
 EBS_FW="1.0"
