@@ -1715,6 +1715,11 @@ exp_nitro_after_login() {
 }
 
 nitro_login_sdf() {
+	# udevd runs an NVMe change in milliseconds; udevadm test here takes
+	# seconds on a loaded machine (it re-reads every rule file, runs the
+	# ebsnvme-id double, the helper under ASan): a roomier wait, so that
+	# this tests the handover and not its timeout (handover-timeout does)
+	set_conf "handover_timeout = 30"
 	boot_nitro_sdf
 	# iscsiadm --login: the kernel names the LUN sdf
 	sys_iscsi_lun sdf 80 0
