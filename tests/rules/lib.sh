@@ -50,6 +50,10 @@ RT_STOCK_SCRIPT=/usr/sbin/ec2udev-vbd
 # build reads NVMe Identify data (from the build, see rt_identify_dir)
 RT_EBSNVME_ID=/usr/sbin/ebsnvme-id
 RT_IDENTIFY_DIR=${RT_IDENTIFY_DIR:-/run/ec2xa-test-identify}
+# One scenario on one side, at most (s). nitro-boot plays 7 NVMe events, each
+# a udevadm test that runs ebsnvme-id and the helper: measured up to 250 s
+# on a 2-core machine shared with other jobs (load 12 to 16).
+RT_SCENARIO_TIMEOUT=${RT_SCENARIO_TIMEOUT:-600}
 # systemd's own rules loaded beside the 51 file (from this machine's udev)
 RT_SYSTEM_RULES="50-udev-default.rules 60-block.rules 60-persistent-storage.rules"
 
@@ -153,7 +157,7 @@ rt_run() {
 		idir=$(rt_identify_dir "$build") || idir=/run/ec2xa-test-identify
 	fi
 	RT_BUILD="$build" RT_HELPER_AS_STOCK="$as_stock" RT_IDENTIFY_DIR="$idir" \
-		timeout --kill-after=10 180 \
+		timeout --kill-after=10 "$RT_SCENARIO_TIMEOUT" \
 		unshare --mount --net --pid --fork --mount-proc --propagation private \
 		bash "$RT_LIB" __inner "$sc" "$side" "$out" > "$out/inner.log" 2>&1
 	echo $? > "$out/inner.rc"
