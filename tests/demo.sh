@@ -1,7 +1,9 @@
 #!/bin/bash
-# The README's first command: a simulated Xen instance with an iSCSI LUN,
-# the stock rule beside ours, through the real udevadm (systemd 252) in a
-# private mount namespace. Installs what it needs; run as root.
+# The README's first command: simulated Xen and Nitro instances with an
+# iSCSI LUN, Amazon's stock rules beside ours, through the real udevadm
+# (systemd 252) in a private mount namespace. Installs what it needs; run
+# as root. build-dev is a test build: the Nitro part reads the EBS volumes'
+# identity from files (a test double; the fake sysfs has no NVMe hardware).
 set -euo pipefail
 
 src=$(cd "$(dirname "$0")/.." && pwd)

@@ -1,6 +1,6 @@
 #!/bin/bash
-# The demonstration: the stock EC2 rule beside ours, on simulated Xen
-# instances, with the real `udevadm test` of systemd 252 (tier 2's harness,
+# The demonstration: the stock EC2 rules beside ours, on simulated Xen
+# and Nitro instances, with the real `udevadm test` of systemd 252 (tier 2's harness,
 # tests/rules/lib.sh). Run as root:
 #
 #   tests/rules/demo.sh BUILDDIR
@@ -62,6 +62,7 @@ cell() {
 label() { # MAJ:MIN node|link
 	case $1 in
 	202:*) echo "(Xen disk ${1})" ;;
+	259:*) echo "(EBS NVMe ${1})" ;;
 	8:*) echo "(the LUN, ${1})" ;;
 	*) echo "($1)" ;;
 	esac
@@ -113,10 +114,11 @@ scenario() { # NAME CHECKPOINT TITLE
 }
 
 cat <<EOF
-ec2-xvd-alias demonstration: Amazon's stock 51-ec2-hvm-devices.rules beside ours.
-Each machine is simulated (a fake sysfs with Xen disks and an iSCSI LUN, in a
-private namespace); the udev rule engine is the real one: udevadm test of
-systemd $(udevadm --version), with systemd's 60-persistent-storage.rules (by-id, by-path).
+ec2-xvd-alias demonstration: Amazon's stock rules beside ours (Xen:
+51-ec2-hvm-devices.rules; Nitro: 70-ec2-nvme-devices.rules).
+Each machine is simulated (a fake sysfs with Xen disks or EBS NVMe volumes and
+an iSCSI LUN, in a private namespace); the udev rule engine is the real one:
+udevadm test of systemd $(udevadm --version), with systemd's 60-persistent-storage.rules.
 The LUN's by-path name comes from udev's real path_id; its by-id name from a
 scsi_id TEST DOUBLE that, like the real one, asks the device its node leads to.
 EOF
@@ -161,11 +163,30 @@ row /dev/sda /dev/sda 202:
 row /dev/sdf /dev/sdf 202:
 row /dev/xvd-sdf /dev/xvd-sdf 202: 1
 
+scenario nitro-lun-after login \
+	"5. Nitro: the EBS volume attached as sdf is nvme1n1 (Amazon's rule: /dev/sdf ->
+   nvme1n1, /dev/sdf1 -> nvme1n1p1); then an iSCSI LUN logs in as kernel sdf.
+   TEST DOUBLE: the fake sysfs has no NVMe controller to ask, so the volume's
+   identity (vendor 0x1D0F, model, mapping name 'sdf') comes from the Identify
+   data files the helper's test build reads and from an ebsnvme-id stand-in."
+row /dev/sdf /dev/sdf 8:
+row /dev/sdf1 /dev/sdf1 8: 1
+row "LUN by-id" "$LUN_BYID" 8:
+row "LUN by-path" "$LUN_BYPATH" 8:
+row /dev/xvd-sdf /dev/xvd-sdf 259: 1
+echo "  why (udevadm test output; devtmpfs and helper lines):"
+why stock "'/usr/sbin/ebsnvme-id -u /dev/nvme1n1'\(out\)" "devtmpfs: /dev/sdf exists" \
+	"sdf: Device node /dev/sdf is missing" "sdf: Successfully created symlink '/dev/disk/by-path"
+why ours "nvme1n1: .*ec2-xvd-alias nvme nvme1n1'\(err\) 'ec2-xvd-alias: nvme1n1: no alias sdf" \
+	"ec2-xvd-alias: /dev/sdf: (now|restored)" \
+	"sdf: 'scsi_id .*ID_SERIAL=" "sdf: Successfully created symlink '/dev/disk/by-id/scsi"
+
 cat <<'EOF'
 
-WRONG: a LUN name that leads to the Xen disk (mkfs on it formats the root
-volume) or to nothing. Ours: sdX only while no SCSI disk can take the name,
-/dev/xvd-sdX always, and a real sda takes its name back before its own links
-are made. Full tier: tests/rules/run-rules-tests.sh BUILDDIR.
+WRONG: a LUN name that leads to the Xen disk or the EBS volume (mkfs on it
+formats that volume) or to nothing. Ours: sdX only while no SCSI disk has the
+name, /dev/xvd-sdX always (Xen and Nitro alike), and a real sdX takes its
+name back before its own links are made. Full tier:
+tests/rules/run-rules-tests.sh BUILDDIR.
 EOF
 exit $status

@@ -46,6 +46,14 @@ LUN_BYPATH="/dev/disk/by-path/ip-$LUN_ADDR:$LUN_PORT-iscsi-$LUN_IQN-lun-0"
 RT_RULES_STOCK_DIR=/usr/lib/udev/rules.d
 RT_RULES_OURS_DIR=/etc/udev/rules.d
 RT_STOCK_SCRIPT=/usr/sbin/ec2udev-vbd
+# Nitro: where amazon-ec2-utils installs ebsnvme-id; where the helper's test
+# build reads NVMe Identify data (from the build, see rt_identify_dir)
+RT_EBSNVME_ID=/usr/sbin/ebsnvme-id
+RT_IDENTIFY_DIR=${RT_IDENTIFY_DIR:-/run/ec2xa-test-identify}
+# One scenario on one side, at most (s). nitro-boot plays 7 NVMe events, each
+# a udevadm test that runs ebsnvme-id and the helper: measured up to 250 s
+# on a 2-core machine shared with other jobs (load 12 to 16).
+RT_SCENARIO_TIMEOUT=${RT_SCENARIO_TIMEOUT:-600}
 # systemd's own rules loaded beside the 51 file (from this machine's udev)
 RT_SYSTEM_RULES="50-udev-default.rules 60-block.rules 60-persistent-storage.rules"
 
@@ -54,7 +62,7 @@ RT_SYSTEM_RULES="50-udev-default.rules 60-block.rules 60-persistent-storage.rule
 RT_SCENARIOS="xen-boot lun-before-xen lun-after-xen handover-timeout reserve
 mode-compat mode-off scsi-host-same-answer cmdline-override remove-xen-disk
 remove-lun remove-lun-compat partition-alias-disk-claim partition-alias-xvd-first
-ignored-names"
+ignored-names nitro-boot nitro-lun-after nitro-lun-first nitro-logout"
 
 ########################################################################
 # Outside the namespace
@@ -111,11 +119,32 @@ rt_build_ok() {
 		echo "no built helper at $b/helper/ec2-xvd-alias (build with meson/ninja first)"
 		return 1
 	fi
-	if [ ! -f "$b/rules/51-ec2-hvm-devices.rules" ]; then
-		echo "no generated rule at $b/rules/51-ec2-hvm-devices.rules"
-		return 1
-	fi
+	local r
+	for r in 51-ec2-hvm-devices.rules 71-ec2-xvd-alias-nvme.rules; do
+		if [ ! -f "$b/rules/$r" ]; then
+			echo "no generated rule at $b/rules/$r"
+			return 1
+		fi
+	done
 	return 0
+}
+
+# rt_identify_dir BUILDDIR: prints where the helper's test build reads NVMe
+# Identify data (the Nitro [ours] scenarios write it there); prints why
+# not and returns 1 for a build without it (a release build would send the
+# ioctl to a fake node) or with a directory outside the namespace's /run.
+rt_identify_dir() {
+	local d
+	d=$(sed -n 's/^#define TEST_IDENTIFY_DIR "\(.*\)"$/\1/p' "$1/build-config.h" 2>/dev/null)
+	case $d in
+	'') echo "$1 is not a test build (meson -Dtest_identify_dir, as build-dev.ini sets): its helper reads NVMe identity only by ioctl"; return 1 ;;
+	/run/*) ;;
+	*) echo "the test build reads NVMe identity from $d, not under /run (the namespace's tmpfs)"; return 1 ;;
+	esac
+	case $d in
+	*/../*|*/..) echo "test identify directory $d has '..'"; return 1 ;;
+	esac
+	echo "$d"
 }
 
 # rt_run SCENARIO SIDE OUTDIR BUILDDIR [HELPER_AS_STOCK]: runs one scenario
@@ -123,8 +152,12 @@ rt_build_ok() {
 rt_run() {
 	local sc=$1 side=$2 out=$3 build=$4 as_stock=${5:-0}
 	mkdir -p "$out"
-	RT_BUILD="$build" RT_HELPER_AS_STOCK="$as_stock" \
-		timeout --kill-after=10 180 \
+	local idir=/run/ec2xa-test-identify
+	if [ "$side" = ours ]; then
+		idir=$(rt_identify_dir "$build") || idir=/run/ec2xa-test-identify
+	fi
+	RT_BUILD="$build" RT_HELPER_AS_STOCK="$as_stock" RT_IDENTIFY_DIR="$idir" \
+		timeout --kill-after=10 "$RT_SCENARIO_TIMEOUT" \
 		unshare --mount --net --pid --fork --mount-proc --propagation private \
 		bash "$RT_LIB" __inner "$sc" "$side" "$out" > "$out/inner.log" 2>&1
 	echo $? > "$out/inner.rc"
@@ -225,7 +258,7 @@ ns_setup() {
 	done
 	ns_mount_tmpfs /etc/udev/rules.d
 	ns_mount_tmpfs /usr/lib/udev/rules.d
-	rm -f /etc/ec2-xvd-alias.conf
+	rm -f /etc/ec2-xvd-alias.conf /etc/ec2xa-nvme-shim.conf
 	rm -rf /etc/iscsi /var/lib/iscsi
 
 	# a neutral kernel command line (this machine's own is irrelevant)
@@ -263,6 +296,11 @@ ns_install_common() {
 	sed "s|@EC2UDEV_VBD@|$RT_STOCK_SCRIPT|" "$RT_REPO/tests/stock/51-ec2-hvm-devices.rules.in" \
 		> "$RT_RULES_STOCK_DIR/51-ec2-hvm-devices.rules"
 	write_scsi_id_double /usr/lib/udev/scsi_id
+	# Nitro: what amazon-ec2-utils installs for EBS NVMe volumes (test
+	# stand-ins, tests/stock/): the rule and, where it calls it, the tool
+	install -m 755 "$RT_REPO/tests/stock/ebsnvme-id" "$RT_EBSNVME_ID"
+	sed "s|@EBSNVME_ID@|$RT_EBSNVME_ID|" "$RT_REPO/tests/stock/70-ec2-nvme-devices.rules.in" \
+		> "$RT_RULES_STOCK_DIR/70-ec2-nvme-devices.rules"
 }
 
 # The path the generated rule calls the helper by.
@@ -279,6 +317,8 @@ ns_install_ours() {
 	esac
 	RT_HELPER=$hp
 	cp "$rule" "$RT_RULES_OURS_DIR/51-ec2-hvm-devices.rules"
+	# the NVMe rule goes beside Amazon's 70 file, where the package puts it
+	cp "$RT_BUILD/rules/71-ec2-xvd-alias-nvme.rules" "$RT_RULES_STOCK_DIR/71-ec2-xvd-alias-nvme.rules"
 	install -m 755 "$RT_BUILD/helper/ec2-xvd-alias" /usr/lib/udev/ec2-xvd-alias.real
 	write_helper_wrapper "$hp" /usr/lib/udev/ec2-xvd-alias.real
 }
@@ -303,6 +343,21 @@ write_helper_wrapper() {
 		if [ "\$1" = links ]; then
 			n=\$($RT_STOCK_SCRIPT "\$2")
 			echo "\$n xvd-\$n"
+		fi
+		# 'nvme NS' keeps the stock link (ebsnvme-id's name, with the
+		# partition number appended) and adds the stable name made the
+		# same blind way
+		if [ "\$1" = nvme ]; then
+			m=\$($RT_EBSNVME_ID -u "/dev/\$2" 2>/dev/null) || exit 0
+			[ -n "\$m" ] || exit 0
+			p=
+			case \$2 in
+			*p[0-9]*) p=\${2##*p} ;;
+			esac
+			case \$m in
+			xvd*) echo "EC2XA_STABLE=xvd-sd\${m#xvd}\$p" ;;
+			*) echo "EC2XA_STABLE=xvd-\$m\$p" ;;
+			esac
 		fi
 		exit 0
 		EOF
@@ -414,6 +469,8 @@ sys_block_dev() {
 		sys_link "$d" "/sys/block/$name"
 		case $parent in
 		/sys/devices/virtual/*) ;;
+		# an NVMe namespace hangs directly under its controller
+		*/nvme/nvme[0-9]*) sys_link "$parent" "$d/device" ;;
 		*) sys_link "$(dirname "$parent")" "$d/device" ;;
 		esac
 	else
@@ -535,6 +592,192 @@ sys_remove_iscsi_session() {
 		/sys/class/iscsi_host/host2 /sys/class/iscsi_session/session1 \
 		/sys/class/iscsi_connection/connection1:0 /sys/class/scsi_device/2:0:0:0 \
 		/sys/class/scsi_disk/2:0:0:0
+}
+
+# --- Nitro: NVMe controllers and namespaces -------------------------------
+#
+# Laid out as Linux 6.1 without native NVMe multipath does:
+#   /sys/devices/pci0000:00/SLOT                  the PCI function (vendor)
+#   .../SLOT/nvme/nvmeN                           the controller (class nvme:
+#                                                 model, serial, firmware_rev)
+#   .../SLOT/nvme/nvmeN/nvmeNnM                   a namespace (block, 259:x;
+#                                                 nsid, wwid; device -> nvmeN)
+#   .../SLOT/nvme/nvmeN/nvmeNnM/nvmeNnMpP         its partitions
+# The stock rule's ATTRS{model}/ATTRS{serial} find the controller by walking
+# up, path_id makes pci-SLOT-nvme-NSID from it, and the ebsnvme-id double
+# follows namespace/device (the controller) and device/device/vendor.
+#
+# TEST DOUBLE of the NVMe identity: the mapping name exists nowhere in sysfs.
+# Each controller's Identify Controller data (what the real ioctl returns)
+# is written as the 4096 bytes the helper's test build reads from
+# $RT_IDENTIFY_DIR/<namespace> (on both sides: it is the hardware), and
+# the mapping name also goes to the ebsnvme-id double's configuration
+# (/etc/ec2xa-nvme-shim.conf, by serial). The same facts feed both sides,
+# as one controller would.
+
+RT_NVME_CHAR_MAJOR=242
+EBS_MODEL="Amazon Elastic Block Store"
+EBS_FW="1.0"
+INSTANCE_STORE_MODEL="Amazon EC2 NVMe Instance Storage"
+INSTANCE_STORE_FW="0"
+OTHER_NVME_VENDOR=0x144d
+OTHER_NVME_DEVICE=0xa80a
+OTHER_NVME_MODEL="SAMSUNG MZQL2960HCJR-00A07"
+OTHER_NVME_SERIAL="S64FNE0R812345"
+OTHER_NVME_FW="GDC5302Q"
+
+# nvme_ctrl_get CTRL FIELD: a fact recorded by sys_nvme_ctrl
+nvme_ctrl_get() {
+	cat "$OUT/nvme/$1.$2"
+}
+
+# sys_nvme_ctrl CTRL SLOT VENDOR DEVICE MODEL SERIAL FW [MAPPING]: an NVMe
+# controller on PCI function SLOT (bus 0). MAPPING is the block device
+# mapping name EC2 stores in the vendor-specific area ("" for none).
+sys_nvme_ctrl() {
+	local ctrl=$1 slot=$2 vendor=$3 device=$4 model=$5 serial=$6 fw=$7 mapping=${8:-}
+	local pci=/sys/devices/pci0000:00/$slot
+	local c=$pci/nvme/$ctrl
+	local num=${ctrl#nvme}
+	mkdir -p "$OUT/nvme" /sys/bus/pci/devices /sys/class/nvme "$c/power"
+	printf '%s\n' "$vendor" > "$OUT/nvme/$ctrl.vendor"
+	printf '%s\n' "$model" > "$OUT/nvme/$ctrl.model"
+	printf '%s\n' "$serial" > "$OUT/nvme/$ctrl.serial"
+	printf '%s\n' "$fw" > "$OUT/nvme/$ctrl.fw"
+	printf '%s\n' "$mapping" > "$OUT/nvme/$ctrl.mapping"
+	printf '%s\n' "$slot" > "$OUT/nvme/$ctrl.slot"
+
+	# the PCI function (class 0x010802: NVM Express)
+	local v d
+	v=$(printf %04X $((vendor)))
+	d=$(printf %04X $((device)))
+	{
+		echo "DRIVER=nvme"
+		echo "PCI_CLASS=10802"
+		echo "PCI_ID=$v:$d"
+		echo "PCI_SUBSYS_ID=$v:$d"
+		echo "PCI_SLOT_NAME=$slot"
+		echo "MODALIAS=pci:v0000${v}d0000${d}sv0000${v}sd0000${d}bc01sc08i02"
+	} > "$pci/uevent"
+	sys_attr "$pci" vendor "$vendor"
+	sys_attr "$pci" device "$device"
+	sys_attr "$pci" subsystem_vendor "$vendor"
+	sys_attr "$pci" subsystem_device "$device"
+	sys_attr "$pci" class 0x010802
+	sys_link /sys/bus/pci "$pci/subsystem"
+	sys_link "$pci" "/sys/bus/pci/devices/$slot"
+
+	# the controller: fixed-width Identify fields, space padded, as the
+	# kernel shows them (udev strips the padding when it matches)
+	printf 'MAJOR=%s\nMINOR=%s\nDEVNAME=%s\nNVME_TRTYPE=pcie\n' "$RT_NVME_CHAR_MAJOR" "$num" "$ctrl" > "$c/uevent"
+	sys_attr "$c" dev "$RT_NVME_CHAR_MAJOR:$num"
+	sys_attr "$c" model "$(printf '%-40.40s' "$model")"
+	sys_attr "$c" serial "$(printf '%-20.20s' "$serial")"
+	sys_attr "$c" firmware_rev "$(printf '%-8.8s' "$fw")"
+	sys_attr "$c" transport pcie
+	sys_attr "$c" address "$slot"
+	sys_attr "$c" state live
+	sys_attr "$c" cntlid 0
+	sys_link /sys/class/nvme "$c/subsystem"
+	sys_link "$pci" "$c/device"
+	sys_link "$c" "/sys/class/nvme/$ctrl"
+
+	# the ebsnvme-id double's source of the mapping name
+	if [ -n "$mapping" ]; then
+		echo "serial=$serial mapping=$mapping" >> /etc/ec2xa-nvme-shim.conf
+	fi
+}
+
+# hex STRING: the bytes of STRING as lower-case hex, no separators
+hex() {
+	printf '%s' "$1" | od -An -v -tx1 | tr -d ' \n'
+}
+
+# pad WIDTH STRING: STRING cut or space padded to WIDTH bytes
+pad() {
+	printf "%-$1.$1s" "$2"
+}
+
+# le16 0xNNNN: two bytes, little endian, as printf escapes
+le16() {
+	local v=$(($1))
+	printf '\\x%02x\\x%02x' $((v & 255)) $((v >> 8))
+}
+
+# write_identify CTRL NS: the controller's Identify Controller data, 4096
+# bytes: vendor id at 0 and subsystem vendor id at 2 (little endian),
+# serial at 4 (20 bytes), model at 24 (40), firmware at 64 (8), the mapping
+# name at 3072 (32 bytes, space padded), zeros elsewhere.
+write_identify() {
+	local ctrl=$1 ns=$2 vendor f
+	vendor=$(nvme_ctrl_get "$ctrl" vendor)
+	mkdir -p "$RT_IDENTIFY_DIR"
+	f=$RT_IDENTIFY_DIR/$ns
+	{
+		# shellcheck disable=SC2059 # the format is the escaped bytes
+		printf "$(le16 "$vendor")$(le16 "$vendor")"
+		pad 20 "$(nvme_ctrl_get "$ctrl" serial)"
+		pad 40 "$(nvme_ctrl_get "$ctrl" model)"
+		pad 8 "$(nvme_ctrl_get "$ctrl" fw)"
+		head -c $((3072 - 72)) /dev/zero
+		if [ -n "$(nvme_ctrl_get "$ctrl" mapping)" ]; then
+			pad 32 "$(nvme_ctrl_get "$ctrl" mapping)"
+		else
+			head -c 32 /dev/zero
+		fi
+		head -c $((4096 - 3072 - 32)) /dev/zero
+	} > "$f"
+	if [ "$(stat -c %s "$f")" != 4096 ]; then
+		echo "write_identify: $f is $(stat -c %s "$f") bytes, not 4096" >&2
+		exit 2
+	fi
+}
+
+# nvme_wwid CTRL NSID: the wwid the kernel makes for a namespace with no
+# NGUID/EUI-64/UUID (as EBS namespaces): nvme.VVVV-SERIALHEX-MODELHEX-NSID
+nvme_wwid() {
+	local ctrl=$1 nsid=$2 vendor
+	vendor=$(nvme_ctrl_get "$ctrl" vendor)
+	printf 'nvme.%04x-%s-%s-%08x\n' $((vendor)) "$(hex "$(nvme_ctrl_get "$ctrl" serial)")" \
+		"$(hex "$(nvme_ctrl_get "$ctrl" model)")" "$nsid"
+}
+
+# sys_nvme_ns NS MINOR [NPARTS]: namespace NS (nvme<c>n<nsid>) of controller
+# nvme<c>, block major 259 (blkext), its partitions on the next minors.
+sys_nvme_ns() {
+	local ns=$1 min=$2 nparts=${3:-0} i
+	local ctrl=${ns%n*} nsid=${ns##*n}
+	local c
+	c=$(readlink -f "/sys/class/nvme/$ctrl")
+	sys_block_dev "$c" "$ns" 259 "$min" disk
+	sys_attr "$c/$ns" nsid "$nsid"
+	sys_attr "$c/$ns" wwid "$(nvme_wwid "$ctrl" "$nsid")"
+	sys_attr "$c/$ns/queue" io_timeout 30000
+	for ((i = 1; i <= nparts; i++)); do
+		sys_block_dev "$c/$ns" "${ns}p$i" 259 $((min + i)) partition "$i"
+	done
+	write_identify "$ctrl" "$ns"
+}
+
+# ebs_volume CTRL SLOT SERIAL MAPPING MINOR [NPARTS]: an EBS volume
+# attached as MAPPING, namespace CTRL n1 (Nitro: one controller per volume)
+ebs_volume() {
+	sys_nvme_ctrl "$1" "$2" 0x1d0f 0x8061 "$EBS_MODEL" "$3" "$EBS_FW" "$4"
+	sys_nvme_ns "${1}n1" "$5" "${6:-0}"
+}
+
+# instance_store CTRL SLOT SERIAL MINOR: an instance store volume (Amazon's
+# vendor id, no mapping name)
+instance_store() {
+	sys_nvme_ctrl "$1" "$2" 0x1d0f 0xcd00 "$INSTANCE_STORE_MODEL" "$3" "$INSTANCE_STORE_FW"
+	sys_nvme_ns "${1}n1" "$4"
+}
+
+# other_nvme CTRL SLOT MINOR: an NVMe drive of another vendor
+other_nvme() {
+	sys_nvme_ctrl "$1" "$2" "$OTHER_NVME_VENDOR" "$OTHER_NVME_DEVICE" "$OTHER_NVME_MODEL" \
+		"$OTHER_NVME_SERIAL" "$OTHER_NVME_FW"
+	sys_nvme_ns "${1}n1" "$3"
 }
 
 ########################################################################
@@ -845,6 +1088,21 @@ uevent_written() { # REGEX
 	grep -qE "$1" "$OUT/uevent-writes.log"
 }
 
+# uevent_written_since N REGEX...: each REGEX matches a uevent written after
+# the first N
+uevent_written_since() {
+	local n=$1 re
+	shift
+	for re in "$@"; do
+		tail -n +$((n + 1)) "$OUT/uevent-writes.log" | grep -qE "$re" || return 1
+	done
+}
+
+# lun_untouched NAME: no program wrote NAME's uevent, the helper made no node
+lun_untouched() {
+	! uevent_written "^$1:" && no_node_records
+}
+
 no_helper_timeout() {
 	! helper_said "within [0-9.]+ s"
 }
@@ -860,6 +1118,22 @@ helper_rejected() {
 			/^ec2-xvd-alias / { if (f && n != 1) bad++; f = 0; next }
 			f && /stderr:/ { n++ }
 			END { if (f && n != 1) bad++; print bad + 0 }' "$OUT/helper.log")" -eq 0 ]
+}
+
+# rules_parsed_clean: udevadm test (which loads every rule file at each
+# run) logged no complaint about a line of our rule files; udev drops such
+# a line and goes on, so nothing else would show it. The Nitro file is
+# checked in the Nitro scenarios.
+rules_parsed_clean() {
+	local files='51-ec2-hvm-devices' bad
+	case $SC in
+	nitro-*) files='51-ec2-hvm-devices|71-ec2-xvd-alias-nvme' ;;
+	esac
+	bad=$(grep -hE "^(/etc|/usr/lib)/udev/rules.d/($files)\.rules:[0-9]+ " "$OUT"/events/*.log 2>/dev/null |
+		sort -u | head -n 1)
+	[ -z "$bad" ] && return 0
+	fail "udev 252 rejected a line of our rules: $bad"
+	return 1
 }
 
 sanitizer_clean() {
@@ -1335,6 +1609,221 @@ sc_ignored_names() {
 }
 
 ########################################################################
+# Nitro: EBS volumes as NVMe namespaces (DESIGN 8). Amazon's
+# 70-ec2-nvme-devices.rules (stand-in) and ebsnvme-id (double) on both
+# sides; ours adds 71-ec2-xvd-alias-nvme.rules.
+########################################################################
+
+# nvme_id_links NAME: the by-id and by-path links of a namespace or one of
+# its partitions, the same on both sides: systemd's 60-persistent-storage
+# (nvme-WWID, nvme-MODEL_SERIAL, nvme-MODEL_SERIAL_NSID, pci-SLOT-nvme-NSID)
+# and Amazon's 70 file (nvme-MODEL_SERIAL-ns-N).
+nvme_id_links() {
+	local name=$1 ns part="" ctrl nsid model serial slot
+	ns=${name%p[0-9]*}
+	[ "$ns" != "$name" ] && part=-part${name##*p}
+	ctrl=${ns%n*}
+	nsid=${ns##*n}
+	model=$(nvme_ctrl_get "$ctrl" model)
+	model=${model// /_}
+	serial=$(nvme_ctrl_get "$ctrl" serial)
+	slot=$(nvme_ctrl_get "$ctrl" slot)
+	echo "disk/by-id/nvme-$(nvme_wwid "$ctrl" "$nsid")$part"
+	echo "disk/by-id/nvme-${model}_$serial$part"
+	echo "disk/by-id/nvme-${model}_${serial}_$nsid$part"
+	echo "disk/by-id/nvme-${model}_$serial-ns-$nsid$part"
+	echo "disk/by-path/pci-$slot-nvme-$nsid$part"
+}
+
+# exp_nvme NAME LINK...: NAME's node, and its links: LINK... (the names
+# under test) plus its by-id and by-path links
+exp_nvme() {
+	local name=$1
+	shift
+	# shellcheck disable=SC2046 # link names have no white space
+	exp_links "$name" "$@" $(nvme_id_links "$name")
+}
+
+# The Nitro machine of the boot scenario: root volume attached as
+# /dev/sda1 (one partition), a data volume as sdf (one partition), one as
+# xvdg, an instance store volume, and an NVMe drive of another vendor.
+EBS_ROOT_SERIAL=vol0a1b2c3d4e5f60718
+EBS_SDF_SERIAL=vol0f1e2d3c4b5a69788
+EBS_XVDG_SERIAL=vol02468ace13579bdf0
+INSTANCE_STORE_SERIAL=AWS1F2E3D4C5B6A79880
+
+boot_nitro_hardware() {
+	ebs_volume nvme0 0000:00:04.0 "$EBS_ROOT_SERIAL" /dev/sda1 0 1
+	ebs_volume nvme1 0000:00:1f.0 "$EBS_SDF_SERIAL" sdf 2 1
+	ebs_volume nvme2 0000:00:1e.0 "$EBS_XVDG_SERIAL" xvdg 4
+	instance_store nvme3 0000:00:1d.0 "$INSTANCE_STORE_SERIAL" 5
+	other_nvme nvme4 0000:00:1c.0 6
+}
+
+sc_nitro_boot() {
+	boot_nitro_hardware
+	plug nvme0n1 nvme0n1p1 nvme1n1 nvme1n1p1 nvme2n1 nvme3n1 nvme4n1
+	{
+		exp_node nvme0n1 259:0
+		exp_node nvme0n1p1 259:1
+		exp_node nvme1n1 259:2
+		exp_node nvme1n1p1 259:3
+		exp_node nvme2n1 259:4
+		exp_node nvme3n1 259:5
+		exp_node nvme4n1 259:6
+		exp_nvme nvme3n1
+		exp_nvme nvme4n1
+	} | expect both
+	# stock: the mapping name as it is, "%c%n" for partitions: sda11
+	expect stock <<-EOF
+	$(exp_nvme nvme0n1 sda1)
+	$(exp_nvme nvme0n1p1 sda11)
+	$(exp_nvme nvme1n1 sdf)
+	$(exp_nvme nvme1n1p1 sdf1)
+	$(exp_nvme nvme2n1 xvdg)
+	EOF
+	# ours: no sda11 (a partition 11 of a disk sda), the stable names
+	expect ours <<-EOF
+	$(exp_nvme nvme0n1 sda1 xvd-sda1)
+	$(exp_nvme nvme0n1p1 xvd-sda1p1)
+	$(exp_nvme nvme1n1 sdf xvd-sdf)
+	$(exp_nvme nvme1n1p1 sdf1 xvd-sdf1)
+	$(exp_nvme nvme2n1 xvdg xvd-sdg)
+	EOF
+	checkpoint boot
+}
+
+# The Nitro LUN scenarios: the data volume attached as sdf, with one
+# partition; a LUN without partitions that the kernel names sdf.
+exp_lun_sdf_ok() {
+	exp_node sdf 8:80
+	exp_links sdf "${LUN_BYID#/dev/}" "${LUN_WWN#/dev/}" "${LUN_BYPATH#/dev/}"
+}
+
+boot_nitro_sdf() {
+	ebs_volume nvme1 0000:00:1f.0 "$EBS_SDF_SERIAL" sdf 2 1
+	plug nvme1n1 nvme1n1p1
+	{ exp_node nvme1n1 259:2; exp_node nvme1n1p1 259:3; } | expect both
+	expect stock <<-EOF
+	$(exp_nvme nvme1n1 sdf)
+	$(exp_nvme nvme1n1p1 sdf1)
+	EOF
+	expect ours <<-EOF
+	$(exp_nvme nvme1n1 sdf xvd-sdf)
+	$(exp_nvme nvme1n1p1 sdf1 xvd-sdf1)
+	EOF
+	checkpoint boot
+}
+
+# After the LUN took sdf: stock, every name of the LUN resolves to the
+# EBS volume; ours, the LUN has its node and names, the volume only
+# xvd-sdf, and no /dev/sdf1 leads to the volume's partition.
+exp_nitro_after_login() {
+	{ exp_node nvme1n1 259:2; exp_node nvme1n1p1 259:3; } | expect both
+	expect stock <<-EOF
+	$(exp_nvme nvme1n1 sdf)
+	$(exp_nvme nvme1n1p1 sdf1)
+	/dev/block/8:80 -> /dev/nvme1n1
+	$LUN_BYPATH -> /dev/nvme1n1
+	$(exp_db sdf "${LUN_BYPATH#/dev/}")
+	EOF
+	expect ours <<-EOF
+	$(exp_nvme nvme1n1 xvd-sdf)
+	$(exp_nvme nvme1n1p1 xvd-sdf1)
+	$(exp_lun_sdf_ok)
+	EOF
+}
+
+nitro_login_sdf() {
+	# udevd runs an NVMe change in milliseconds; udevadm test here takes
+	# seconds on a loaded machine (it re-reads every rule file, runs the
+	# ebsnvme-id double, the helper under ASan): a roomier wait, so that
+	# this tests the handover and not its timeout (handover-timeout does)
+	set_conf "handover_timeout = 30"
+	boot_nitro_sdf
+	# iscsiadm --login: the kernel names the LUN sdf
+	sys_iscsi_lun sdf 80 0
+	plug sdf
+	exp_nitro_after_login
+	checkpoint login
+}
+
+sc_nitro_lun_after() {
+	nitro_login_sdf
+	# a later change on the volume (udevadm trigger, a resize)
+	udev_event change nvme1n1
+	udev_event change nvme1n1p1
+	exp_nitro_after_login
+	checkpoint nvme-change
+	if [ "$SIDE" = stock ]; then
+		check "stock: devtmpfs could not create the LUN's node" \
+			grep -q "/dev/sdf exists, node 8:80 not created" "$OUT/kernel.log"
+		check "stock: udev skipped the LUN's node (it is nvme1n1's)" \
+			grep -q "Device node /dev/sdf is missing" "$OUT"/events/*-add-sdf.log
+	else
+		check "ours: the helper asked nvme1n1 and nvme1n1p1 to drop sdf and sdf1 (change uevents)" \
+			uevent_written "^nvme1n1: 'change" && uevent_written "^nvme1n1p1: 'change"
+		check "ours: no handover timeout" no_helper_timeout
+	fi
+}
+
+sc_nitro_lun_first() {
+	# the LUN is sdf first, then the EBS volume attached as sdf appears
+	sys_iscsi_lun sdf 80 0
+	plug sdf
+	ebs_volume nvme1 0000:00:1f.0 "$EBS_SDF_SERIAL" sdf 2 1
+	plug nvme1n1 nvme1n1p1
+	{ exp_node nvme1n1 259:2; exp_node nvme1n1p1 259:3; exp_lun_sdf_ok; } | expect both
+	# stock: udev records nvme1n1's claim on sdf but finds the LUN's node
+	# ("Conflicting inode"): the damage waits for a later event. sdf1 is
+	# free, so the volume's partition takes it: /dev/sdf1 beside a LUN sdf
+	# without partitions leads to the EBS volume.
+	# shellcheck disable=SC2046 # link names have no white space
+	expect stock <<-EOF
+	$(nvme_id_links nvme1n1 | sed 's|.*|/dev/& -> /dev/nvme1n1|')
+	$(exp_db nvme1n1 sdf $(nvme_id_links nvme1n1))
+	$(exp_nvme nvme1n1p1 sdf1)
+	EOF
+	expect ours <<-EOF
+	$(exp_nvme nvme1n1 xvd-sdf)
+	$(exp_nvme nvme1n1p1 xvd-sdf1)
+	EOF
+	checkpoint attached
+	if [ "$SIDE" = stock ]; then
+		check "stock: udev logged the conflict on /dev/sdf" \
+			grep -q "Conflicting inode '/dev/sdf'" "$OUT"/events/*-add-nvme1n1.log
+	else
+		check "ours: nothing was asked of the LUN (no uevent, no node made)" \
+			lun_untouched sdf
+	fi
+}
+
+sc_nitro_logout() {
+	nitro_login_sdf
+	local before
+	before=$(wc -l < "$OUT/uevent-writes.log")
+	# iscsiadm --logout: the LUN goes
+	unplug sdf
+	sys_remove_iscsi_session
+	{ exp_node nvme1n1 259:2; exp_node nvme1n1p1 259:3; } | expect both
+	expect stock <<-EOF
+	$(exp_nvme nvme1n1 sdf)
+	$(exp_nvme nvme1n1p1 sdf1)
+	EOF
+	# ours: the release gives the names back to the volume
+	expect ours <<-EOF
+	$(exp_nvme nvme1n1 sdf xvd-sdf)
+	$(exp_nvme nvme1n1p1 sdf1 xvd-sdf1)
+	EOF
+	checkpoint logout
+	if [ "$SIDE" = ours ]; then
+		check "ours: the release sent nvme1n1 and nvme1n1p1 a change" \
+			uevent_written_since "$before" "^nvme1n1: 'change" "^nvme1n1p1: 'change"
+		check "ours: the helper's node records are gone" no_node_records
+	fi
+}
+
+########################################################################
 # Inner entry point
 ########################################################################
 
@@ -1356,6 +1845,7 @@ rt_inner() {
 	ns_guard
 	if [ "$SIDE" = ours ]; then
 		sanitizer_clean && echo "no sanitizer report" >> "$OUT/checked"
+		rules_parsed_clean && echo "udev parsed our rule files without a complaint" >> "$OUT/checked"
 	fi
 	cp "$OUT/helper.log" "$OUT/helper.log.final" 2>/dev/null
 	return 0

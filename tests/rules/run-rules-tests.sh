@@ -44,6 +44,9 @@ if ! reason=$(rt_prereqs); then
 fi
 ours_reason=""
 ours_reason=$(rt_build_ok "$build") || true
+# the Nitro [ours] scenarios need a test build (NVMe identity from files)
+nitro_reason=""
+nitro_reason=$(rt_identify_dir "$build") && nitro_reason=""
 
 work=$(mktemp -d /tmp/ec2-xvd-alias-rules.XXXXXX)
 if [ "$keep" = 0 ]; then
@@ -63,6 +66,15 @@ for sc in $RT_SCENARIOS; do
 			skipped=$((skipped + 1))
 			continue
 		fi
+		case $sc in
+		nitro-*)
+			if [ "$side" = ours ] && [ -n "$nitro_reason" ]; then
+				echo "SKIP: $sc [ours]: $nitro_reason"
+				skipped=$((skipped + 1))
+				continue
+			fi
+			;;
+		esac
 		out="$work/$sc.$side"
 		rt_run "$sc" "$side" "$out" "$build" "$as_stock"
 		if rt_verdict "$sc" "$side" "$out"; then
@@ -82,7 +94,7 @@ if [ "$failed" -gt 0 ]; then
 	exit 1
 fi
 if [ "$skipped" -gt 0 ]; then
-	echo "rules tier: [ours] skipped: $ours_reason" >&2
+	echo "rules tier: [ours] skipped: ${ours_reason:-$nitro_reason}" >&2
 	exit 77
 fi
 exit 0
