@@ -52,6 +52,9 @@ static const struct {
 
 static Command arg_command;
 static const char *arg_name;
+/* nvme NAME [LINK...]: the device's links now (udev's $links) */
+static char **arg_links;
+static size_t arg_n_links;
 
 static void help(void) {
         printf("Usage: ec2-xvd-alias [OPTIONS] COMMAND [NAME]\n"
@@ -64,7 +67,7 @@ static void help(void) {
                "  recheck XVDNAME   after a Xen disk's event: restore a real disk's missing node\n"
                "  claim SDNAME      on a real disk's add/change: take its name over from an alias\n"
                "  release SDNAME    on a real disk's remove: delete the node ec2-xvd-alias made\n"
-               "  nvme NVMENAME     an EBS NVMe volume's links (Nitro), as udev properties\n"
+               "  nvme NVMENAME [LINK...]  an EBS NVMe volume's links (Nitro), as udev properties\n"
                "Commands for admins:\n"
                "  status            Xen and SCSI disks, policy, collisions (exit 2 on collision)\n"
                "  repair            fix every collision on the running system\n"
@@ -118,6 +121,13 @@ static int parse_argv(int argc, char *argv[]) {
                 if (streq(argv[optind], commands[i].name)) {
                         unsigned want = commands[i].prefix ? 1 : 0;
 
+                        if ((Command) i == COMMAND_NVME && argc - optind - 1 >= 1) {
+                                arg_command = COMMAND_NVME;
+                                arg_name = argv[optind + 1];
+                                arg_links = argv + optind + 2;
+                                arg_n_links = (size_t) (argc - optind - 2);
+                                return 1;
+                        }
                         if ((unsigned) (argc - optind - 1) != want)
                                 return log_error_errno(EINVAL, "%s takes %s", commands[i].name,
                                                        want ? "one device name" : "no arguments");
@@ -197,7 +207,7 @@ static int run(void) {
                 return run_repair(&c);
         case COMMAND_NVME:
                 config_load(&c);
-                r = nitro_links(&c, arg_name, stdout);
+                r = nitro_links(&c, arg_name, arg_links, arg_n_links, stdout);
                 if (fflush(stdout) != 0)
                         return EXIT_SYSTEM;
                 return r == 0 ? EXIT_OK : EXIT_USAGE;

@@ -88,7 +88,56 @@ static int identify(const char *disk, EbsIdentity *id, const char **reason) {
 #endif
 }
 
-int nitro_links(const Config *c, const char *name, FILE *out) {
+/* udev 252 formats a SYMLINK value into 1024 bytes and drops the rest, so
+ * the list goes out in chunks, EC2XA_LINKS and EC2XA_LINKS2 to
+ * EC2XA_LINKS6, that the rule applies one after the other. */
+#define LINKS_CHUNK_MAX 900
+#define LINKS_CHUNKS 6
+
+/* The links the device has now (udev's $links), less the stock link when
+ * it must go, plus ours: what the rule's SYMLINK= sets. udev 252 has no
+ * SYMLINK-= ("Invalid operator for SYMLINK"; it came with systemd 253), so
+ * the list is rebuilt instead. Only when the rule passed the links. Ours
+ * come first, so that they are never the ones that do not fit. */
+static void print_links(FILE *out, char **links, size_t n_links, const char *drop, const char *alias,
+                        const char *stable) {
+        char chunks[LINKS_CHUNKS][LINKS_CHUNK_MAX + 1] = {};
+        size_t chunk = 0;
+        const char *logname;
+        char logbuf[NAME_LOG_BUF];
+
+        if (n_links == 0)
+                return;
+        for (size_t i = 0; i < n_links + 2; i++) {
+                const char *l = i == 0 ? alias : i == 1 ? stable : links[i - 2];
+                size_t len, used;
+
+                if (!l || (i >= 2 && ((drop && streq(l, drop)) || (alias && streq(l, alias)) ||
+                                      (stable && streq(l, stable)))))
+                        continue;
+                len = strlen(l);
+                used = strlen(chunks[chunk]);
+                if (used > 0 && used + 1 + len > LINKS_CHUNK_MAX) {
+                        chunk++;
+                        used = 0;
+                }
+                if (chunk == LINKS_CHUNKS || len > LINKS_CHUNK_MAX) {
+                        logname = name_for_log(l, logbuf, sizeof(logbuf));
+                        log_error("too many or too long links to rebuild the list (at '%s'); leaving the links "
+                                  "as the other rules made them", logname);
+                        return;
+                }
+                snprintf(chunks[chunk] + used, sizeof(chunks[0]) - used, "%s%s", used ? " " : "", l);
+        }
+        for (size_t i = 0; i <= chunk && i < LINKS_CHUNKS; i++) {
+                if (i == 0)
+                        fprintf(out, "EC2XA_LINKS=%s\n", chunks[0]);
+                else if (chunks[i][0])
+                        fprintf(out, "EC2XA_LINKS%zu=%s\n", i + 1, chunks[i]);
+        }
+}
+
+int nitro_links(const Config *c, const char *name, char **links, size_t n_links, FILE *out) {
         char disk[32], logbuf[NAME_LOG_BUF], stock[64], ec2[DISK_NAME_BUF], stable[DISK_NAME_BUF + 8],
                 xvd[DISK_NAME_BUF];
         const char *reason;
@@ -125,6 +174,7 @@ int nitro_links(const Config *c, const char *name, FILE *out) {
                 log_warning("%s: EBS mapping name '%s' is no sd or xvd name (%s): removing the stock link /dev/%s, "
                             "no link of ours", name, name_for_log(id.mapping, logbuf, sizeof(logbuf)), reason, stock);
                 fprintf(out, "EC2XA_STOCK_LINK=%s\n", stock);
+                print_links(out, links, n_links, stock, NULL, NULL);
                 return 0;
         }
         /* An xvd name is no SCSI name: the stock link stays as it is. */
@@ -137,6 +187,7 @@ int nitro_links(const Config *c, const char *name, FILE *out) {
                  * "sda11", partition 11 of a disk sda. Only a stable name. */
                 snprintf(stable, sizeof(stable), "xvd-%sp%u", id.mapping, part);
                 fprintf(out, "EC2XA_STABLE=%s\n", stable);
+                print_links(out, links, n_links, stock, NULL, stable);
                 log_info("%s: mapped as %s, whose partitions have no sd name; only /dev/%s", name, id.mapping,
                          stable);
                 return 0;
@@ -146,6 +197,7 @@ int nitro_links(const Config *c, const char *name, FILE *out) {
         disk_name_format_ec2(&n, ec2);
         disk_name_format_stable(&n, stable);
         disk_name_format_xvd(&n, xvd);
+        d.alias = false;
         if (!m.xvd_prefix) {
                 policy_decide_alias(c, &n, name, &d);
                 if (d.alias) {
@@ -155,5 +207,6 @@ int nitro_links(const Config *c, const char *name, FILE *out) {
                         log_info("%s: no alias %s: %s", name, ec2, d.reason);
         }
         fprintf(out, "EC2XA_STABLE=%s\nEC2XA_NAME=%s\n", stable, xvd);
+        print_links(out, links, n_links, m.xvd_prefix ? NULL : stock, d.alias ? ec2 : NULL, stable);
         return 0;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
+#include <stddef.h>
 #include <stdio.h>
 
 #include "config.h"
@@ -17,10 +18,14 @@
  *   EC2XA_STABLE=xvd-sdf   always, for an sd/xvd mapping name
  *   EC2XA_NAME=xvdf        the Xen-style name of the attachment, for
  *                          `recheck` on the device's events
+ *   EC2XA_LINKS=...        given the device's links now (udev's $links):
+ *                          them less the stock link when it must go, plus
+ *                          the alias and the stable name, for SYMLINK=
+ *                          (udev 252 has no SYMLINK-=)
  *
  * Prints nothing for a device that is no EBS volume. 0, or 1 for a name
  * that is no NVMe namespace or partition (one line on stderr). */
-int nitro_links(const Config *c, const char *name, FILE *out);
+int nitro_links(const Config *c, const char *name, char **links, size_t n_links, FILE *out);
 
 /* "nvme1n1" -> disk "nvme1n1", partition 0; "nvme1n1p2" -> "nvme1n1", 2.
  * 0 or -EINVAL. */

@@ -41,6 +41,27 @@ START_TEST(test_ebs_volume) {
 }
 END_TEST
 
+/* Under udev the rule passes the links the volume has so far ($links):
+ * the list comes back without the stock sd name when a real disk has it,
+ * with ours, for SYMLINK= (udev 252 has no SYMLINK-=). */
+START_TEST(test_links_list) {
+        fakeroot_add_nvme(&root, "nvme1n1", 259, 0, NULL, "sdf");
+        fakeroot_run(&root, &run, "nvme", "nvme1n1", "disk/by-id/nvme-Amazon_Elastic_Block_Store_vol0123", "sdf",
+                     NULL);
+        ck_assert_run(run, 0,
+                      "EC2XA_STOCK_LINK=sdf\nEC2XA_ALIAS=sdf\nEC2XA_STABLE=xvd-sdf\nEC2XA_NAME=xvdf\n"
+                      "EC2XA_LINKS=sdf xvd-sdf disk/by-id/nvme-Amazon_Elastic_Block_Store_vol0123\n",
+                      "");
+        fakeroot_add_scsi(&root, "sdf", 8, 80, NULL, 1, 2);
+        fakeroot_run(&root, &run, "nvme", "nvme1n1", "sdf", "disk/by-id/nvme-Amazon_Elastic_Block_Store_vol0123",
+                     NULL);
+        ck_assert_run(run, 0,
+                      "EC2XA_STOCK_LINK=sdf\nEC2XA_STABLE=xvd-sdf\nEC2XA_NAME=xvdf\n"
+                      "EC2XA_LINKS=xvd-sdf disk/by-id/nvme-Amazon_Elastic_Block_Store_vol0123\n",
+                      "ec2-xvd-alias: nvme1n1: no alias sdf: real SCSI disk sdf (8:80) exists\n");
+}
+END_TEST
+
 /* Attached as xvdg: the stock /dev/xvdg is no SCSI name and stays; the
  * stable name is the same as on a Xen instance. */
 START_TEST(test_xvd_mapping) {
@@ -121,6 +142,7 @@ Suite *nitro_suite(void) {
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_set_timeout(tc, 60);
         tcase_add_test(tc, test_ebs_volume);
+        tcase_add_test(tc, test_links_list);
         tcase_add_test(tc, test_xvd_mapping);
         tcase_add_test(tc, test_partition_style_root);
         tcase_add_test(tc, test_not_ours);
