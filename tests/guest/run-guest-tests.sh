@@ -20,7 +20,7 @@ set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
-all="stock-control repair boot-order login-first relogin trigger-change children-max-1 rpm"
+all="stock-control repair boot-order login-first relogin trigger-change children-max-1 mount-handover many-at-once many-at-once-1worker handover-latency rpm"
 
 skip77() {
 	echo "run-guest-tests: $*" >&2
