@@ -28,9 +28,16 @@ many_lun_mib() { echo $((10 + 2 * $1)); }
 # Where the many-at-once patterns go (the small LUNs end at 10 MiB).
 # shellcheck disable=SC2034 # used by scenarios.sh
 MANY_PATTERN_OFFSET_MIB=4
-# The file system of mount-handover and its fstab line's mount point.
+# The file system of mount-handover: the fstab line under test names
+# /dev/sdf; two more mounts of the same file system watch beside it, one by
+# /dev/xvd-sdf (the documented stable name), one by /dev/sdf with
+# x-systemd.device-bound=no (what later systemd offers against stop
+# propagation). Mount points without "-" so the unit names need no escape.
+# shellcheck disable=SC2034 # used by scenarios.sh
 DATA_MNT=/mnt/ec2xasdf
+# shellcheck disable=SC2034 # used by scenarios.sh
 DATA_UNIT=mnt-ec2xasdf.mount
+DATA_MNTS="/mnt/ec2xasdf /mnt/ec2xaxvd /mnt/ec2xanobind"
 CONF=/etc/ec2-xvd-alias.conf
 # Where the pattern goes: inside the second partition of both xvda and
 # LUN 0, in no file system, so writing it harms nothing.
@@ -659,18 +666,25 @@ file_has_pattern() {
 
 # ---------------------------------------------------------------- state
 
-# The mount of mount-handover: its fstab line, unit and mount point go.
+# The mounts of mount-handover: their fstab lines, units and mounts go.
 remove_data_mount() {
-	if mountpoint -q "$DATA_MNT" || systemctl -q is-active "$DATA_UNIT" 2>/dev/null; then
-		log "reset: stopping $DATA_UNIT"
-		run 60 systemctl stop "$DATA_UNIT"
-		mountpoint -q "$DATA_MNT" && run 60 umount "$DATA_MNT"
-	fi
-	if grep -q "[[:space:]]${DATA_MNT}[[:space:]]" /etc/fstab; then
-		sed -i "\|[[:space:]]${DATA_MNT}[[:space:]]|d" /etc/fstab
-		run 120 systemctl daemon-reload
-	fi
-	run 30 systemctl reset-failed "$DATA_UNIT" 2>/dev/null
+	local m u reload=
+	for m in $DATA_MNTS; do
+		u=mnt-${m#/mnt/}.mount
+		if mountpoint -q "$m" || systemctl -q is-active "$u" 2>/dev/null; then
+			log "reset: stopping $u"
+			run 60 systemctl stop "$u"
+			mountpoint -q "$m" && run 60 umount "$m"
+		fi
+		if grep -q "[[:space:]]${m}[[:space:]]" /etc/fstab; then
+			sed -i "\|[[:space:]]${m}[[:space:]]|d" /etc/fstab
+			reload=yes
+		fi
+	done
+	[ -z "$reload" ] || run 120 systemctl daemon-reload
+	for m in $DATA_MNTS; do
+		run 30 systemctl reset-failed "mnt-${m#/mnt/}.mount" 2>/dev/null
+	done
 	return 0
 }
 

@@ -444,27 +444,35 @@ scn_rpm() {
 # disk mounted by systemd from an fstab line naming /dev/sdf, while a real
 # disk takes the name sdf and gives it back.
 
-# "yes" if the mount point is mounted, and what from.
-data_mounted() { findmnt -n -o SOURCE,MAJ:MIN --mountpoint "$DATA_MNT" 2>/dev/null | tr '\n' ' '; }
+# What a mount point is mounted from ("SOURCE MAJ:MIN"), empty if nothing.
+data_mounted() { findmnt -n -o SOURCE,MAJ:MIN --mountpoint "$1" 2>/dev/null | head -n 1; }
 
-# Facts or problems about the data mount at a point of the scenario: still
-# mounted from xvdf, a file written and synced through it reads back, the
-# unit active.
+# mount_state MOUNTPOINT: one word for the log and the NOTE.
+mount_state() {
+	local u=mnt-${1#/mnt/}.mount
+	if [ -n "$(data_mounted "$1")" ]; then
+		echo "mounted/$(systemctl show -p SubState --value "$u")"
+	else
+		echo "NOT-mounted/$(systemctl show -p SubState --value "$u")"
+	fi
+}
+
+# Facts or problems about the mount under test at a point of the scenario:
+# still mounted from xvdf, a file written and synced through it reads back,
+# the unit active. Returns 1 only if it is not mounted any more.
 check_data_mount() {
 	local when=$1 src st f
-	src=$(data_mounted)
+	src=$(data_mounted "$DATA_MNT")
 	st=$(systemctl show -p ActiveState,SubState --value "$DATA_UNIT" | paste -sd/)
 	if [ -z "$src" ]; then
 		problem "$when: $DATA_MNT is not mounted any more (unit $DATA_UNIT $st)"
 		return 1
 	fi
-	if [[ $src != *" $(devnum_of xvdf)"* ]]; then
+	if [[ $src != *" $(devnum_of xvdf)" ]]; then
 		problem "$when: $DATA_MNT is mounted from $src, not xvdf ($(devnum_of xvdf))"
 	fi
 	f=$DATA_MNT/written-$(now_ms)
-	if echo "$when" >"$f" && sync "$f" && [ "$(cat "$f")" = "$when" ]; then
-		:
-	else
+	if ! { echo "$when" >"$f" && sync "$f" && [ "$(cat "$f")" = "$when" ]; }; then
 		problem "$when: cannot write and sync $f"
 	fi
 	if [ "$st" = active/mounted ]; then
@@ -475,28 +483,32 @@ check_data_mount() {
 	return 0
 }
 
+# What systemd thinks, for the log: the mount units' dependencies on
+# device units and the state of those device units.
+log_systemd_view() {
+	local m
+	log "systemd view ($1):"
+	for m in $DATA_MNTS; do
+		systemctl show -p Id,What,Options,BindsTo,Requires,StopPropagatedFrom,After,ActiveState,SubState \
+			"mnt-${m#/mnt/}.mount" >&2
+	done
+	systemctl show -p Id,ActiveState,SubState,SysFSPath,Following dev-sdf.device dev-xvdf.device \
+		'dev-xvd\x2dsdf.device' >&2
+	systemctl status --no-pager -n 0 dev-sdf.device >&2
+	findmnt -t ext4 >&2
+}
+
+# The journal of PID 1 about the mounts and the device units since $1.
+systemd_journal_about() {
+	journalctl -q --no-pager -o short-monotonic -S "$1" _PID=1 |
+		grep -E 'ec2xa(sdf|xvd|nobind)|dev-sdf|sdf\.device|xvdf\.device|Unmount'
+}
+
 # The journal lines that say what PID 1 did: dev-sdf.device's state
 # changes and the mount unit's stop, one line.
 systemd_did() {
 	grep -E 'dev-sdf\.device: Changed|ec2xasdf\.mount: (Changed|Unmount|.*stop)|Unmount(ing|ed) .*ec2xasdf' "$1" |
 		sed -E 's/^\[ *[0-9.]+\] [^ ]+ //' | head -n 4 | cut -c1-120 | paste -sd'|'
-}
-
-# What systemd thinks, for the log: the mount unit's dependencies on device
-# units and the state of dev-sdf.device.
-log_systemd_view() {
-	log "systemd view ($1):"
-	systemctl show -p What,BindsTo,Requires,StopPropagatedFrom,After,ActiveState,SubState "$DATA_UNIT" >&2
-	systemctl show -p ActiveState,SubState,SysFSPath,Following dev-sdf.device dev-xvdf.device \
-		dev-xvd\\x2dsdf.device >&2
-	systemctl status --no-pager -n 0 dev-sdf.device >&2
-	findmnt "$DATA_MNT" >&2
-}
-
-# The journal of PID 1 about the mount and the device units since $1.
-systemd_journal_about() {
-	journalctl -q --no-pager -o short-monotonic -S "$1" _PID=1 |
-		grep -E 'ec2xasdf|dev-sdf|sdf\.device|xvdf\.device|Unmount' | grep -v 'Failed to read'
 }
 
 scn_mount_handover() {
@@ -507,17 +519,24 @@ scn_mount_handover() {
 		return 0
 	}
 	problems_from "before the mount" check_xvd_links alias
-	mkdir -p "$DATA_MNT"
-	echo "/dev/sdf $DATA_MNT ext4 defaults 0 2" >>/etc/fstab
+	local m
+	for m in $DATA_MNTS; do mkdir -p "$m"; done
+	{
+		echo "/dev/sdf /mnt/ec2xasdf ext4 defaults 0 2"
+		echo "/dev/xvd-sdf /mnt/ec2xaxvd ext4 defaults 0 2"
+		echo "/dev/sdf /mnt/ec2xanobind ext4 defaults,x-systemd.device-bound=no 0 2"
+	} >>/etc/fstab
 	run 120 systemctl daemon-reload
 	run 120 systemctl start "$DATA_UNIT" || {
 		problem "systemctl start $DATA_UNIT failed: $(systemctl status --no-pager "$DATA_UNIT" 2>&1 | tail -n 5 | tr '\n' ' ')"
 		return 0
 	}
+	run 120 systemctl start mnt-ec2xaxvd.mount mnt-ec2xanobind.mount ||
+		log "the side mounts did not start: $(systemctl status --no-pager mnt-ec2xaxvd.mount mnt-ec2xanobind.mount 2>&1 | tr '\n' ' ')"
 	check_data_mount "mounted by systemd from /dev/sdf" || return 0
 	local deps
-	deps=$(systemctl show -p BindsTo,Requires,StopPropagatedFrom "$DATA_UNIT" | tr '\n' ' ')
-	fact "$DATA_UNIT $deps"
+	deps=$(systemctl show -p Requires,BindsTo,StopPropagatedFrom "$DATA_UNIT" | grep -v '=$' | tr '\n' ' ')
+	fact "$DATA_UNIT: $deps"
 	log_systemd_view "before the login"
 	# PID 1's debug log shows every device unit state change.
 	local since
@@ -531,7 +550,7 @@ scn_mount_handover() {
 	settle
 	wait_for 60 "multipath active" mpath_all_active || problem "multipath: $(mpath_paths | tr '\n' ';')"
 	log "login to converged: $(($(now_ms) - t0)) ms"
-	sleep 2 # let PID 1 act on the last uevents before judging it
+	sleep 3 # let PID 1 act on the last uevents before judging it
 	log_systemd_view "after the handover"
 	if [ ! -e /sys/class/block/sdf ]; then
 		problem "no SCSI disk took the name sdf: $(sd_disks | tr '\n' ' ')"
@@ -544,10 +563,10 @@ scn_mount_handover() {
 			problem "/dev/sdf is not the node of sdf: $(ls -l /dev/sdf 2>&1)"
 		fi
 		# Its by-id link: sdf itself, or the multipath map sdf is the path of.
-		link=$(udevadm info -q symlink /sys/class/block/sdf | tr ' ' '\n' | grep -m1 '^disk/by-id/wwn-')
+		link=$(byid_of sdf)
 		got=$(readlink -f "/dev/$link")
 		if [ -z "$link" ]; then
-			problem "sdf has no disk/by-id/wwn- link"
+			problem "sdf has no disk/by-id link"
 		elif [ "$got" = /dev/sdf ] || [ -e "/sys/block/${got#/dev/}/slaves/sdf" ]; then
 			fact "/dev/$link -> $got"
 		else
@@ -559,8 +578,10 @@ scn_mount_handover() {
 	problems_from "after the handover" check_sd_names
 	problems_from "after the handover" check_links_claimed
 	problems_from "after the handover" check_test64
+	local side_h side_l after_handover after_logout
 	check_data_mount "after the handover"
-	local after_handover=$?
+	after_handover=$?
+	side_h="xvd-sdf $(mount_state /mnt/ec2xaxvd), device-bound=no $(mount_state /mnt/ec2xanobind)"
 	systemd_journal_about "$since" >"$OUT/mount-handover.journal-handover"
 	log "PID 1 on the handover: $(cat "$OUT/mount-handover.journal-handover")"
 
@@ -572,32 +593,35 @@ scn_mount_handover() {
 	wait_for 30 "/dev/sdf -> xvdf again" test "$(readlink /dev/sdf)" = xvdf ||
 		problem "the alias did not come back: $(ls -l /dev/sdf 2>&1)"
 	settle
-	sleep 2
+	sleep 3
 	log_systemd_view "after the logout"
 	problems_from "after the logout" check_xvd_links alias
 	problems_from "after the logout" check_sd_names
 	[ "$(readlink -f /dev/sdf)" = /dev/xvdf ] && fact "after logout /dev/sdf -> xvdf again"
 	check_data_mount "after the logout"
-	local after_logout=$?
+	after_logout=$?
+	side_l="xvd-sdf $(mount_state /mnt/ec2xaxvd), device-bound=no $(mount_state /mnt/ec2xanobind)"
 	systemd_journal_about "$since2" >"$OUT/mount-handover.journal-logout"
 	log "PID 1 on the logout: $(cat "$OUT/mount-handover.journal-logout")"
 	systemd-analyze log-level info
 
-	# One line for the lead: what systemd 252 did with the mount.
+	# One line for the lead: what systemd did with the mounts.
 	local what
-	what="systemd $(systemctl --version | head -n 1 | cut -d' ' -f2): mount unit $deps;"
+	what="systemd $(systemctl --version | head -n 1 | cut -d' ' -f2), /dev/sdf mount $deps;"
 	if [ "$after_handover" -eq 0 ]; then
-		what="$what handover: still mounted;"
+		what="$what handover: still mounted"
 	else
-		what="$what handover: UNMOUNTED ($(systemd_did "$OUT/mount-handover.journal-handover"));"
+		what="$what handover: UNMOUNTED"
 	fi
+	what="$what ($(systemd_did "$OUT/mount-handover.journal-handover")) [$side_h];"
 	if [ "$after_logout" -eq 0 ]; then
 		what="$what logout: still mounted"
 	else
-		what="$what logout: not mounted ($(systemd_did "$OUT/mount-handover.journal-logout"))"
+		what="$what logout: not mounted"
 	fi
+	what="$what ($(systemd_did "$OUT/mount-handover.journal-logout")) [$side_l]"
 	console "EC2XA-NOTE mount-handover: $what"
-	fact "NOTE $what"
+	log "NOTE $what"
 	remove_data_mount
 }
 
