@@ -204,7 +204,8 @@ setup_many_target() {
 	tpg="$cfs/iscsi/$MANY_IQN/tpgt_1"
 	[ -e "$tpg/enable" ] && [ "$(cat "$tpg/enable")" = 1 ] && return 0
 	for i in $(seq 0 $((MANY_LUNS - 1))); do
-		b="$cfs/core/fileio_m$i/many$i"
+		# The HBA directory is "fileio_<number>"; 10 and up are this target's.
+		b="$cfs/core/fileio_$((10 + i))/many$i"
 		mkdir -p "$b"
 		echo "fd_dev_name=$WORK/many$i.img,fd_dev_size=$(stat -c %s "$WORK/many$i.img")" \
 			>"$b/control" || return 1
@@ -216,7 +217,7 @@ setup_many_target() {
 	mkdir -p "$tpg/np/$PORTAL" "$tpg/np/$PORTAL2" || return 1
 	for i in $(seq 0 $((MANY_LUNS - 1))); do
 		mkdir -p "$tpg/lun/lun_$i"
-		ln -s "$cfs/core/fileio_m$i/many$i" "$tpg/lun/lun_$i/ec2xa_many$i" || return 1
+		ln -s "$cfs/core/fileio_$((10 + i))/many$i" "$tpg/lun/lun_$i/ec2xa_many$i" || return 1
 	done
 	echo 0 >"$tpg/attrib/authentication"
 	echo 1 >"$tpg/attrib/generate_node_acls"
