@@ -11,9 +11,8 @@
 #include "probe.h"
 #include "root.h"
 
-static const char *const mode_names[] = {
+static const char *const mode_names[_MODE_MAX] = {
         [MODE_AUTO] = "auto",
-        [MODE_COMPAT] = "compat",
         [MODE_OFF] = "off",
 };
 
@@ -21,7 +20,14 @@ const char *mode_to_string(AliasMode m) {
         return mode_names[m];
 }
 
+/* "compat" was 0.1.0's name for what "auto" is now (0.1.0's "auto" read SCSI
+ * activity, so its answer changed from boot to boot): a configuration that
+ * says either keeps working, and means the one rule. */
 int mode_from_string(const char *s, AliasMode *ret) {
+        if (streq(s, "compat")) {
+                *ret = MODE_AUTO;
+                return 0;
+        }
         for (size_t i = 0; i < ELEMENTSOF(mode_names); i++)
                 if (streq(s, mode_names[i])) {
                         *ret = (AliasMode) i;
@@ -76,7 +82,7 @@ static void parse_assignment(Config *c, const char *key, char *value, const char
                 AliasMode m;
 
                 if (mode_from_string(value, &m) < 0) {
-                        log_warning("%s:%u: mode: unknown value '%s' (auto, compat or off), using auto",
+                        log_warning("%s:%u: mode: unknown value '%s' (auto or off), using auto",
                                     filename, line, name_for_log(value, logbuf, sizeof(logbuf)));
                         m = MODE_AUTO;
                 }

@@ -9,10 +9,12 @@
 #define CONFIG_RESERVE_MAX 64
 #define HANDOVER_TIMEOUT_DEFAULT_MS 5000u
 
+/* Every mode gives the same answer for the same devices, configuration and
+ * kernel command line, at every boot (docs/design.md, "Policy"). */
 typedef enum AliasMode {
-        MODE_AUTO,   /* no new sd aliases on a SCSI-active host */
-        MODE_COMPAT, /* alias whenever the name is free right now */
-        MODE_OFF,    /* only xvd-* links */
+        MODE_AUTO, /* the sdX alias exactly when no real SCSI disk sdX exists */
+        MODE_OFF,  /* only xvd-* links */
+        _MODE_MAX,
 } AliasMode;
 
 typedef struct Config {

@@ -5,31 +5,40 @@
 #include <sys/types.h>
 
 #include "config.h"
+#include "name-state.h"
 #include "names.h"
 
-/* The handover of a name from an xvd alias to a real SCSI disk (DESIGN 4).
- * Every function is idempotent: it does nothing when /dev is already right. */
+/* The handover of a name from an xvd alias to a real SCSI disk and back
+ * (docs/design.md, "The handover"). Every function is idempotent: it does
+ * nothing when /dev is already right. */
 
-/* sd add/change, early in the rules: make xvdX drop its claim on the name,
- * wait (bounded) until udev has done so, then put the real node in place
- * atomically. 0 when the node is right at the end, negative errno (logged)
- * when it could not be made right. */
+/* sd add/change, early in the rules: make the xvd device drop its claim on
+ * the name (for a whole disk, its partitions too), wait (bounded) until
+ * udev has done so, then put the real node in place atomically. 0 when the
+ * node is right at the end, negative errno (logged) when it could not be. */
 int handover_claim(const Config *c, const DiskName *sd);
 
-/* sd remove: delete /dev/sdX only if ec2-xvd-alias made it, it still has
- * that devnum, and the kernel device is gone. Then, if the policy gives the
- * name back to xvdX (mode compat), ask udev to re-run xvdX's rules. */
+/* sd remove: delete /dev/sdX only if ec2-xvd-alias made it (the recorded
+ * node) and it has the devnum of the removed device (the event's MAJOR and
+ * MINOR, else the record's), unless the kernel has a device of that name
+ * and devnum again. Then, if the policy gives the name back, ask udev to
+ * re-run the xvd device's rules. */
 int handover_release(const Config *c, const DiskName *sd);
 
-/* xvd add/change, after udev applied the links: if a real sdX exists and
- * its node is missing, make it and ask udev to re-run sdX's rules. No wait. */
+/* xvd add/change/remove, after udev applied the links: if a real sdX exists
+ * and its node is missing (udev removes whatever is at a link's path when
+ * the last claim goes), make it and ask udev to re-run sdX's rules; for a
+ * whole disk, ask partitions that still hold sdXN aliases to drop them. No
+ * wait. */
 int handover_recheck(const DiskName *xvd);
 
-/* For `repair`: the same as claim, then udev re-runs the real disk's rules
- * (waited for, bounded) so its by-id and by-path links are right too. Says
- * what it did on out. 1 when something was changed, 0 when nothing had to
- * be, negative errno when the name could not be fixed. */
-int handover_repair(const Config *c, const DiskName *sd, FILE *out);
+/* Asks udev to re-run the holders' rules and waits, bounded by timeout_ms,
+ * until every alias in the set is gone; aliases of partitions that are
+ * still there then are removed here (the real disk owns the names). 0, or
+ * negative errno with one warning line ending in `consequence`. */
+int aliases_drop(const AliasSet *s, unsigned timeout_ms, const char *consequence);
 
-/* The node ownership records in /run/ec2-xvd-alias/nodes/. */
-int node_record_read(const char *name, dev_t *ret);
+/* Puts the real node in place for an inspected name whose state is
+ * fixable, after the aliases in the way were dropped. 1 when /dev was
+ * changed, 0 when it was right, negative errno (logged). */
+int handover_take(const Config *c, NameInfo *info, unsigned timeout_ms);

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "names.h"
 #include "policy.h"
+#include "repair.h"
 #include "root.h"
 #include "status.h"
 
@@ -130,7 +131,7 @@ static int run_links(const Config *c, const DiskName *n) {
 
         disk_name_format_ec2(n, ec2);
         disk_name_format_stable(n, stable);
-        policy_decide_alias(c, n, &d);
+        policy_decide_alias(c, n, arg_name, &d);
         if (d.alias) {
                 printf("%s %s\n", ec2, stable);
                 log_debug("%s: alias %s: %s", arg_name, ec2, d.reason);
@@ -142,28 +143,15 @@ static int run_links(const Config *c, const DiskName *n) {
 }
 
 static int run_repair(const Config *c) {
-        _cleanup_free_ Collision *v = NULL;
-        size_t n = 0, fixed = 0, failed = 0;
-        int r;
+        size_t failed;
+        int left;
 
-        r = collisions_find(&v, &n);
-        if (r < 0)
+        left = repair_all(c, stdout, &failed);
+        if (fflush(stdout) != 0 || left < 0)
                 return EXIT_SYSTEM;
-        for (size_t i = 0; i < n; i++) {
-                r = handover_repair(c, &v[i].parsed, stdout);
-                if (r > 0)
-                        fixed++;
-                else if (r < 0)
-                        failed++;
-        }
-        free(TAKE_PTR(v));
-        r = collisions_find(&v, &n);
-        if (r < 0)
-                return EXIT_SYSTEM;
-        printf("repair: %zu fixed, %zu left%s\n", fixed, n, n ? " (see ec2-xvd-alias status)" : "");
-        if (failed > 0 && n == 0)
-                return EXIT_SYSTEM;
-        return n > 0 ? EXIT_COLLISION : EXIT_OK;
+        if (left > 0)
+                return EXIT_COLLISION;
+        return failed > 0 ? EXIT_SYSTEM : EXIT_OK;
 }
 
 static int run(void) {

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "build-config.h"
 #include "fs-util.h"
 #include "log.h"
 #include "multipath.h"
@@ -83,7 +84,7 @@ void multipath_note_fixed_node(const char *name) {
                 log_warning_errno(errno, "%s: cannot record that map %s must re-add it: %m", name, holder);
                 return;
         }
-        log_notice("%s: map %s opened it through the old /dev entry; 'ec2-xvd-alias repair' makes multipathd "
+        log_notice("%s: map %s opened it through the old /dev entry; '" HELPER_PATH " repair' makes multipathd "
                    "re-add the path", name, holder);
 }
 
@@ -128,9 +129,11 @@ int multipath_readd_path(const char *name, FILE *out) {
                 return 0;
         }
 
-        r = run_multipathd(multipathd, "del", name);
-        if (r >= 0)
-                r = run_multipathd(multipathd, "add", name);
+        /* The add is tried whatever the del said: a path that was deleted
+         * and not added back is out of its map, and a pending record is
+         * the only thing that would bring it back. */
+        (void) run_multipathd(multipathd, "del", name);
+        r = run_multipathd(multipathd, "add", name);
         if (r < 0) {
                 fprintf(out, "%s: could not make multipathd re-add the path (%s); run 'multipathd del path %s' "
                         "and 'multipathd add path %s'\n", name, strerror(-r), name, name);

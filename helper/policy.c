@@ -8,7 +8,6 @@
 #include "log.h"
 #include "policy.h"
 #include "probe.h"
-#include "scsi.h"
 
 _printf_(3, 4) static void decide(AliasDecision *d, bool alias, const char *format, ...) {
         va_list ap;
@@ -19,15 +18,19 @@ _printf_(3, 4) static void decide(AliasDecision *d, bool alias, const char *form
         va_end(ap);
 }
 
-void policy_decide_alias(const Config *c, const DiskName *n, AliasDecision *ret) {
-        char ec2[DISK_NAME_BUF], xvd[DISK_NAME_BUF], disk[DISK_NAME_BUF], what[256], why[256];
+/* The one rule (docs/design.md, "Policy"). It reads the configuration, sysfs
+ * and /dev, nothing else: not loaded modules, iSCSI sessions or node
+ * records, not udev's database, not the order of events. So the same
+ * devices give the same links at every boot, and a coldplug, a change event
+ * or a reboot never moves a name. */
+void policy_decide_alias(const Config *c, const DiskName *n, const char *holder, AliasDecision *ret) {
+        char ec2[DISK_NAME_BUF], disk[DISK_NAME_BUF], what[256];
         DiskName whole = disk_name_whole(n);
         DevEntry entry;
         dev_t devnum;
         int r;
 
         disk_name_format_ec2(n, ec2);
-        disk_name_format_xvd(n, xvd);
         disk_name_format_ec2(&whole, disk);
 
         if (c->mode == MODE_OFF)
@@ -46,22 +49,9 @@ void policy_decide_alias(const Config *c, const DiskName *n, AliasDecision *ret)
         if (r < 0)
                 return decide(ret, false, "cannot inspect /dev/%s: %s", ec2, strerror(-r));
         /* udev's links are relative and in the same directory: "xvdf". */
-        if (entry.kind != DEV_ENTRY_MISSING && !(entry.kind == DEV_ENTRY_SYMLINK && streq(entry.target, xvd)))
+        if (entry.kind != DEV_ENTRY_MISSING && !dev_entry_is_link_to(&entry, holder))
                 return decide(ret, false, "/dev/%s is %s, not ours", ec2,
                               dev_entry_describe(&entry, what, sizeof(what)));
 
-        if (c->mode == MODE_COMPAT)
-                return decide(ret, true, "%s is free (mode compat)", ec2);
-
-        /* mode auto: an alias the device already holds is kept, so change
-         * events never make links flap; a new one only on a host with no
-         * SCSI activity. */
-        if (udev_db_name_has_link(xvd, ec2) > 0)
-                return decide(ret, true, "%s already holds %s", xvd, ec2);
-        r = scsi_host_activity(why, sizeof(why));
-        if (r > 0)
-                return decide(ret, false, "host is SCSI-active (%s): no new sd aliases in mode auto", why);
-        if (r < 0)
-                return decide(ret, false, "cannot tell whether the host is SCSI-active: %s", strerror(-r));
-        return decide(ret, true, "%s is free", ec2);
+        return decide(ret, true, "no real SCSI disk %s", disk);
 }

@@ -11,8 +11,10 @@ typedef struct AliasDecision {
         char reason[384]; /* why, one clause: "real SCSI disk sda exists" */
 } AliasDecision;
 
-/* Decides whether the Xen device n (kernel name xvd...) gets its EC2 name
- * as a link, per DESIGN 3 and 5. Safety first (a real disk, a foreign /dev
- * entry, a reserved name), then the mode. Never fails: an unreadable fact
- * counts against the alias. */
-void policy_decide_alias(const Config *c, const DiskName *n, AliasDecision *ret);
+/* Decides whether the device holder (kernel name "xvdf3") gets the EC2 name
+ * of n ("sdf3") as a link (docs/design.md, "The link contract" and
+ * "Policy"): yes exactly when the mode is not off, the disk's name is not
+ * reserved, no real SCSI disk of that name exists (a partition's alias
+ * follows its disk), and /dev/NAME is free or already the holder's link.
+ * Never fails: an unreadable fact counts against the alias. */
+void policy_decide_alias(const Config *c, const DiskName *n, const char *holder, AliasDecision *ret);

@@ -36,6 +36,34 @@ int sysfs_block_devnum(const char *name, dev_t *ret) {
         return 0;
 }
 
+int sysfs_block_foreach_partition(const char *disk, int (*fn)(const char *part, void *userdata), void *userdata) {
+        _cleanup_closedir_ DIR *d = NULL;
+        char path[PATH_MAX];
+        struct dirent *de;
+        int r;
+
+        r = root_path(path, "/sys/class/block/%s", disk);
+        if (r < 0)
+                return r;
+        d = opendir(path);
+        if (!d)
+                return errno == ENOENT || errno == ENOTDIR ? 0 : -errno;
+        while ((de = readdir(d))) {
+                char part[NAME_MAX + 16];
+                struct stat st;
+
+                if (!startswith(de->d_name, disk) || streq(de->d_name, disk))
+                        continue;
+                snprintf(part, sizeof(part), "%s/partition", de->d_name);
+                if (fstatat(dirfd(d), part, &st, 0) < 0)
+                        continue;
+                r = fn(de->d_name, userdata);
+                if (r != 0)
+                        return r;
+        }
+        return 0;
+}
+
 int dev_entry_inspect(const char *name, DevEntry *ret) {
         char path[PATH_MAX];
         struct stat st;
@@ -53,6 +81,7 @@ int dev_entry_inspect(const char *name, DevEntry *ret) {
                 }
                 return -errno;
         }
+        ret->ino = st.st_ino;
         if (S_ISBLK(st.st_mode)) {
                 ret->kind = DEV_ENTRY_NODE;
                 ret->devnum = st.st_rdev;

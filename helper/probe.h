@@ -15,6 +15,11 @@
  * kernel has no such device. */
 int sysfs_block_devnum(const char *name, dev_t *ret);
 
+/* Calls fn with the kernel name of each partition of the whole disk (its
+ * sysfs subdirectories with a "partition" file). 0, or fn's non-zero
+ * return, or negative errno; a disk that is gone has no partitions. */
+int sysfs_block_foreach_partition(const char *disk, int (*fn)(const char *part, void *userdata), void *userdata);
+
 typedef enum DevEntryKind {
         DEV_ENTRY_MISSING,
         DEV_ENTRY_NODE,     /* a block device node; devnum is set */
@@ -24,13 +29,23 @@ typedef enum DevEntryKind {
 
 typedef struct DevEntry {
         DevEntryKind kind;
-        dev_t devnum;
+        dev_t devnum;       /* DEV_ENTRY_NODE */
+        ino_t ino;          /* every kind but DEV_ENTRY_MISSING */
         char target[DISK_NAME_BUF + 64];
 } DevEntry;
 
 /* lstat()s /dev/NAME; reads a symlink's target without following it. A
  * target too long for the buffer is reported as "(long target)". */
 int dev_entry_inspect(const char *name, DevEntry *ret);
+
+static inline bool dev_entry_is_node_of(const DevEntry *e, dev_t devnum) {
+        return e->kind == DEV_ENTRY_NODE && e->devnum == devnum;
+}
+
+/* udev's links are relative and in the same directory: "xvdf". */
+static inline bool dev_entry_is_link_to(const DevEntry *e, const char *name) {
+        return e->kind == DEV_ENTRY_SYMLINK && streq(e->target, name);
+}
 
 /* "the node of 8:0", "a symlink to xvda", "missing", ... for messages. */
 const char *dev_entry_describe(const DevEntry *e, char *buf, size_t size);

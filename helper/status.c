@@ -5,7 +5,9 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include "blocklist.h"
 #include "build-config.h"
+#include "collisions.h"
 #include "kmod-dl.h"
 #include "log.h"
 #include "multipath.h"
@@ -13,95 +15,9 @@
 #include "root.h"
 #include "scsi.h"
 #include "status.h"
+#include "usage.h"
 
 #define RULE_NAME "51-ec2-hvm-devices.rules"
-
-typedef struct BlockList {
-        struct dirent **entries;
-        int n;
-} BlockList;
-
-static void block_list_done(BlockList *l) {
-        for (int i = 0; i < l->n; i++)
-                free(l->entries[i]);
-        free(l->entries);
-}
-
-static int not_dot(const struct dirent *de) {
-        return de->d_name[0] != '.';
-}
-
-/* /sys/class/block, sorted. Only `status` and `repair` enumerate. */
-static int block_list(BlockList *l) {
-        char path[PATH_MAX];
-        int r;
-
-        *l = (BlockList) {};
-        r = root_path(path, "/sys/class/block");
-        if (r < 0)
-                return r;
-        l->n = scandir(path, &l->entries, not_dot, versionsort);
-        if (l->n < 0) {
-                l->n = 0;
-                return errno == ENOENT ? 0 : log_error_errno(errno, "%s: cannot list: %m", path);
-        }
-        return 0;
-}
-
-static bool xvd_claims(const DiskName *n, const char *name) {
-        char xvd[DISK_NAME_BUF];
-
-        disk_name_format_xvd(n, xvd);
-        return udev_db_name_has_link(xvd, name) > 0;
-}
-
-int collisions_find(Collision **ret, size_t *ret_n) {
-        _cleanup_(block_list_done) BlockList l = {};
-        _cleanup_free_ Collision *v = NULL;
-        size_t n = 0;
-        int r;
-
-        r = block_list(&l);
-        if (r < 0)
-                return r;
-        v = calloc((size_t) l.n + 1, sizeof(Collision));
-        if (!v)
-                return -ENOMEM;
-        for (int i = 0; i < l.n; i++) {
-                Collision *c = &v[n];
-                const char *reason;
-
-                if (sd_name_parse(l.entries[i]->d_name, &c->parsed, &reason) < 0)
-                        continue;
-                snprintf(c->name, sizeof(c->name), "%.*s", DISK_NAME_MAX, l.entries[i]->d_name);
-                if (sysfs_block_devnum(c->name, &c->devnum) < 0 || dev_entry_inspect(c->name, &c->entry) < 0)
-                        continue;
-                switch (c->entry.kind) {
-                case DEV_ENTRY_NODE:
-                        if (c->entry.devnum != c->devnum)
-                                c->kind = COLLISION_WRONG_NODE;
-                        else if (xvd_claims(&c->parsed, c->name))
-                                c->kind = COLLISION_LATENT;
-                        else if (multipath_pending(c->name, (char[64]) {}, 64) > 0)
-                                c->kind = COLLISION_MULTIPATH;
-                        else
-                                continue;
-                        break;
-                case DEV_ENTRY_SYMLINK:
-                        c->kind = COLLISION_ALIAS;
-                        break;
-                case DEV_ENTRY_MISSING:
-                        c->kind = COLLISION_MISSING;
-                        break;
-                default:
-                        c->kind = COLLISION_OTHER;
-                }
-                n++;
-        }
-        *ret = TAKE_PTR(v);
-        *ret_n = n;
-        return 0;
-}
 
 /* Which 51-ec2-hvm-devices.rules udev reads: the first of these wins. */
 static void print_rule(FILE *out) {
@@ -153,9 +69,10 @@ static void print_policy(const Config *c, FILE *out) {
                 fprintf(out, " %s", c->reserve[i]);
         fprintf(out, "\n");
 
+        /* Information only: the policy never reads it (docs/design.md). */
         r = scsi_host_activity(why, sizeof(why));
         if (r > 0)
-                fprintf(out, "SCSI activity:  %s%s\n", why, c->mode == MODE_AUTO ? ": no new sd aliases" : "");
+                fprintf(out, "SCSI activity:  %s\n", why);
         else
                 fprintf(out, "SCSI activity:  none seen%s\n", r < 0 ? " (some facts unreadable)" : "");
 
@@ -201,7 +118,7 @@ static void print_xvd(const Config *c, const BlockList *l, FILE *out) {
                 disk_name_format_ec2(&n, ec2);
                 disk_name_format_stable(&n, stable);
                 (void) udev_db_foreach_link(devnum, collect_own_link, &links);
-                policy_decide_alias(c, &n, &d);
+                policy_decide_alias(c, &n, name, &d);
                 snprintf(num, sizeof(num), DEVNUM_FMT, DEVNUM_ARGS(devnum));
                 fprintf(out, "  %-10s %-9s %-10s %-22s %s%s%s (%s)\n", name, num, ec2,
                         links.len ? links.buf : "-", d.alias ? ec2 : "", d.alias ? " " : "", stable, d.reason);
@@ -273,29 +190,45 @@ static int count_wrong_link(const char *link, void *userdata) {
 }
 
 static void print_collision(const Collision *c, FILE *out) {
+        const NameInfo *i = &c->info;
         char what[256], transport[400];
-        WrongLinks w = { .devnum = c->devnum };
+        WrongLinks w = { .devnum = i->devnum };
 
-        describe_transport(c->name, transport, sizeof(transport));
-        if (c->kind == COLLISION_LATENT) {
-                char xvd[DISK_NAME_BUF];
+        switch (c->kind) {
+        case COLLISION_PARTITION_ALIAS: {
+                char disk[DISK_NAME_BUF];
+                DiskName whole = disk_name_whole(&c->parsed);
 
-                disk_name_format_xvd(&c->parsed, xvd);
+                disk_name_format_ec2(&whole, disk);
+                describe_transport(disk, transport, sizeof(transport));
+                fprintf(out, "  /dev/%s is a symlink to '%s', but %s is a real SCSI disk (%s): a partition made\n"
+                        "    on it would be written through this name to the Xen disk\n", i->name, i->holder, disk,
+                        transport);
+                return;
+        }
+        case COLLISION_LATENT:
+                describe_transport(i->name, transport, sizeof(transport));
                 fprintf(out, "  /dev/%s is right, but %s still claims the name in udev's database: its next\n"
                         "    event makes udev delete /dev/%s (kernel disk %s is " DEVNUM_FMT ", %s)\n",
-                        c->name, xvd, c->name, c->name, DEVNUM_ARGS(c->devnum), transport);
-        } else if (c->kind == COLLISION_MULTIPATH) {
+                        i->name, i->holder, i->name, i->name, DEVNUM_ARGS(i->devnum), transport);
+                break;
+        case COLLISION_MULTIPATH: {
                 char holder[64] = "";
 
-                (void) multipath_pending(c->name, holder, sizeof(holder));
+                describe_transport(i->name, transport, sizeof(transport));
+                (void) multipath_pending(i->name, holder, sizeof(holder));
                 fprintf(out, "  /dev/%s is right, but multipath map %s opened it through the old entry and still\n"
                         "    checks that device (kernel disk %s is " DEVNUM_FMT ", %s)\n",
-                        c->name, holder, c->name, DEVNUM_ARGS(c->devnum), transport);
-        } else
-                fprintf(out, "  /dev/%s is %s, but kernel disk %s is " DEVNUM_FMT " (%s)\n", c->name,
-                        dev_entry_describe(&c->entry, what, sizeof(what)), c->name, DEVNUM_ARGS(c->devnum),
+                        i->name, holder, i->name, DEVNUM_ARGS(i->devnum), transport);
+                break;
+        }
+        default:
+                describe_transport(i->name, transport, sizeof(transport));
+                fprintf(out, "  /dev/%s is %s, but kernel disk %s is " DEVNUM_FMT " (%s)\n", i->name,
+                        dev_entry_describe(&i->entry, what, sizeof(what)), i->name, DEVNUM_ARGS(i->devnum),
                         transport);
-        (void) udev_db_foreach_link(c->devnum, count_wrong_link, &w);
+        }
+        (void) udev_db_foreach_link(i->devnum, count_wrong_link, &w);
         if (w.n > 0)
                 fprintf(out, "    %u of its links in udev's database lead elsewhere, e.g. %s\n", w.n, w.first);
 }
@@ -320,6 +253,7 @@ int status_print(const Config *c, FILE *out) {
         r = collisions_find(&v, &n);
         if (r < 0)
                 return r;
+        (void) usage_print(c, out);
         if (n == 0) {
                 fprintf(out, "\nCollisions:     none\n");
                 return 0;
@@ -327,11 +261,11 @@ int status_print(const Config *c, FILE *out) {
         fprintf(out, "\nCollisions:     %zu\n", n);
         for (size_t i = 0; i < n; i++) {
                 print_collision(&v[i], out);
-                if (v[i].kind != COLLISION_OTHER)
+                if (collision_fixable(v[i].kind))
                         fixable = true;
         }
         fprintf(out, "\nTo fix: make sure the rule in force is ec2-xvd-alias's (see Rule above), then run\n"
-                "'ec2-xvd-alias repair'.%s Do not write to the disk's links until status is clean.\n",
-                fixable ? "" : " Entries that are not symlinks or nodes must be removed by hand.");
+                "'" HELPER_PATH " repair'.%s Do not write to the disk's links until status is clean.\n",
+                fixable ? "" : " Entries ec2-xvd-alias did not make must be removed by hand.");
         return 1;
 }

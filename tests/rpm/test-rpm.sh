@@ -237,11 +237,13 @@ fi
 code() { sed -e 's/#.*//' "$1"; }
 ok=1
 code "$work/post.sh" | grep -q 'udevadm control --reload' || { ok=0; echo "  %post: no udevadm control --reload"; }
-for n in 'xvd\*' 'sd\*'; do
-	code "$work/post.sh" | tr -d '\\\n' | grep -q "udevadm trigger [^|]*--action=change [^|]*--subsystem-match=block [^|]*--sysname-match='$n'" ||
-		{ ok=0; echo "  %post: no targeted change trigger for $n"; }
-done
-code "$work/post.sh" | grep -q "^[[:space:]]*$helper repair" || { ok=0; echo "  %post: no $helper repair"; }
+code "$work/post.sh" | tr -d '\\\n' | grep -q "udevadm trigger [^|]*--action=change [^|]*--subsystem-match=block [^|]*--sysname-match='xvd\*'" ||
+	{ ok=0; echo "  %post: no targeted change trigger for xvd*"; }
+# Not every SCSI disk: on a SAN host that is thousands of multipath paths;
+# repair re-runs the rules of exactly the disks it fixes.
+code "$work/post.sh" | tr -d '\\\n' | grep -q "sysname-match='sd" &&
+	{ ok=0; echo "  %post: triggers sd*"; }
+code "$work/post.sh" | grep -q "^[[:space:]]*timeout [0-9]* $helper repair" || { ok=0; echo "  %post: no bounded $helper repair"; }
 code "$work/postun.sh" | grep -q 'udevadm control --reload' || { ok=0; echo "  %postun: no reload"; }
 code "$work/postun.sh" | tr -d '\\\n' | grep -q "udevadm trigger [^|]*--subsystem-match=block [^|]*--sysname-match='xvd\*'" ||
 	{ ok=0; echo "  %postun: no xvd trigger"; }
@@ -254,7 +256,7 @@ for f in post postun; do
 		{ ok=0; echo "  %$f: a trigger without subsystem and sysname match"; }
 done
 if [ $ok = 1 ]; then
-	pass "scripts: %post reloads, triggers change on block xvd* and sd* only, runs repair; %postun (erase) reloads and re-triggers xvd*"
+	pass "scripts: %post reloads, triggers change on block xvd* only, runs a bounded repair; %postun (erase) reloads and re-triggers xvd*"
 else
 	fail "scripts: content (above)"
 fi
@@ -316,10 +318,10 @@ else
 	trig="udevadm trigger --settle --action=change --subsystem-match=block --sysname-match="
 	post_calls="udevadm control --reload
 ${trig}xvd*
-${trig}sd*
-helper repair"
+helper repair
+helper status"
 	scenario post 1 yes ok ok
-	expect "%post install, udevd running: reload, trigger xvd*, trigger sd*, repair, exit 0" "$post_calls
+	expect "%post install, udevd running: reload, trigger xvd*, repair, status (names in use), exit 0" "$post_calls
 exit=0"
 	scenario post 2 yes ok ok
 	expect "%post upgrade: the same calls, exit 0" "$post_calls

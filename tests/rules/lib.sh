@@ -52,8 +52,9 @@ RT_SYSTEM_RULES="50-udev-default.rules 60-block.rules 60-persistent-storage.rule
 # The scenarios, in order. Each is a function sc_<name with - as _>.
 # shellcheck disable=SC2034 # used by the scripts that source this file
 RT_SCENARIOS="xen-boot lun-before-xen lun-after-xen handover-timeout reserve
-mode-compat mode-off auto-scsi-active cmdline-override remove-xen-disk
-remove-lun remove-lun-compat ignored-names"
+mode-compat mode-off scsi-host-same-answer cmdline-override remove-xen-disk
+remove-lun remove-lun-compat partition-alias-disk-claim partition-alias-xvd-first
+ignored-names"
 
 ########################################################################
 # Outside the namespace
@@ -979,11 +980,12 @@ sc_lun_before_xen() {
 	# the LUN is there first (e.g. logged in from the initramfs), then the
 	# Xen volumes are attached
 	attach_xen_after_lun
-	# ours: SCSI is active (a session, a real disk): no new sdX at all
+	# ours: sda is a real disk, so xvda and xvda1 get no sd name; sdf is
+	# free, so xvdf gets it, on a SCSI host as anywhere (one rule)
 	expect ours <<-EOF
 	$(exp_links xvda xvd-sda)
 	$(exp_links xvda1 xvd-sda1)
-	$(exp_links xvdf xvd-sdf)
+	$(exp_links xvdf sdf xvd-sdf)
 	EOF
 	checkpoint attached
 	if [ "$SIDE" = stock ]; then
@@ -1087,7 +1089,8 @@ sc_reserve() {
 }
 
 sc_mode_compat() {
-	# compat: an alias whenever the name is free now, even on a SCSI host
+	# compat, 0.1.0's name for the one rule: an alias whenever no real
+	# SCSI disk has the name, on a SCSI host as anywhere
 	set_conf "mode = compat"
 	attach_xen_after_lun
 	expect ours <<-EOF
@@ -1123,10 +1126,11 @@ sc_mode_off() {
 	boot_xen_without_aliases
 }
 
-sc_auto_scsi_active() {
-	# auto (default): xvda boots with its alias; then iscsi_tcp registers
-	# (no session yet). A new disk gets no sdX; xvda keeps the alias it
-	# holds across a change (no flapping).
+sc_scsi_host_same_answer() {
+	# xvda boots with its alias; then iscsi_tcp registers (no session
+	# yet). A new disk gets its sdX all the same, and xvda keeps its alias
+	# across a change: SCSI activity never enters the decision (0.1.0's
+	# auto withheld it, so the next boot lost every alias).
 	sys_xen_disk xvda 0
 	plug xvda
 	sys_iscsi_transport
@@ -1140,7 +1144,7 @@ sc_auto_scsi_active() {
 	EOF
 	expect ours <<-EOF
 	$(exp_links xvda sda xvd-sda)
-	$(exp_links xvdf xvd-sdf)
+	$(exp_links xvdf sdf xvd-sdf)
 	EOF
 	checkpoint transport-registered
 }
@@ -1179,7 +1183,7 @@ sc_remove_xen_disk() {
 	$(exp_db sda1 "${LUN_BYID#/dev/}-part1" "${LUN_WWN#/dev/}-part1" "${LUN_BYPATH#/dev/}-part1")
 	EOF
 	expect ours <<-EOF
-	$(exp_links xvdf xvd-sdf)
+	$(exp_links xvdf sdf xvd-sdf)
 	$(exp_lun_ok)
 	EOF
 	checkpoint detached
@@ -1203,20 +1207,12 @@ logout_after_history() {
 	$(exp_links xvda sda)
 	$(exp_links xvda1 sda1)
 	EOF
-	# ours: the nodes the helper made are released. In auto no alias comes
-	# back (the transport is still registered: no new sdX); in compat the
-	# helper asks xvda and xvda1 to take their names back.
-	if [ "$mode" = compat ]; then
-		expect ours <<-EOF
-		$(exp_links xvda sda xvd-sda)
-		$(exp_links xvda1 sda1 xvd-sda1)
-		EOF
-	else
-		expect ours <<-EOF
-		$(exp_links xvda xvd-sda)
-		$(exp_links xvda1 xvd-sda1)
-		EOF
-	fi
+	# ours: the nodes the helper made are released, and the helper asks
+	# xvda and xvda1 to take their names back (in either mode name).
+	expect ours <<-EOF
+	$(exp_links xvda sda xvd-sda)
+	$(exp_links xvda1 sda1 xvd-sda1)
+	EOF
 	checkpoint logout
 	if [ "$SIDE" = ours ]; then
 		check "ours: the helper's node records are gone" no_node_records
@@ -1229,6 +1225,81 @@ sc_remove_lun() {
 
 sc_remove_lun_compat() {
 	logout_after_history compat
+}
+
+# A LUN without partitions takes sda while xvda1 holds sda1: while sda is
+# a real disk, no /dev/sda1 may lead to xvda1 (mkfs on a partition made on
+# the LUN would format the root partition).
+exp_bare_lun_ok() {
+	exp_node sda 8:0
+	exp_links sda "${LUN_BYID#/dev/}" "${LUN_WWN#/dev/}" "${LUN_BYPATH#/dev/}"
+}
+
+boot_partitioned_xvda() {
+	sys_xen_disk xvda 0 1
+	plug xvda xvda1
+	exp_node xvda 202:0 | expect both
+	exp_node xvda1 202:1 | expect both
+	expect stock <<-EOF
+	$(exp_links xvda sda)
+	$(exp_links xvda1 sda1)
+	EOF
+	expect ours <<-EOF
+	$(exp_links xvda sda xvd-sda)
+	$(exp_links xvda1 sda1 xvd-sda1)
+	EOF
+	checkpoint boot
+}
+
+sc_partition_alias_disk_claim() {
+	# the disk's claim takes the partition alias with it
+	boot_partitioned_xvda
+	sys_iscsi_lun sda 0 0
+	plug sda
+	exp_node xvda 202:0 | expect both
+	exp_node xvda1 202:1 | expect both
+	expect stock <<-EOF
+	$(exp_links xvda sda)
+	$(exp_links xvda1 sda1)
+	/dev/block/8:0 -> /dev/xvda
+	$LUN_BYPATH -> /dev/xvda
+	$(exp_db sda "${LUN_BYPATH#/dev/}")
+	EOF
+	expect ours <<-EOF
+	$(exp_links xvda xvd-sda)
+	$(exp_links xvda1 xvd-sda1)
+	$(exp_bare_lun_ok)
+	EOF
+	checkpoint login
+}
+
+sc_partition_alias_xvd_first() {
+	# xvda's change runs before sda's add (udev's watch, a queued change):
+	# xvda's own event removes the partition alias too
+	boot_partitioned_xvda
+	sys_iscsi_lun sda 0 0
+	devtmpfs_add sda
+	udev_event change xvda
+	queue_add add sda
+	uevents_drain
+	exp_node xvda 202:0 | expect both
+	exp_node xvda1 202:1 | expect both
+	expect stock <<-EOF
+	$(exp_links xvda sda)
+	$(exp_links xvda1 sda1)
+	/dev/block/8:0 -> /dev/xvda
+	$LUN_BYPATH -> /dev/xvda
+	$(exp_db sda "${LUN_BYPATH#/dev/}")
+	EOF
+	expect ours <<-EOF
+	$(exp_links xvda xvd-sda)
+	$(exp_links xvda1 xvd-sda1)
+	$(exp_bare_lun_ok)
+	EOF
+	checkpoint login
+	if [ "$SIDE" = ours ]; then
+		check "ours: xvda's recheck asked xvda1 to drop sda1" uevent_written "^xvda1: 'change"
+	fi
 }
 
 sc_ignored_names() {

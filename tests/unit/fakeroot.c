@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
@@ -47,8 +49,45 @@ static void mkdir_parent(const char *path) {
         }
 }
 
+static char base_dir[32] = "/tmp";
+
+int fakeroot_use_nodev_mount(void) {
+        char dir[] = "/tmp/ec2xa-unit.XXXXXX";
+
+        /* A mount namespace of our own, so the tmpfs is seen by this process
+         * and the helpers it starts, and goes away with them. */
+        if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+                return -errno;
+        if (!mkdtemp(dir))
+                return -errno;
+        if (mount("ec2xa-unit", dir, "tmpfs", MS_NODEV | MS_NOSUID | MS_NOEXEC, "mode=0700,size=64m") < 0)
+                return -errno;
+        snprintf(base_dir, sizeof(base_dir), "%s", dir);
+        return 0;
+}
+
+void fakeroot_record_node(FakeRoot *r, const char *name) {
+        char p[PATH_MAX], rel[PATH_MAX], content[96];
+        struct stat st;
+
+        snprintf(rel, sizeof(rel), "/dev/%s", name);
+        path_in(r, rel, p);
+        ck_assert_int_eq(lstat(p, &st), 0);
+        snprintf(content, sizeof(content), "%u:%u %llu\n", major(st.st_rdev), minor(st.st_rdev),
+                 (unsigned long long) st.st_ino);
+        snprintf(rel, sizeof(rel), "/run/ec2-xvd-alias/nodes/%s", name);
+        fakeroot_write(r, rel, content);
+}
+
+void fakeroot_mount_readonly(FakeRoot *r, const char *path) {
+        char p[PATH_MAX];
+
+        path_in(r, path, p);
+        ck_assert_msg(mount("ro", p, "tmpfs", MS_RDONLY | MS_NODEV, NULL) == 0, "mount %s: %s", p, strerror(errno));
+}
+
 void fakeroot_init(FakeRoot *r) {
-        snprintf(r->dir, sizeof(r->dir), "/tmp/ec2-xvd-alias-test.XXXXXX");
+        snprintf(r->dir, sizeof(r->dir), "%s/ec2-xvd-alias-test.XXXXXX", base_dir);
         ck_assert_ptr_nonnull(mkdtemp(r->dir));
         fakeroot_mkdir(r, "/sys/class/block");
         fakeroot_mkdir(r, "/dev");
@@ -58,9 +97,10 @@ void fakeroot_init(FakeRoot *r) {
 }
 
 void fakeroot_done(FakeRoot *r) {
-        char cmd[128];
+        char cmd[512];
 
-        snprintf(cmd, sizeof(cmd), "rm -rf -- '%s'", r->dir);
+        snprintf(cmd, sizeof(cmd), "umount -q -R '%s'/dev '%s'/run 2>/dev/null; rm -rf -- '%s'", r->dir, r->dir,
+                 r->dir);
         ck_assert_int_eq(system(cmd), 0);
 }
 

@@ -7,8 +7,13 @@
 /* A fake machine under a temporary directory, for `ec2-xvd-alias --root`:
  * just the sysfs, /dev, /etc and /run files the helper reads. */
 typedef struct FakeRoot {
-        char dir[64];
+        char dir[96];
 } FakeRoot;
+
+/* Root-only suites first call this: a private mount namespace and a nodev
+ * tmpfs for every fake root after it, so the block nodes the tests make
+ * (8:0, 202:0: real disks on most machines) can never be opened. */
+int fakeroot_use_nodev_mount(void);
 
 void fakeroot_init(FakeRoot *r);
 void fakeroot_done(FakeRoot *r);
@@ -34,6 +39,10 @@ void fakeroot_add_scsi(FakeRoot *r, const char *name, unsigned major, unsigned m
 void fakeroot_add_virtual(FakeRoot *r, const char *name, unsigned major, unsigned minor);
 /* The kernel's devtmpfs node, or udev's relative symlink. Nodes need root. */
 void fakeroot_add_node(FakeRoot *r, const char *name, unsigned major, unsigned minor);
+/* The ownership record of the node at /dev/NAME, as the helper writes it. */
+void fakeroot_record_node(FakeRoot *r, const char *name);
+/* A read-only tmpfs over a directory of the fake root (root only). */
+void fakeroot_mount_readonly(FakeRoot *r, const char *path);
 /* udev's database entry of a device, listing its links. */
 void fakeroot_add_db_links(FakeRoot *r, unsigned major, unsigned minor, const char *links);
 

@@ -8,6 +8,7 @@ Suite *names_suite(void);
 Suite *config_suite(void);
 Suite *links_suite(void);
 Suite *status_suite(void);
+Suite *nvme_suite(void);
 Suite *handover_suite(void);
 
 #define ck_assert_run(run, exp_status, exp_out, exp_err)                  \

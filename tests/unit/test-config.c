@@ -31,11 +31,11 @@ START_TEST(test_values) {
 
         parse(&c, "# comment\n"
                   "\n"
-                  "  mode=compat   # trailing comment\n"
+                  "  mode=off   # trailing comment\n"
                   "reserve = sdb sdc\n"
                   "reserve =\tsdd  sdb\n"
                   "handover_timeout = 0.25\n");
-        ck_assert_int_eq(c.mode, MODE_COMPAT);
+        ck_assert_int_eq(c.mode, MODE_OFF);
         ck_assert_str_eq(c.mode_source, "test.conf:3");
         ck_assert_uint_eq(c.n_reserve, 3);
         ck_assert(config_is_reserved(&c, "sdb"));
@@ -71,9 +71,11 @@ START_TEST(test_cmdline) {
         ck_assert_int_eq(c.mode, MODE_OFF);
         ck_assert_str_eq(c.mode_source, "kernel command line");
 
-        /* the last one wins; a bad one is ignored */
+        /* the last one wins; a bad one is ignored; 0.1.0's "compat" is "auto" */
         config_parse_cmdline(&c, "ec2_xvd_alias.mode=compat ec2_xvd_alias.mode=bogus");
-        ck_assert_int_eq(c.mode, MODE_COMPAT);
+        ck_assert_int_eq(c.mode, MODE_AUTO);
+        config_parse_cmdline(&c, "ec2_xvd_alias.mode=off ec2_xvd_alias.mode=auto");
+        ck_assert_int_eq(c.mode, MODE_AUTO);
 
         /* look-alikes are not the key */
         config_init(&c);

@@ -3,9 +3,12 @@
  * device nodes (never opened) in a temporary directory, so they need root. */
 #include <check.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 #include <sys/wait.h>
 
+#include "build-config.h"
 #include "fakeroot.h"
 #include "suites.h"
 
@@ -23,6 +26,20 @@ static void setup(void) {
 
 static void teardown(void) {
         fakeroot_done(&root);
+}
+
+/* The record of /dev/NAME is "MAJ:MIN INODE" of the node there now. */
+static void expect_record(const char *name) {
+        char path[256], rec[256];
+        const char *got;
+
+        snprintf(path, sizeof(path), "/run/ec2-xvd-alias/nodes/%s", name);
+        got = fakeroot_read(&root, path);
+        ck_assert_ptr_nonnull(got);
+        snprintf(rec, sizeof(rec), "%s", got);
+        fakeroot_rm(&root, path);
+        fakeroot_record_node(&root, name);
+        ck_assert_str_eq(fakeroot_read(&root, path), rec);
 }
 
 /* The boot state under the old rule or ours: xvda holds sda and sda1. */
@@ -58,16 +75,23 @@ START_TEST(test_claim_handover) {
         pid_t standin;
         int status;
 
+        pid_t part;
+
         aliased();
         lun_arrives();
         standin = fakeroot_udevd_standin(&root, "xvda", "sda", 202, 0, "xvd-sda");
+        part = fakeroot_udevd_standin(&root, "xvda1", "sda1", 202, 1, "xvd-sda1");
         fakeroot_run(&root, &run, "claim", "sda", NULL);
         ck_assert_int_eq(waitpid(standin, &status, 0), standin);
+        ck_assert_int_eq(status, 0);
+        ck_assert_int_eq(waitpid(part, &status, 0), part);
         ck_assert_int_eq(status, 0);
         ck_assert_run(run, 0, "",
                       "ec2-xvd-alias: /dev/sda: now the node of real disk sda (8:0), handed over from its xvd alias\n");
         ck_assert_str_eq(fakeroot_describe(&root, "/dev/sda"), "node 8:0");
-        ck_assert_str_eq(fakeroot_read(&root, "/run/ec2-xvd-alias/nodes/sda"), "8:0\n");
+        ck_assert_str_eq(fakeroot_describe(&root, "/dev/sda1"), "missing");
+        /* the record names this very node: devnum and inode */
+        expect_record("sda");
         /* the whole disk's change went to its partitions too */
         ck_assert_int_eq(strncmp(fakeroot_read(&root, "/sys/class/block/xvda1/uevent"), "change ", 7), 0);
         /* idempotent */
@@ -120,25 +144,35 @@ END_TEST
 START_TEST(test_claim_own_stale_node) {
         fakeroot_add_scsi(&root, "sda", 8, 32, NULL, 2, 0);
         fakeroot_add_node(&root, "sda", 8, 0);
+        /* 0.1.0's record names no inode: it proves nothing, so the node stays */
         fakeroot_write(&root, "/run/ec2-xvd-alias/nodes/sda", "8:0\n");
+        fakeroot_run(&root, &run, "claim", "sda", NULL);
+        ck_assert_run(run, 3, "",
+                      "ec2-xvd-alias: /dev/sda is the node of 8:0, which ec2-xvd-alias did not make; leaving it alone "
+                      "(kernel disk sda is 8:32)\n");
+        ck_assert_str_eq(fakeroot_describe(&root, "/dev/sda"), "node 8:0");
+
+        fakeroot_record_node(&root, "sda");
         fakeroot_run(&root, &run, "claim", "sda", NULL);
         ck_assert_run(run, 0, "", "ec2-xvd-alias: /dev/sda: now the node of real disk sda (8:32)\n");
         ck_assert_str_eq(fakeroot_describe(&root, "/dev/sda"), "node 8:32");
-        ck_assert_str_eq(fakeroot_read(&root, "/run/ec2-xvd-alias/nodes/sda"), "8:32\n");
+        expect_record("sda");
 }
 END_TEST
 
 START_TEST(test_release) {
-        /* after an iSCSI logout the transport stays registered: SCSI-active,
-         * so mode auto gives no alias back */
-        fakeroot_mkdir(&root, "/sys/class/iscsi_transport/tcp");
-        /* ours, and the kernel device is gone: removed */
+        /* ours, and the kernel device is gone: removed, and with no real disk
+         * sda the name goes back to xvda (and its partitions) */
         fakeroot_add_node(&root, "sda", 8, 0);
-        fakeroot_write(&root, "/run/ec2-xvd-alias/nodes/sda", "8:0\n");
+        fakeroot_record_node(&root, "sda");
         fakeroot_run(&root, &run, "release", "sda", NULL);
-        ck_assert_run(run, 0, "", "ec2-xvd-alias: /dev/sda: removed the node of 8:0 that ec2-xvd-alias had made\n");
+        ck_assert_run(run, 0, "",
+                      "ec2-xvd-alias: /dev/sda: removed the node of 8:0 that ec2-xvd-alias had made\n"
+                      "ec2-xvd-alias: xvda: real disk sda is gone; asked udev to give /dev/sda back to xvda\n"
+                      "ec2-xvd-alias: xvda1: real disk sda is gone; asked udev to give /dev/sda1 back to xvda1\n");
         ck_assert_str_eq(fakeroot_describe(&root, "/dev/sda"), "missing");
         ck_assert(!fakeroot_exists(&root, "/run/ec2-xvd-alias/nodes/sda"));
+        ck_assert_int_eq(strncmp(fakeroot_read(&root, "/sys/class/block/xvda/uevent"), "change ", 7), 0);
 
         /* not ours (devtmpfs made it): kept */
         fakeroot_add_node(&root, "sdb", 8, 16);
@@ -148,36 +182,149 @@ START_TEST(test_release) {
 
         /* recorded, but the node there now is another device's: kept */
         fakeroot_add_node(&root, "sdc", 8, 48);
-        fakeroot_write(&root, "/run/ec2-xvd-alias/nodes/sdc", "8:32\n");
+        fakeroot_write(&root, "/run/ec2-xvd-alias/nodes/sdc", "8:32 12345\n");
         fakeroot_run(&root, &run, "release", "sdc", NULL);
         ck_assert_run(run, 0, "", "");
         ck_assert_str_eq(fakeroot_describe(&root, "/dev/sdc"), "node 8:48");
-        ck_assert(!fakeroot_exists(&root, "/run/ec2-xvd-alias/nodes/sdc"));
 
         /* the kernel device (or a new one of that name) is still there: kept */
         fakeroot_add_scsi(&root, "sdd", 8, 48, NULL, 1, 3);
         fakeroot_add_node(&root, "sdd", 8, 48);
-        fakeroot_write(&root, "/run/ec2-xvd-alias/nodes/sdd", "8:48\n");
+        fakeroot_record_node(&root, "sdd");
         fakeroot_run(&root, &run, "release", "sdd", NULL);
         ck_assert_run(run, 0, "", "");
         ck_assert_str_eq(fakeroot_describe(&root, "/dev/sdd"), "node 8:48");
 }
 END_TEST
 
-/* mode compat: the name is free again, so xvda is asked to take it back;
- * auto would not (see test_release) */
-START_TEST(test_release_gives_back_in_compat) {
-        fakeroot_mkdir(&root, "/sys/class/iscsi_transport/tcp");
-        fakeroot_write(&root, "/etc/ec2-xvd-alias.conf", "mode = compat\n");
-        fakeroot_add_node(&root, "sda", 8, 0);
-        fakeroot_write(&root, "/run/ec2-xvd-alias/nodes/sda", "8:0\n");
-        fakeroot_run(&root, &run, "release", "sda", NULL);
-        ck_assert_run(run, 0, "",
-                      "ec2-xvd-alias: /dev/sda: removed the node of 8:0 that ec2-xvd-alias had made\n"
-                      "ec2-xvd-alias: xvda: real disk sda is gone; asked udev to give /dev/sda back to xvda "
-                      "(sda is free (mode compat))\n");
-        ck_assert_int_eq(strncmp(fakeroot_read(&root, "/sys/class/block/xvda/uevent"), "change ", 7), 0);
+/* A stale record and someone else's node of the same devnum (another
+ * inode): release never deletes it. Found in review of 0.1.0, which did. */
+START_TEST(test_release_same_devnum_other_node) {
+        fakeroot_add_node(&root, "sdb", 8, 16);
+        fakeroot_record_node(&root, "sdb");
+        fakeroot_rm(&root, "/dev/sdb");
+        fakeroot_add_node(&root, "sdb", 8, 16);
+        fakeroot_run(&root, &run, "release", "sdb", NULL);
+        ck_assert_run(run, 0, "", "");
+        ck_assert_str_eq(fakeroot_describe(&root, "/dev/sdb"), "node 8:16");
+}
+END_TEST
+
+/* Under udev, the remove event's MAJOR and MINOR say which device went: the
+ * helper does not wait for sysfs (the event comes after the kernel dropped
+ * it), and keeps our node when the event is about another devnum. */
+START_TEST(test_release_event_devnum) {
+        fakeroot_add_node(&root, "sdb", 8, 16);
+        fakeroot_record_node(&root, "sdb");
+        setenv("MAJOR", "8", 1);
+        setenv("MINOR", "32", 1);
+        fakeroot_run(&root, &run, "release", "sdb", NULL);
+        ck_assert_run(run, 0, "", "");
+        ck_assert_str_eq(fakeroot_describe(&root, "/dev/sdb"), "node 8:16");
+        setenv("MINOR", "16", 1);
+        fakeroot_run(&root, &run, "release", "sdb", NULL);
+        unsetenv("MAJOR");
+        unsetenv("MINOR");
+        ck_assert_run(run, 0, "", "ec2-xvd-alias: /dev/sdb: removed the node of 8:16 that ec2-xvd-alias had made\n");
+        ck_assert_str_eq(fakeroot_describe(&root, "/dev/sdb"), "missing");
+}
+END_TEST
+
+/* A read-only /dev: claim fails, and leaves no record behind (0.1.0 wrote
+ * the record first and kept it). A read-only /run: the node that was put
+ * in place is taken out again, since nothing would ever prove it ours. */
+START_TEST(test_claim_rollback) {
+        lun_arrives();
+        fakeroot_mount_readonly(&root, "/dev");
+        fakeroot_run(&root, &run, "claim", "sda", NULL);
+        ck_assert_int_eq(run.status, 3);
+        ck_assert_str_eq(run.err, "ec2-xvd-alias: /dev/sda: cannot create the node 8:0: Read-only file system\n");
+        ck_assert(!fakeroot_exists(&root, "/run/ec2-xvd-alias/nodes/sda"));
+}
+END_TEST
+
+START_TEST(test_claim_rollback_record) {
+        lun_arrives();
+        fakeroot_mount_readonly(&root, "/run");
+        fakeroot_run(&root, &run, "claim", "sda", NULL);
+        ck_assert_int_eq(run.status, 3);
+        ck_assert_str_eq(run.err, "ec2-xvd-alias: /dev/sda: cannot record the node in /run/ec2-xvd-alias/nodes "
+                                  "(Read-only file system), so removed it again\n");
         ck_assert_str_eq(fakeroot_describe(&root, "/dev/sda"), "missing");
+}
+END_TEST
+
+/* udevd's event timeout kills a helper between mknod and rename: its
+ * temporary node of the LUN is removed by the next one that makes a node
+ * (and by repair); one of a running process is left alone. */
+START_TEST(test_leftover_temporary_node) {
+        char live[64];
+
+        lun_arrives();
+        fakeroot_add_node(&root, ".ec2-xvd-alias.sda.2147483000", 8, 0);
+        snprintf(live, sizeof(live), ".ec2-xvd-alias.sdb.%d", (int) getpid());
+        fakeroot_add_node(&root, live, 8, 16);
+        fakeroot_run(&root, &run, "claim", "sda", NULL);
+        ck_assert_run(run, 0, "",
+                      "ec2-xvd-alias: /dev/.ec2-xvd-alias.sda.2147483000: removed the temporary node 8:0 of a "
+                      "helper that was killed\n"
+                      "ec2-xvd-alias: /dev/sda: now the node of real disk sda (8:0)\n");
+        ck_assert(!fakeroot_exists(&root, "/dev/.ec2-xvd-alias.sda.2147483000"));
+        {
+                char p[96];
+                snprintf(p, sizeof(p), "/dev/%s", live);
+                ck_assert_str_eq(fakeroot_describe(&root, p), "node 8:16");
+        }
+}
+END_TEST
+
+/* The LUN has no partitions, /dev/sda is right, but /dev/sda1 still leads
+ * to xvda1 (xvda's change ran before sda's claim). Whichever event comes
+ * next removes it: sda's claim, or xvda's own. */
+START_TEST(test_partition_alias_follows_disk) {
+        pid_t part;
+        int status;
+
+        fakeroot_add_scsi(&root, "sda", 8, 0, NULL, 1, 0);
+        fakeroot_add_node(&root, "sda", 8, 0);
+        fakeroot_symlink(&root, "/dev/sda1", "xvda1");
+        fakeroot_run(&root, &run, "status", NULL);
+        ck_assert_int_eq(run.status, 2);
+        ck_assert_ptr_nonnull(strstr(run.out, "\nCollisions:     1\n"
+                                              "  /dev/sda1 is a symlink to 'xvda1', but sda is a real SCSI disk"));
+        /* the claim asks xvda1 to drop it, and udev (the stand-in) does */
+        part = fakeroot_udevd_standin(&root, "xvda1", "sda1", 202, 1, "xvd-sda1");
+        fakeroot_run(&root, &run, "claim", "sda", NULL);
+        ck_assert_int_eq(waitpid(part, &status, 0), part);
+        ck_assert_int_eq(status, 0);
+        ck_assert_run(run, 0, "", "");
+        ck_assert_str_eq(fakeroot_describe(&root, "/dev/sda1"), "missing");
+
+        /* no udev to drop it: removed by the claim after the bounded wait */
+        fakeroot_symlink(&root, "/dev/sda1", "xvda1");
+        fakeroot_run(&root, &run, "claim", "sda", NULL);
+        ck_assert_run(run, 0, "",
+                      "ec2-xvd-alias: /dev/sda1: removed the alias of xvda1 (udev did not drop it in time)\n"
+                      "ec2-xvd-alias: xvda1: udev did not drop its claim on /dev/sda1 within 0.2 s (is udevd "
+                      "running? all workers busy?); removed them\n");
+        ck_assert_str_eq(fakeroot_describe(&root, "/dev/sda1"), "missing");
+
+        /* xvda's own event (recheck) asks xvda1 to drop it */
+        fakeroot_symlink(&root, "/dev/sda1", "xvda1");
+        fakeroot_write(&root, "/sys/class/block/xvda1/uevent", "MAJOR=202\n");
+        fakeroot_run(&root, &run, "recheck", "xvda", NULL);
+        ck_assert_run(run, 0, "", "");
+        ck_assert_int_eq(strncmp(fakeroot_read(&root, "/sys/class/block/xvda1/uevent"), "change ", 7), 0);
+
+        /* repair removes it too */
+        fakeroot_run(&root, &run, "repair", NULL);
+        ck_assert_run(run, 0,
+                      "sda1: removed the alias of xvda1 (its disk is a real SCSI disk)\n"
+                      "repair: 1 fixed, 0 left\n",
+                      "ec2-xvd-alias: /dev/sda1: removed the alias of xvda1 (udev did not drop it in time)\n"
+                      "ec2-xvd-alias: xvda1: udev did not drop its claim on /dev/sda1 within 0.2 s (is udevd "
+                      "running? all workers busy?); removed it\n");
+        ck_assert_str_eq(fakeroot_describe(&root, "/dev/sda1"), "missing");
 }
 END_TEST
 
@@ -221,14 +368,28 @@ START_TEST(test_multipath_record) {
                       "ec2-xvd-alias: /dev/sda: restored the node of real disk sda (8:0) after xvda dropped its alias\n");
         ck_assert(!fakeroot_exists(&root, "/run/ec2-xvd-alias/multipath/sda"));
 
-        /* a multipath map */
+        /* a multipath map, but the node was missing (udev took it with the
+         * dropped alias after a handover timeout): the map never opened the
+         * xvd through it, so nothing is recorded (0.1.0 recorded it, and
+         * repair then re-added a healthy path) */
         fakeroot_write(&root, "/sys/class/block/dm-0/dm/uuid", "mpath-360014050ec2a11a50004000800000000\n");
         fakeroot_rm(&root, "/dev/sda");
         fakeroot_run(&root, &run, "recheck", "xvda", NULL);
         ck_assert_run(run, 0, "",
-                      "ec2-xvd-alias: sda: map dm-0 opened it through the old /dev entry; 'ec2-xvd-alias repair' "
-                      "makes multipathd re-add the path\n"
                       "ec2-xvd-alias: /dev/sda: restored the node of real disk sda (8:0) after xvda dropped its alias\n");
+        ck_assert(!fakeroot_exists(&root, "/run/ec2-xvd-alias/multipath/sda"));
+
+        /* the map holds the disk while /dev/sda is still the alias: it opened
+         * the xvd through it, so the handover records it */
+        fakeroot_rm(&root, "/dev/sda");
+        fakeroot_symlink(&root, "/dev/sda", "xvda");
+        fakeroot_run(&root, &run, "claim", "sda", NULL);
+        ck_assert_run(run, 0, "",
+                      "ec2-xvd-alias: xvda: udev did not drop its claim on /dev/sda within 0.2 s (is udevd running? "
+                      "all workers busy?); replacing the link anyway\n"
+                      "ec2-xvd-alias: /dev/sda: now the node of real disk sda (8:0), handed over from its xvd alias\n"
+                      "ec2-xvd-alias: sda: map dm-0 opened it through the old /dev entry; '" HELPER_PATH " repair' "
+                      "makes multipathd re-add the path\n");
         ck_assert_str_eq(fakeroot_read(&root, "/run/ec2-xvd-alias/multipath/sda"), "dm-0\n");
 
         fakeroot_add_node(&root, "sda1", 8, 1);
@@ -242,7 +403,7 @@ START_TEST(test_multipath_record) {
 
         fakeroot_run(&root, &run, "repair", NULL);
         ck_assert_run(run, 2, "sda: map dm-0 must re-add the path; not done under --root\n"
-                              "repair: 0 fixed, 1 left (see ec2-xvd-alias status)\n", "");
+                              "repair: 0 fixed, 1 left (see " HELPER_PATH " status)\n", "");
 }
 END_TEST
 
@@ -263,11 +424,11 @@ START_TEST(test_repair) {
         ck_assert_run(run, 0,
                       "sda: handed over from the xvd alias; /dev/sda is the node of 8:0; udevd is not running, so its rules run when udevd starts\n"
                       /* the disk's handover already made xvda1 drop sda1 */
-                      "sda1: made the missing node; /dev/sda1 is the node of 8:1; udevd is not running, so its rules run when udevd starts\n"
+                      "sda1: handed over from the xvd alias; /dev/sda1 is the node of 8:1; udevd is not running, so its rules run when udevd starts\n"
                       "repair: 2 fixed, 0 left\n",
                       /* repair drops the claims before it looks again: the links are gone by then */
-                      "ec2-xvd-alias: /dev/sda: now the node of real disk sda (8:0)\n"
-                      "ec2-xvd-alias: /dev/sda1: now the node of real disk sda1 (8:1)\n");
+                      "ec2-xvd-alias: /dev/sda: now the node of real disk sda (8:0), handed over from its xvd alias\n"
+                      "ec2-xvd-alias: /dev/sda1: now the node of real disk sda1 (8:1), handed over from its xvd alias\n");
         ck_assert_str_eq(fakeroot_describe(&root, "/dev/sda"), "node 8:0");
         ck_assert_str_eq(fakeroot_describe(&root, "/dev/sda1"), "node 8:1");
         fakeroot_run(&root, &run, "status", NULL);
@@ -285,7 +446,7 @@ START_TEST(test_repair_latent_left) {
         fakeroot_add_db_links(&root, 202, 0, "sda xvd-sda");
         fakeroot_run(&root, &run, "repair", NULL);
         ck_assert_int_eq(run.status, 2);
-        ck_assert_str_eq(run.out, "repair: 0 fixed, 1 left (see ec2-xvd-alias status)\n");
+        ck_assert_str_eq(run.out, "repair: 0 fixed, 1 left (see " HELPER_PATH " status)\n");
         ck_assert_str_eq(run.err,
                          "ec2-xvd-alias: xvda: udev did not drop its claim on /dev/sda within 0.2 s (is udevd running? all workers busy?); it still claims the name\n");
 }
@@ -303,7 +464,12 @@ Suite *handover_suite(void) {
         tcase_add_test(tc, test_claim_foreign);
         tcase_add_test(tc, test_claim_own_stale_node);
         tcase_add_test(tc, test_release);
-        tcase_add_test(tc, test_release_gives_back_in_compat);
+        tcase_add_test(tc, test_release_same_devnum_other_node);
+        tcase_add_test(tc, test_release_event_devnum);
+        tcase_add_test(tc, test_claim_rollback);
+        tcase_add_test(tc, test_claim_rollback_record);
+        tcase_add_test(tc, test_leftover_temporary_node);
+        tcase_add_test(tc, test_partition_alias_follows_disk);
         tcase_add_test(tc, test_recheck);
         tcase_add_test(tc, test_multipath_record);
         tcase_add_test(tc, test_repair);

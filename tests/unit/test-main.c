@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 #include <check.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "fakeroot.h"
 #include "suites.h"
 
 /* Built twice: test-unit with every suite that needs no privilege, and
@@ -20,12 +22,17 @@ int main(void) {
                 fprintf(stderr, "SKIP: these suites create device nodes and need root\n");
                 return 77;
         }
+        if (fakeroot_use_nodev_mount() < 0) {
+                fprintf(stderr, "SKIP: cannot make a private nodev tmpfs for the device nodes: %s\n", strerror(errno));
+                return 77;
+        }
         sr = srunner_create(handover_suite());
 #else
         sr = srunner_create(names_suite());
         srunner_add_suite(sr, config_suite());
         srunner_add_suite(sr, links_suite());
         srunner_add_suite(sr, status_suite());
+        srunner_add_suite(sr, nvme_suite());
 #endif
         srunner_run_all(sr, CK_NORMAL);
         failed = srunner_ntests_failed(sr);

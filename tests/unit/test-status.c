@@ -43,11 +43,13 @@ START_TEST(test_clean) {
                  "\n"
                  "Xen disks:\n"
                  "  NAME       DEVNUM    EC2 NAME   LINKS NOW              LINKS ON NEXT EVENT\n"
-                 "  xvda       202:0     sda        sda xvd-sda            sda xvd-sda (xvda already holds sda)\n"
-                 "  xvda1      202:1     sda1       sda1 xvd-sda1          sda1 xvd-sda1 (xvda1 already holds sda1)\n"
-                 "  xvdf       202:80    sdf        sdf xvd-sdf            sdf xvd-sdf (xvdf already holds sdf)\n"
+                 "  xvda       202:0     sda        sda xvd-sda            sda xvd-sda (no real SCSI disk sda)\n"
+                 "  xvda1      202:1     sda1       sda1 xvd-sda1          sda1 xvd-sda1 (no real SCSI disk sda)\n"
+                 "  xvdf       202:80    sdf        sdf xvd-sdf            sdf xvd-sdf (no real SCSI disk sdf)\n"
                  "\n"
                  "SCSI disks:     none\n"
+                 "\n"
+                 "Names in use:   none\n"
                  "\n"
                  "Collisions:     none\n",
                  root.dir);
@@ -79,25 +81,30 @@ START_TEST(test_stock_collision) {
                  "Rule:           /usr/lib/udev/rules.d/51-ec2-hvm-devices.rules (the stock amazon-ec2-utils rule: it aliases unconditionally)\n"
                  "Policy:         mode auto (default)\n"
                  "Reserved:       none\n"
-                 "SCSI activity:  iSCSI transport tcp is registered: no new sd aliases\n"
+                 "SCSI activity:  iSCSI transport tcp is registered\n"
                  "iSCSI modules:  not read (libkmod reads only the running system, not --root)\n"
                  "\n"
                  "Xen disks:\n"
                  "  NAME       DEVNUM    EC2 NAME   LINKS NOW              LINKS ON NEXT EVENT\n"
                  "  xvda       202:0     sda        sda                    xvd-sda (real SCSI disk sda (8:0) exists)\n"
                  "  xvda1      202:1     sda1       sda1                   xvd-sda1 (real SCSI disk sda (8:0) exists)\n"
-                 "  xvdf       202:80    sdf        -                      xvd-sdf (host is SCSI-active (iSCSI transport tcp is registered): no new sd aliases in mode auto)\n"
+                 "  xvdf       202:80    sdf        -                      sdf xvd-sdf (no real SCSI disk sdf)\n"
                  "\n"
                  "SCSI disks:\n"
                  "  NAME       DEVNUM    /dev ENTRY                     TRANSPORT\n"
                  "  sda        8:0       a symlink to 'xvda'            iscsi iqn.2026-11.test.ec2-xvd-alias:lun-target1 lun 0 (127.0.0.1:3260)\n"
                  "\n"
-                 "Collisions:     1\n"
+                 "Names in use:   none\n"
+                 "\n"
+                 "Collisions:     2\n"
                  "  /dev/sda is a symlink to 'xvda', but kernel disk sda is 8:0 (iscsi iqn.2026-11.test.ec2-xvd-alias:lun-target1 lun 0 (127.0.0.1:3260))\n"
                  "    1 of its links in udev's database lead elsewhere, e.g. /dev/disk/by-path/ip-127.0.0.1:3260-iscsi-iqn.2026-11.test.ec2-xvd-alias:lun-target1-lun-0\n"
+                 /* the LUN has no partition 1: 0.1.0 did not see this one */
+                 "  /dev/sda1 is a symlink to 'xvda1', but sda is a real SCSI disk (iscsi iqn.2026-11.test.ec2-xvd-alias:lun-target1 lun 0 (127.0.0.1:3260)): a partition made\n"
+                 "    on it would be written through this name to the Xen disk\n"
                  "\n"
                  "To fix: make sure the rule in force is ec2-xvd-alias's (see Rule above), then run\n"
-                 "'ec2-xvd-alias repair'. Do not write to the disk's links until status is clean.\n",
+                 "'" HELPER_PATH " repair'. Do not write to the disk's links until status is clean.\n",
                  root.dir);
         ck_assert_str_eq(run.out, expected);
         ck_assert_str_eq(run.err, "");
@@ -115,14 +122,55 @@ START_TEST(test_missing_node) {
 }
 END_TEST
 
+/* Every place that names an alias a real disk can take, with what it leads
+ * to now and the fix. Names of devices without an xvd counterpart, and
+ * stable names, are not listed. Warnings: the exit status stays 0. */
+START_TEST(test_names_in_use) {
+        fakeroot_symlink(&root, "/dev/sdf", "xvdf");
+        fakeroot_symlink(&root, "/dev/sda1", "xvda1");
+        fakeroot_symlink(&root, "/dev/disk/by-uuid/0f3c2a4e-9d1b-4c5e-8f00-5a2b7c9d1e01", "../../xvdf");
+        fakeroot_symlink(&root, "/dev/disk/by-label/rootfs", "../../xvda1");
+        fakeroot_write(&root, "/etc/fstab",
+                       "# <file system> <mount point> <type> <options> <dump> <pass>\n"
+                       "LABEL=rootfs / ext4 defaults 0 1\n"
+                       "/dev/sdf /data ext4 defaults,nofail 0 2\n"
+                       "/dev/xvd-sdf /data2 ext4 defaults 0 2\n"
+                       "/dev/sdq /other ext4 defaults 0 2\n");
+        fakeroot_write(&root, "/etc/crypttab", "secret /dev/sda1 none luks\n");
+        fakeroot_write(&root, "/etc/systemd/system/srv.mount", "[Mount]\nWhat=/dev/sdf\nWhere=/srv\n");
+        fakeroot_write(&root, "/etc/systemd/system/other.service", "[Service]\nWhat=/dev/sdf\n");
+        fakeroot_write(&root, "/proc/self/mountinfo",
+                       "25 1 202:1 / / rw,relatime shared:1 - ext4 /dev/xvda1 rw\n"
+                       "40 25 202:80 / /data rw,relatime shared:20 - ext4 /dev/sdf rw\n");
+        fakeroot_add_scsi(&root, "sda", 8, 0, NULL, 1, 0);
+        fakeroot_symlink(&root, "/dev/sda", "../dev/null-not-ours");
+        fakeroot_run(&root, &run, "status", NULL);
+        ck_assert_str_eq(run.err, "");
+        ck_assert_ptr_nonnull(strstr(run.out,
+                 "\nNames in use:   these name a Xen disk by its sd name, which changes meaning\n"
+                 "  /etc/fstab:3: /dev/sdf is -> xvdf (Xen disk 202:80);\n"
+                 "    a real SCSI disk that arrives (an iSCSI login) takes the name; use UUID=0f3c2a4e-9d1b-4c5e-8f00-5a2b7c9d1e01 or /dev/xvd-sdf\n"
+                 "  /etc/crypttab:1: /dev/sda1 is -> xvda1 (Xen disk 202:1);\n"
+                 "    a real SCSI disk has taken the name; use LABEL=rootfs or /dev/xvd-sda1\n"
+                 "  /etc/systemd/system/srv.mount:2: /dev/sdf is -> xvdf (Xen disk 202:80);\n"
+                 "    a real SCSI disk that arrives (an iSCSI login) takes the name; use UUID=0f3c2a4e-9d1b-4c5e-8f00-5a2b7c9d1e01 or /dev/xvd-sdf\n"
+                 "  mounted now: /dev/sdf is -> xvdf (Xen disk 202:80);\n"
+                 "    a real SCSI disk that arrives (an iSCSI login) takes the name; use UUID=0f3c2a4e-9d1b-4c5e-8f00-5a2b7c9d1e01 or /dev/xvd-sdf\n"
+                 "\nCollisions:"));
+}
+END_TEST
+
 Suite *status_suite(void) {
         Suite *s = suite_create("status");
         TCase *tc = tcase_create("report");
+
+        tcase_set_timeout(tc, 60);
 
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_add_test(tc, test_clean);
         tcase_add_test(tc, test_stock_collision);
         tcase_add_test(tc, test_missing_node);
+        tcase_add_test(tc, test_names_in_use);
         suite_add_tcase(s, tc);
         return s;
 }

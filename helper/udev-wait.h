@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <stdbool.h>
+
+struct udev;
+struct udev_monitor;
+
+/* Waiting, bounded, for udevd to have acted: on the udev monitor (the event
+ * with our SYNTH_UUID was processed) and on inotify of /dev (a link went
+ * away). libudev is dlopen()ed here, only while a handover waits: linking
+ * it would slow down every udev event that runs the helper. */
+typedef struct Waiter {
+        struct udev *udev;
+        struct udev_monitor *monitor;
+        int inotify_fd;
+} Waiter;
+
+#define WAITER_NULL ((Waiter) { .inotify_fd = -1 })
+
+/* Opened before the uevent is sent, so its result cannot be missed. Both
+ * sources are optional (no netlink in a test namespace, no inotify on an
+ * odd /dev): the state is re-checked every 100 ms anyway. */
+void waiter_open(Waiter *w);
+void waiter_done(Waiter *w);
+static inline bool waiter_has_monitor(const Waiter *w) {
+        return w->monitor;
+}
+
+typedef bool (*WaitDoneFn)(void *userdata);
+
+/* Waits until done() holds (0), or udevd has processed the events with each
+ * of the n UUIDs and done() still does not hold (1), or the time is up
+ * (-ETIMEDOUT). uuids may be NULL (n 0): then only done() or the time end it. */
+int waiter_wait(Waiter *w, char (*uuids)[37], size_t n, WaitDoneFn done, void *userdata, unsigned timeout_ms);
+
+/* Whether udevd listens: without it, nobody runs the rules of our uevents. */
+bool udevd_running(void);

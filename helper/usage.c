@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include "log.h"
+#include "names.h"
+#include "probe.h"
+#include "root.h"
+#include "usage.h"
+
+#define LINE_MAX_USAGE 4096
+/* Bounded, so a huge unit directory cannot stall `status`. */
+#define UNITS_MAX 4096
+
+/* "/dev/sdf1" -> "sdf1", if it is an EC2-style SCSI name. */
+static int alias_of_path(const char *path, size_t len, char *name, size_t size) {
+        const char *reason;
+        char buf[DISK_NAME_BUF];
+        DiskName n;
+
+        if (len <= 5 || strncmp(path, "/dev/", 5) != 0 || len - 5 >= sizeof(buf))
+                return 0;
+        memcpy(buf, path + 5, len - 5);
+        buf[len - 5] = '\0';
+        if (sd_name_parse(buf, &n, &reason) < 0)
+                return 0;
+        snprintf(name, size, "%s", buf);
+        return 1;
+}
+
+int usage_parse_tab_line(const char *line, unsigned field, char *name, size_t size) {
+        const char *p = line;
+
+        p += strspn(p, " \t");
+        if (*p == '#' || *p == '\0' || *p == '\n')
+                return 0;
+        for (unsigned i = 0;; i++) {
+                size_t len = strcspn(p, " \t\n");
+
+                if (len == 0)
+                        return 0;
+                if (i == field)
+                        return alias_of_path(p, len, name, size);
+                p += len;
+                p += strspn(p, " \t");
+        }
+}
+
+int usage_parse_mountinfo_line(const char *line, char *name, size_t size) {
+        const char *sep = strstr(line, " - "), *p;
+        size_t len;
+
+        if (!sep)
+                return 0;
+        p = sep + 3;
+        p += strcspn(p, " \n"); /* the file system type */
+        if (*p != ' ')
+                return 0;
+        p++;
+        len = strcspn(p, " \n");
+        return alias_of_path(p, len, name, size);
+}
+
+int usage_parse_unit_line(const char *line, char *name, size_t size) {
+        const char *p = line + strspn(line, " \t");
+
+        if (strncmp(p, "What", 4) != 0)
+                return 0;
+        p += 4;
+        p += strspn(p, " \t");
+        if (*p != '=')
+                return 0;
+        p++;
+        p += strspn(p, " \t");
+        return alias_of_path(p, strcspn(p, " \t\n"), name, size);
+}
+
+/* The first entry of /dev/disk/by-KIND whose link ends in "/HOLDER". */
+static bool find_by(const char *kind, const char *holder, char *buf, size_t size) {
+        _cleanup_closedir_ DIR *d = NULL;
+        char path[PATH_MAX], target[PATH_MAX];
+        struct dirent *de;
+
+        if (root_path(path, "/dev/disk/by-%s", kind) < 0 || !(d = opendir(path)))
+                return false;
+        while ((de = readdir(d))) {
+                ssize_t n = readlinkat(dirfd(d), de->d_name, target, sizeof(target) - 1);
+                const char *base;
+
+                if (n <= 0)
+                        continue;
+                target[n] = '\0';
+                base = strrchr(target, '/');
+                if (streq(base ? base + 1 : target, holder)) {
+                        snprintf(buf, size, "%s", de->d_name);
+                        return true;
+                }
+        }
+        return false;
+}
+
+/* One use: the alias name and where it was found. Printed only when the
+ * name has an xvd counterpart (it is, or can become, an alias). */
+static int report(const Config *c, FILE *out, const char *where, const char *name, bool *header) {
+        char xvd[DISK_NAME_BUF], stable[DISK_NAME_BUF], disk[DISK_NAME_BUF], what[256], fix[512], id[256];
+        const char *reason, *can;
+        DiskName n, whole;
+        dev_t xvd_devnum, sd_devnum;
+        DevEntry e;
+
+        if (sd_name_parse(name, &n, &reason) < 0)
+                return 0;
+        whole = disk_name_whole(&n);
+        disk_name_format_xvd(&n, xvd);
+        disk_name_format_stable(&n, stable);
+        disk_name_format_ec2(&whole, disk);
+        if (sysfs_block_devnum(xvd, &xvd_devnum) < 0)
+                return 0;
+
+        if (dev_entry_inspect(name, &e) < 0)
+                snprintf(what, sizeof(what), "unreadable");
+        else if (dev_entry_is_link_to(&e, xvd))
+                snprintf(what, sizeof(what), "-> %s (Xen disk " DEVNUM_FMT ")", xvd, DEVNUM_ARGS(xvd_devnum));
+        else if (e.kind == DEV_ENTRY_NODE && sysfs_block_devnum(name, &sd_devnum) >= 0 && sd_devnum == e.devnum)
+                snprintf(what, sizeof(what), "the real SCSI disk %s (" DEVNUM_FMT "), not %s", name,
+                         DEVNUM_ARGS(e.devnum), xvd);
+        else
+                dev_entry_describe(&e, what, sizeof(what));
+
+        if (sysfs_block_devnum(disk, &sd_devnum) >= 0)
+                can = "a real SCSI disk has taken the name";
+        else if (c->mode == MODE_OFF || config_is_reserved(c, disk))
+                can = "never an alias here (mode off or reserved), so only a real SCSI disk can have it";
+        else
+                can = "a real SCSI disk that arrives (an iSCSI login) takes the name";
+
+        if (find_by("uuid", xvd, id, sizeof(id)))
+                snprintf(fix, sizeof(fix), "UUID=%s or /dev/%s", id, stable);
+        else if (find_by("label", xvd, id, sizeof(id)))
+                snprintf(fix, sizeof(fix), "LABEL=%s or /dev/%s", id, stable);
+        else
+                snprintf(fix, sizeof(fix), "/dev/%s", stable);
+
+        if (!*header) {
+                fprintf(out, "\nNames in use:   these name a Xen disk by its sd name, which changes meaning\n");
+                *header = true;
+        }
+        fprintf(out, "  %s: /dev/%s is %s;\n    %s; use %s\n", where, name, what, can, fix);
+        return 1;
+}
+
+typedef int (*LineParser)(const char *line, char *name, size_t size);
+
+static int fstab_spec(const char *line, char *name, size_t size) {
+        return usage_parse_tab_line(line, 0, name, size);
+}
+
+static int crypttab_device(const char *line, char *name, size_t size) {
+        return usage_parse_tab_line(line, 1, name, size);
+}
+
+static int swaps_file(const char *line, char *name, size_t size) {
+        return usage_parse_tab_line(line, 0, name, size);
+}
+
+/* Reads a file under the root line by line; each line naming an alias is
+ * reported as "LABEL:LINENO" (or LABEL alone when numbered is false). */
+static int scan_file(const Config *c, FILE *out, const char *path, const char *label, bool numbered,
+                     LineParser parse, bool *header) {
+        _cleanup_fclose_ FILE *f = NULL;
+        char p[PATH_MAX], line[LINE_MAX_USAGE], name[DISK_NAME_BUF], where[PATH_MAX + 32];
+        unsigned lineno = 0;
+        int n = 0;
+
+        if (root_path(p, "%s", path) < 0 || !(f = fopen(p, "re")))
+                return 0;
+        while (fgets(line, sizeof(line), f)) {
+                lineno++;
+                if (!parse(line, name, sizeof(name)))
+                        continue;
+                if (numbered)
+                        snprintf(where, sizeof(where), "%s:%u", label, lineno);
+                else
+                        snprintf(where, sizeof(where), "%s", label);
+                n += report(c, out, where, name, header);
+        }
+        return n;
+}
+
+static int unit_what(const char *line, char *name, size_t size) {
+        return usage_parse_unit_line(line, name, size);
+}
+
+static int scan_units(const Config *c, FILE *out, const char *dir, bool *header) {
+        _cleanup_closedir_ DIR *d = NULL;
+        char p[PATH_MAX];
+        struct dirent *de;
+        unsigned seen = 0;
+        int n = 0;
+
+        if (root_path(p, "%s", dir) < 0 || !(d = opendir(p)))
+                return 0;
+        while ((de = readdir(d)) && seen++ < UNITS_MAX) {
+                size_t len = strlen(de->d_name);
+                char path[PATH_MAX];
+
+                if (!(len > 6 && streq(de->d_name + len - 6, ".mount")) &&
+                    !(len > 5 && streq(de->d_name + len - 5, ".swap")))
+                        continue;
+                if (snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >= (int) sizeof(path))
+                        continue;
+                n += scan_file(c, out, path, path, true, unit_what, header);
+        }
+        return n;
+}
+
+int usage_print(const Config *c, FILE *out) {
+        static const char *const unit_dirs[] = { "/etc/systemd/system", "/run/systemd/system" };
+        bool header = false;
+        int n = 0;
+
+        n += scan_file(c, out, "/etc/fstab", "/etc/fstab", true, fstab_spec, &header);
+        n += scan_file(c, out, "/etc/crypttab", "/etc/crypttab", true, crypttab_device, &header);
+        for (size_t i = 0; i < ELEMENTSOF(unit_dirs); i++)
+                n += scan_units(c, out, unit_dirs[i], &header);
+        n += scan_file(c, out, "/proc/swaps", "active swap", false, swaps_file, &header);
+        n += scan_file(c, out, "/proc/self/mountinfo", "mounted now", false, usage_parse_mountinfo_line, &header);
+        if (n == 0)
+                fprintf(out, "\nNames in use:   none\n");
+        return n;
+}
