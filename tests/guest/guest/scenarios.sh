@@ -284,15 +284,17 @@ scn_relogin() {
 		wait_for 60 "multipath active" mpath_all_active ||
 			problem "after login $i: multipath $(mpath_paths | tr '\n' ';')"
 		iscsi_logout || problem "logout $i failed"
-		problems_from "after logout $i" check_no_stale_sd
-		# In auto mode a host that has been SCSI-active gives no alias
-		# back, even when the Xen disk is re-evaluated.
+		# The policy (DESIGN 5): the name is free again, so the alias
+		# comes back, the same after the Xen disk is re-evaluated; and
+		# no node of the gone disk stays behind.
+		wait_for 30 "/dev/sda -> xvda again" test "$(readlink /dev/sda)" = xvda
+		problems_from "after logout $i" check_sd_names
 		timeout 60 udevadm trigger --action=change --settle /sys/class/block/xvda*
-		problems_from "after logout $i + change of xvda" check_no_stale_sd
-		problems_from "after logout $i" check_xvd_links noalias
+		problems_from "after logout $i + change of xvda" check_sd_names
+		problems_from "after logout $i" check_xvd_links alias
 		problems_from "after logout $i" check_links_claimed
 	done
-	[ ${#PROBLEMS[@]} -eq 0 ] && fact "3 logins and logouts: nodes, links, multipath right each time"
+	[ ${#PROBLEMS[@]} -eq 0 ] && fact "3 logins and logouts: nodes, links, multipath right each time, the alias back after each logout"
 	iscsi_login || problem "final login failed"
 }
 
@@ -361,7 +363,7 @@ scn_children_max_1() {
 		fact "converged ${took} ms after login start (bound 180 s)"
 		# With one worker busy with sda's add, xvda's change cannot run:
 		# the claim's bounded wait must time out and the xvd side repair.
-		if journalctl -o cat -t ec2-xvd-alias -S "$since" | grep -q 'did not drop its claim on /dev/sd[a-z]* within'; then
+		if journalctl -o cat -t ec2-xvd-alias -S "$since" | grep -Eq 'did not drop its claim on /dev/sd[a-z]+[0-9]*( and others)? within'; then
 			fact "the claim timed out (no free worker for xvda's change) and the node was restored from the xvd side"
 		else
 			problem "no claim timeout in the journal: xvda's change was not blocked, so worker exhaustion was not exercised"
@@ -416,10 +418,12 @@ scn_rpm() {
 	[ -e "$h" ] && problem "rpm -e left $h"
 	[ -f "$STOCK_RULE" ] || problem "rpm -e removed the stock rule $STOCK_RULE"
 	# The stock rule is in force again: a new Xen disk gets its sdX alias
-	# even though the host is SCSI-active (our auto mode would refuse).
+	# and, unlike with our rule, no xvd-sdX link.
 	attach_xvd xvdf "$WORK/xvdf.img" || problem "attach xvdf failed"
-	if [ "$(readlink -f /dev/sdf)" = /dev/xvdf ]; then
-		fact "after rpm -e the stock rule is in force (/dev/sdf -> xvdf)"
+	if [ -e /dev/xvd-sdf ] || [ -L /dev/xvd-sdf ]; then
+		problem "after rpm -e /dev/xvd-sdf exists: our rule is still in force"
+	elif [ "$(readlink -f /dev/sdf)" = /dev/xvdf ]; then
+		fact "after rpm -e the stock rule is in force (/dev/sdf -> xvdf, no xvd-sdf)"
 	else
 		problem "after rpm -e no stock alias for xvdf: $(ls -l /dev/sdf 2>&1)"
 	fi
