@@ -699,11 +699,6 @@ reset_state() {
 	log "reset_state $mode $conf"
 	udevadm control --children-max="${UDEV_CHILDREN_MAX_DEFAULT:-16}"
 	remove_data_mount
-	if [ -n "$conf" ]; then
-		printf '# written by the guest tier\nmode = %s\n' "$conf" >"$CONF"
-	else
-		rm -f "$CONF"
-	fi
 	iscsi_logout || rc=1
 	multipath -F >/dev/null 2>&1
 	detach_all_xvd || rc=1
@@ -727,6 +722,12 @@ reset_state() {
 		uninstall_project
 		;;
 	esac
+	# After the project's files, so that no installed file replaces it.
+	if [ -n "$conf" ]; then
+		printf '# written by the guest tier\nmode = %s\n' "$conf" >"$CONF"
+	else
+		rm -f "$CONF"
+	fi
 	settle
 	return $rc
 }
