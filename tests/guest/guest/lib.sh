@@ -97,7 +97,15 @@ xvd_absent() { [ ! -e "/sys/block/$1" ]; }
 attach_xvd() {
 	local vdev=$1 img=$2 t0
 	t0=$(now_ms)
-	run 120 xl block-attach 0 "format=raw,vdev=$vdev,access=rw,target=$img" || return 1
+	# libxl kills the backend's hotplug script (/etc/xen/scripts/block)
+	# after 40 s; on a loaded TCG host it can need that long. One more try
+	# after cleaning up the half-made device; the try is logged.
+	if ! run 120 xl block-attach 0 "format=raw,vdev=$vdev,access=rw,target=$img"; then
+		log "xl block-attach $vdev failed once (hotplug timeout?); cleaning up and trying again"
+		run 120 xl block-detach 0 "$vdev" >&2
+		wait_for 60 "$vdev gone" xvd_absent "$vdev"
+		run 120 xl block-attach 0 "format=raw,vdev=$vdev,access=rw,target=$img" || return 1
+	fi
 	wait_for 120 "/sys/block/$vdev" xvd_present "$vdev" || return 1
 	settle
 	log "attached $vdev in $(($(now_ms) - t0)) ms: $(cd /sys/block/"$vdev" && echo "$vdev"*)"
