@@ -97,11 +97,12 @@ xvd_absent() { [ ! -e "/sys/block/$1" ]; }
 attach_xvd() {
 	local vdev=$1 img=$2 t0
 	t0=$(now_ms)
-	# libxl kills the backend's hotplug script (/etc/xen/scripts/block)
-	# after 40 s; on a loaded TCG host it can need that long. One more try
-	# after cleaning up the half-made device; the try is logged.
-	if ! run 120 xl block-attach 0 "format=raw,vdev=$vdev,access=rw,target=$img"; then
-		log "xl block-attach $vdev failed once (hotplug timeout?); cleaning up and trying again"
+	# libxl kills the backend's hotplug script after 40 s; the stock
+	# /etc/xen/scripts/block needs that long on a loaded TCG host, so the
+	# light one of the payload goes first (xen-block-light says why), the
+	# stock one after a failure; the second try is logged.
+	if ! run 120 xl block-attach 0 "format=raw,vdev=$vdev,access=rw,script=$PAYLOAD/guest/xen-block-light,target=$img"; then
+		log "xl block-attach $vdev with the light hotplug script failed; cleaning up, trying the stock script"
 		run 120 xl block-detach 0 "$vdev" >&2
 		wait_for 60 "$vdev gone" xvd_absent "$vdev"
 		run 120 xl block-attach 0 "format=raw,vdev=$vdev,access=rw,target=$img" || return 1
