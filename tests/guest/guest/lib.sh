@@ -101,7 +101,9 @@ attach_xvd() {
 	# /etc/xen/scripts/block needs that long on a loaded TCG host, so the
 	# light one of the payload goes first (xen-block-light says why), the
 	# stock one after a failure; the second try is logged.
-	if ! run 120 xl block-attach 0 "format=raw,vdev=$vdev,access=rw,script=$PAYLOAD/guest/xen-block-light,target=$img"; then
+	# On the root file system: the payload's tmpfs is mounted noexec.
+	install -m 755 "$PAYLOAD/guest/xen-block-light" /usr/local/sbin/xen-block-light
+	if ! run 120 xl block-attach 0 "format=raw,vdev=$vdev,access=rw,script=/usr/local/sbin/xen-block-light,target=$img"; then
 		log "xl block-attach $vdev with the light hotplug script failed; cleaning up, trying the stock script"
 		run 120 xl block-detach 0 "$vdev" >&2
 		wait_for 60 "$vdev gone" xvd_absent "$vdev"
