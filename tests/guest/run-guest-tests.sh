@@ -16,11 +16,12 @@
 #   EC2XA_GUEST_CACHE=DIR           image cache (/var/cache/ec2-xvd-alias/guest)
 #   EC2XA_GUEST_WORK=DIR            logs and overlay (a new /var/tmp dir)
 #   EC2XA_GUEST_TIMEOUT=SECONDS     bound of the test boot (2700)
+#   EC2XA_SCENARIO_TIMEOUT=SECONDS  bound of one scenario (600)
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
-all="stock-control repair boot-order login-first relogin trigger-change children-max-1 rpm"
+all="stock-control repair boot-order login-first relogin trigger-change children-max-1 mount-handover many-at-once many-at-once-1worker handover-latency rpm"
 
 skip77() {
 	echo "run-guest-tests: $*" >&2
@@ -125,6 +126,8 @@ rpm_reason="no RPMDIR given"
 {
 	printf 'SCENARIOS="%s"\n' "$want"
 	printf 'export RPM_SKIP_REASON="%s"\n' "$rpm_reason"
+	# The bound of one scenario in the guest (run-scenarios.sh: 600 s).
+	[ -z "${EC2XA_SCENARIO_TIMEOUT:-}" ] || printf 'SCENARIO_TIMEOUT=%d\n' "$EC2XA_SCENARIO_TIMEOUT"
 } >"$work/payload/config.sh"
 tar -cf "$work/payload.tar" -C "$work/payload" .
 truncate -s 64M "$work/out.img"

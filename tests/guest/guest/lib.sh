@@ -13,9 +13,32 @@ IQN=iqn.2003-01.org.linux-iscsi.ec2xa:target
 PORTAL=127.0.0.1:3260
 # Sizes differ so that blockdev --getsize64 tells which disk a node is.
 XVDA_MIB=64
+XVDB_MIB=24
+XVDC_MIB=28
 XVDF_MIB=32
 LUN0_MIB=96
 LUN1_MIB=48
+# The second target ("many"): six LUNs of 10, 12, ... 20 MiB, reachable
+# through two portals, so that each LUN is two SCSI disks (two paths of
+# one multipath map) and six LUNs take the names sda...sdl.
+MANY_IQN=iqn.2003-01.org.linux-iscsi.ec2xa:many
+MANY_LUNS=6
+PORTAL2=127.0.0.2:3260
+many_lun_mib() { echo $((10 + 2 * $1)); }
+# Where the many-at-once patterns go (the small LUNs end at 10 MiB).
+# shellcheck disable=SC2034 # used by scenarios.sh
+MANY_PATTERN_OFFSET_MIB=4
+# The file system of mount-handover: the fstab line under test names
+# /dev/sdf; two more mounts of the same file system watch beside it, one by
+# /dev/xvd-sdf (the documented stable name), one by /dev/sdf with
+# x-systemd.device-bound=no (what later systemd offers against stop
+# propagation). Mount points without "-" so the unit names need no escape.
+# shellcheck disable=SC2034 # used by scenarios.sh
+DATA_MNT=/mnt/ec2xasdf
+# shellcheck disable=SC2034 # used by scenarios.sh
+DATA_UNIT=mnt-ec2xasdf.mount
+DATA_MNTS="/mnt/ec2xasdf /mnt/ec2xaxvd /mnt/ec2xanobind"
+CONF=/etc/ec2-xvd-alias.conf
 # Where the pattern goes: inside the second partition of both xvda and
 # LUN 0, in no file system, so writing it harms nothing.
 PATTERN_OFFSET_MIB=40
@@ -74,7 +97,18 @@ xvd_absent() { [ ! -e "/sys/block/$1" ]; }
 attach_xvd() {
 	local vdev=$1 img=$2 t0
 	t0=$(now_ms)
-	run 120 xl block-attach 0 "format=raw,vdev=$vdev,access=rw,target=$img" || return 1
+	# libxl kills the backend's hotplug script after 40 s; the stock
+	# /etc/xen/scripts/block needs that long on a loaded TCG host, so the
+	# light one of the payload goes first (xen-block-light says why), the
+	# stock one after a failure; the second try is logged.
+	# On the root file system: the payload's tmpfs is mounted noexec.
+	install -m 755 "$PAYLOAD/guest/xen-block-light" /usr/local/sbin/xen-block-light
+	if ! run 120 xl block-attach 0 "format=raw,vdev=$vdev,access=rw,script=/usr/local/sbin/xen-block-light,target=$img"; then
+		log "xl block-attach $vdev with the light hotplug script failed; cleaning up, trying the stock script"
+		run 120 xl block-detach 0 "$vdev" >&2
+		wait_for 60 "$vdev gone" xvd_absent "$vdev"
+		run 120 xl block-attach 0 "format=raw,vdev=$vdev,access=rw,target=$img" || return 1
+	fi
 	wait_for 120 "/sys/block/$vdev" xvd_present "$vdev" || return 1
 	settle
 	log "attached $vdev in $(($(now_ms) - t0)) ms: $(cd /sys/block/"$vdev" && echo "$vdev"*)"
@@ -103,7 +137,19 @@ make_images() {
 	mkdir -p "$WORK"
 	rm -f "$WORK"/*.img
 	truncate -s "${XVDA_MIB}M" "$WORK/xvda.img"
+	truncate -s "${XVDB_MIB}M" "$WORK/xvdb.img"
+	truncate -s "${XVDC_MIB}M" "$WORK/xvdc.img"
 	truncate -s "${XVDF_MIB}M" "$WORK/xvdf.img"
+	truncate -s "${XVDF_MIB}M" "$WORK/xvdf-ext4.img"
+	mkfs.ext4 -q -F -L ec2xa-sdf "$WORK/xvdf-ext4.img" >&2 || return 1
+	local i
+	for i in $(seq 0 $((MANY_LUNS - 1))); do
+		truncate -s "$(many_lun_mib "$i")M" "$WORK/many$i.img"
+	done
+	# Content on the plain Xen disks, so that their md5 before and after
+	# a scenario means something (a stray write into zeros shows too).
+	yes EC2XA-XVDB | head -c 2M | dd of="$WORK/xvdb.img" conv=notrunc status=none
+	yes EC2XA-XVDC | head -c 2M | dd of="$WORK/xvdc.img" conv=notrunc status=none
 	truncate -s "${LUN0_MIB}M" "$WORK/lun0.img"
 	truncate -s "${LUN1_MIB}M" "$WORK/lun1.img"
 	# Two partitions on the Xen disk and on LUN 0: their partitions collide
@@ -156,6 +202,40 @@ setup_target() {
 	echo 0 >"$tpg/attrib/demo_mode_write_protect"
 	echo 1 >"$tpg/enable" || return 1
 	log "LIO target $IQN on $PORTAL with 2 LUNs"
+	setup_many_target
+}
+
+# The second target: MANY_LUNS fileio LUNs in one TPG with two network
+# portals, PORTAL (shared with the first target: LIO reuses the listening
+# socket) and PORTAL2 (the whole of 127/8 is local on lo, no address to
+# add). Logging in through both portals gives every LUN two SCSI disks with
+# one WWID: two paths of one multipath map.
+setup_many_target() {
+	local cfs=/sys/kernel/config/target tpg i b
+	tpg="$cfs/iscsi/$MANY_IQN/tpgt_1"
+	[ -e "$tpg/enable" ] && [ "$(cat "$tpg/enable")" = 1 ] && return 0
+	for i in $(seq 0 $((MANY_LUNS - 1))); do
+		# The HBA directory is "fileio_<number>"; 10 and up are this target's.
+		b="$cfs/core/fileio_$((10 + i))/many$i"
+		mkdir -p "$b"
+		echo "fd_dev_name=$WORK/many$i.img,fd_dev_size=$(stat -c %s "$WORK/many$i.img")" \
+			>"$b/control" || return 1
+		echo 1 >"$b/enable" || return 1
+		# The first hex digits make the NAA WWN (see setup_target):
+		# "2" and the LUN number, unlike the first target's 0 and 1.
+		echo "2${i}c2a11a-5000-4000-8000-0000000002$i$i" >"$b/wwn/vpd_unit_serial" || return 1
+	done
+	mkdir -p "$tpg/np/$PORTAL" "$tpg/np/$PORTAL2" || return 1
+	for i in $(seq 0 $((MANY_LUNS - 1))); do
+		mkdir -p "$tpg/lun/lun_$i"
+		ln -s "$cfs/core/fileio_$((10 + i))/many$i" "$tpg/lun/lun_$i/ec2xa_many$i" || return 1
+	done
+	echo 0 >"$tpg/attrib/authentication"
+	echo 1 >"$tpg/attrib/generate_node_acls"
+	echo 1 >"$tpg/attrib/cache_dynamic_acls"
+	echo 0 >"$tpg/attrib/demo_mode_write_protect"
+	echo 1 >"$tpg/enable" || return 1
+	log "LIO target $MANY_IQN on $PORTAL and $PORTAL2 with $MANY_LUNS LUNs"
 }
 
 # ---------------------------------------------------------------- iSCSI
@@ -176,6 +256,24 @@ lun_of() {
 	echo "${hctl##*:}"
 }
 lun_mib() { if [ "$1" = 0 ]; then echo "$LUN0_MIB"; else echo "$LUN1_MIB"; fi; }
+# Target IQN of a SCSI disk, from its iSCSI session in sysfs.
+target_of() {
+	local f
+	for f in /sys/block/"$1"/device/../../iscsi_session/session*/targetname; do
+		[ -e "$f" ] && cat "$f" && return 0
+	done
+	return 1
+}
+# Size in MiB of the LUN behind a SCSI disk, whichever target it is on.
+sd_lun_mib() {
+	local lun
+	lun=$(lun_of "$1")
+	if [ "$(target_of "$1")" = "$MANY_IQN" ]; then
+		many_lun_mib "$lun"
+	else
+		lun_mib "$lun"
+	fi
+}
 # Kernel name of LUN N's disk.
 sd_of_lun() {
 	local s
@@ -203,12 +301,27 @@ iscsi_login() {
 }
 
 iscsi_logout() {
+	# Every session, of either target.
 	if iscsiadm -m session >/dev/null 2>&1; then
-		run 120 iscsiadm -m node -T "$IQN" -p "$PORTAL" --logout >&2 ||
+		run 120 iscsiadm -m node --logoutall=all >&2 ||
 			log "iscsiadm logout failed"
 	fi
 	wait_for 120 "SCSI disks gone" no_sd || return 1
 	settle
+}
+
+# many_login NDISKS PORTAL...: log in to the "many" target through the
+# given portals, wait for NDISKS SCSI disks. No settle: a caller that
+# measures convergence waits for its own conditions.
+many_login() {
+	local n=$1 p
+	shift
+	run 60 systemctl start iscsid.service || return 1
+	run 90 iscsiadm -m discovery -t sendtargets -p "$PORTAL" >&2 || return 1
+	for p in "$@"; do
+		run 120 iscsiadm -m node -T "$MANY_IQN" -p "$p" --login >&2 || return 1
+	done
+	wait_for 180 "$n iSCSI disks" sd_count_is "$n"
 }
 
 # Back to a host that is not SCSI-active (DESIGN 5): no session, no node
@@ -244,6 +357,22 @@ mpath_all_active() {
 		[ "$(mpath_state "$s")" = "active ready" ] || return 1
 	done
 	return 0
+}
+
+# Maps (whole SCSI disks grouped by the dm device holding them):
+# "dm-N sdX sdY" per map, sorted.
+mpath_maps() {
+	local s h
+	for s in $(sd_disks); do
+		for h in /sys/block/"$s"/holders/dm-*; do
+			[ -e "$h" ] && echo "${h##*/} $s"
+		done
+	done | sort | awk '{ if ($1 != m) { if (m != "") print line; m = $1; line = $1 } line = line " " $2 } END { if (m != "") print line }'
+}
+
+# Every LUN of the many target is one map with two paths, all active.
+mpath_many_ok() {
+	[ "$(mpath_maps | awk 'NF == 3' | wc -l)" -eq "$MANY_LUNS" ] && mpath_all_active
 }
 
 # ---------------------------------------------------------------- rules
@@ -434,13 +563,41 @@ check_xvd_links() {
 	return $bad
 }
 
+# The sd names as the policy wants them (mode compat): every /dev/sd*
+# entry is either the real node of its kernel device, or a link to the Xen
+# device of the same EC2 name whose whole-disk sdX does not exist. So no
+# /dev/sdXN leads to an xvd partition while a real sdX exists.
+check_sd_names() {
+	local f n disk t bad=0
+	for f in /dev/sd*; do
+		[ -e "$f" ] || [ -L "$f" ] || continue
+		n=${f##*/}
+		disk=${n%%[0-9]*}
+		if [ -L "$f" ]; then
+			t=$(readlink "$f")
+			if [ "$t" != "xvd${n#sd}" ]; then
+				echo "$f -> $t, not the alias of xvd${n#sd}"
+				bad=1
+			elif [ -e "/sys/class/block/$disk" ]; then
+				echo "$f -> $t while real disk $disk exists"
+				bad=1
+			fi
+		elif [ ! -e "/sys/class/block/$n" ]; then
+			echo "stale $f ($(stat -c '%F %Hr:%Lr' "$f"))"
+			bad=1
+		fi
+	done
+	check_sd_nodes || bad=1
+	return $bad
+}
+
 # Every SCSI disk answers as the LUN it is: sg_inq through /dev/NAME names
 # LIO, and the size through /dev/NAME is the LUN's.
 check_sd_identity() {
 	local s lun want got bad=0
 	for s in $(sd_disks); do
 		lun=$(lun_of "$s")
-		want=$(($(lun_mib "$lun") * 1048576))
+		want=$(($(sd_lun_mib "$s") * 1048576))
 		got=$(timeout 30 blockdev --getsize64 "/dev/$s" 2>&1)
 		if [ "$got" != "$want" ]; then
 			echo "blockdev --getsize64 /dev/$s = $got, LUN $lun is $want"
@@ -521,13 +678,38 @@ file_has_pattern() {
 
 # ---------------------------------------------------------------- state
 
-# reset_state stock|ours|none: no iSCSI session or module, no Xen disk, the
-# chosen rule in force. Leftovers of the scenario before are logged (they
-# are its failure to explain) and removed so the next one starts clean.
+# The mounts of mount-handover: their fstab lines, units and mounts go.
+remove_data_mount() {
+	local m u reload=
+	for m in $DATA_MNTS; do
+		u=mnt-${m#/mnt/}.mount
+		if mountpoint -q "$m" || systemctl -q is-active "$u" 2>/dev/null; then
+			log "reset: stopping $u"
+			run 60 systemctl stop "$u"
+			mountpoint -q "$m" && run 60 umount "$m"
+		fi
+		if grep -q "[[:space:]]${m}[[:space:]]" /etc/fstab; then
+			sed -i "\|[[:space:]]${m}[[:space:]]|d" /etc/fstab
+			reload=yes
+		fi
+	done
+	[ -z "$reload" ] || run 120 systemctl daemon-reload
+	for m in $DATA_MNTS; do
+		run 30 systemctl reset-failed "mnt-${m#/mnt/}.mount" 2>/dev/null
+	done
+	return 0
+}
+
+# reset_state stock|ours|none [MODE]: no iSCSI session or module, no Xen
+# disk, the chosen rule in force, and /etc/ec2-xvd-alias.conf saying
+# "mode = MODE" (no file without MODE). Leftovers of the scenario before
+# are logged (they are its failure to explain) and removed so the next one
+# starts clean.
 reset_state() {
-	local mode=$1 f rc=0
-	log "reset_state $mode"
+	local mode=$1 conf=${2:-} f rc=0
+	log "reset_state $mode $conf"
 	udevadm control --children-max="${UDEV_CHILDREN_MAX_DEFAULT:-16}"
+	remove_data_mount
 	iscsi_logout || rc=1
 	multipath -F >/dev/null 2>&1
 	detach_all_xvd || rc=1
@@ -551,6 +733,12 @@ reset_state() {
 		uninstall_project
 		;;
 	esac
+	# After the project's files, so that no installed file replaces it.
+	if [ -n "$conf" ]; then
+		printf '# written by the guest tier\nmode = %s\n' "$conf" >"$CONF"
+	else
+		rm -f "$CONF"
+	fi
 	settle
 	return $rc
 }

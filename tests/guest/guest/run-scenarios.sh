@@ -12,12 +12,20 @@ set -u
 export PAYLOAD=$1 OUT=$2
 # shellcheck source=/dev/null # lib.sh is checked on its own
 . "$PAYLOAD/guest/lib.sh"
-SCENARIOS="stock-control repair boot-order login-first relogin trigger-change children-max-1 rpm"
+SCENARIOS="stock-control repair boot-order login-first relogin trigger-change children-max-1 mount-handover many-at-once many-at-once-1worker handover-latency rpm"
 SCENARIO_TIMEOUT=600
 # shellcheck source=/dev/null
 [ -f "$PAYLOAD/config.sh" ] && . "$PAYLOAD/config.sh"
 
 exec 2>>"$OUT/driver.log"
+# The output disk (virtio serial ec2xa-out): the entry writes OUT there at
+# the end; the driver also does after every scenario, so that the logs of
+# the scenarios so far survive a run the host had to stop.
+OUTDISK=
+for d in /sys/block/vd*; do
+	[ "$(cat "$d/serial" 2>/dev/null)" = ec2xa-out ] && OUTDISK=/dev/${d##*/}
+done
+save_out() { [ -z "$OUTDISK" ] || tar -cf "$OUTDISK" -C "$OUT" . 2>/dev/null; }
 # Leave shell trace and logs in OUT; the console gets only the markers.
 verdict() { console "EC2XA-VERDICT $*"; echo "$*" >>"$OUT/verdicts.txt"; }
 
@@ -81,6 +89,7 @@ for s in $SCENARIOS; do
 	rc=$?
 	took=$(($(now_ms) - t0))
 	console "EC2XA-TIMING $s $took ms"
+	journalctl -b --no-pager -o short-monotonic >"$OUT/journal.txt" 2>&1
 	if [ -f "$OUT/skip.$s" ]; then
 		verdict "SKIP: $s: $(head -n 1 "$OUT/skip.$s")"
 	elif [ ! -f "$OUT/result.$s" ]; then
@@ -94,5 +103,6 @@ for s in $SCENARIOS; do
 	else
 		verdict "PASS: $s: $(grep '^F ' "$OUT/result.$s" | cut -c3- | paste -sd ';' | cut -c1-900)"
 	fi
+	save_out
 done
 exit 0

@@ -284,15 +284,17 @@ scn_relogin() {
 		wait_for 60 "multipath active" mpath_all_active ||
 			problem "after login $i: multipath $(mpath_paths | tr '\n' ';')"
 		iscsi_logout || problem "logout $i failed"
-		problems_from "after logout $i" check_no_stale_sd
-		# In auto mode a host that has been SCSI-active gives no alias
-		# back, even when the Xen disk is re-evaluated.
+		# The policy (DESIGN 5): the name is free again, so the alias
+		# comes back, the same after the Xen disk is re-evaluated; and
+		# no node of the gone disk stays behind.
+		wait_for 30 "/dev/sda -> xvda again" test "$(readlink /dev/sda)" = xvda
+		problems_from "after logout $i" check_sd_names
 		timeout 60 udevadm trigger --action=change --settle /sys/class/block/xvda*
-		problems_from "after logout $i + change of xvda" check_no_stale_sd
-		problems_from "after logout $i" check_xvd_links noalias
+		problems_from "after logout $i + change of xvda" check_sd_names
+		problems_from "after logout $i" check_xvd_links alias
 		problems_from "after logout $i" check_links_claimed
 	done
-	[ ${#PROBLEMS[@]} -eq 0 ] && fact "3 logins and logouts: nodes, links, multipath right each time"
+	[ ${#PROBLEMS[@]} -eq 0 ] && fact "3 logins and logouts: nodes, links, multipath right each time, the alias back after each logout"
 	iscsi_login || problem "final login failed"
 }
 
@@ -361,7 +363,7 @@ scn_children_max_1() {
 		fact "converged ${took} ms after login start (bound 180 s)"
 		# With one worker busy with sda's add, xvda's change cannot run:
 		# the claim's bounded wait must time out and the xvd side repair.
-		if journalctl -o cat -t ec2-xvd-alias -S "$since" | grep -q 'did not drop its claim on /dev/sd[a-z]* within'; then
+		if journalctl -o cat -t ec2-xvd-alias -S "$since" | grep -Eq 'did not drop its claim on /dev/sd[a-z]+[0-9]*( and others)? within'; then
 			fact "the claim timed out (no free worker for xvda's change) and the node was restored from the xvd side"
 		else
 			problem "no claim timeout in the journal: xvda's change was not blocked, so worker exhaustion was not exercised"
@@ -416,10 +418,12 @@ scn_rpm() {
 	[ -e "$h" ] && problem "rpm -e left $h"
 	[ -f "$STOCK_RULE" ] || problem "rpm -e removed the stock rule $STOCK_RULE"
 	# The stock rule is in force again: a new Xen disk gets its sdX alias
-	# even though the host is SCSI-active (our auto mode would refuse).
+	# and, unlike with our rule, no xvd-sdX link.
 	attach_xvd xvdf "$WORK/xvdf.img" || problem "attach xvdf failed"
-	if [ "$(readlink -f /dev/sdf)" = /dev/xvdf ]; then
-		fact "after rpm -e the stock rule is in force (/dev/sdf -> xvdf)"
+	if [ -e /dev/xvd-sdf ] || [ -L /dev/xvd-sdf ]; then
+		problem "after rpm -e /dev/xvd-sdf exists: our rule is still in force"
+	elif [ "$(readlink -f /dev/sdf)" = /dev/xvdf ]; then
+		fact "after rpm -e the stock rule is in force (/dev/sdf -> xvdf, no xvd-sdf)"
 	else
 		problem "after rpm -e no stock alias for xvdf: $(ls -l /dev/sdf 2>&1)"
 	fi
@@ -437,4 +441,445 @@ scn_rpm() {
 	expect_mpath_active
 	# Leave the system as the other scenarios expect it.
 	timeout 300 rpm -e ec2-xvd-alias >/dev/null 2>&1
+}
+
+# ---------------------------------------------------------------- 9
+# The alias over the machine's whole life (issue 8): a file system on a Xen
+# disk mounted by systemd from an fstab line naming /dev/sdf, while a real
+# disk takes the name sdf and gives it back.
+
+# What a mount point is mounted from ("SOURCE MAJ:MIN"), empty if nothing.
+data_mounted() { findmnt -n -o SOURCE,MAJ:MIN --mountpoint "$1" 2>/dev/null | head -n 1; }
+
+# mount_state MOUNTPOINT: one word for the log and the NOTE.
+mount_state() {
+	local u=mnt-${1#/mnt/}.mount
+	if [ -n "$(data_mounted "$1")" ]; then
+		echo "mounted/$(systemctl show -p SubState --value "$u")"
+	else
+		echo "NOT-mounted/$(systemctl show -p SubState --value "$u")"
+	fi
+}
+
+# Facts or problems about the mount under test at a point of the scenario:
+# still mounted from xvdf, a file written and synced through it reads back,
+# the unit active. Returns 1 only if it is not mounted any more.
+check_data_mount() {
+	local when=$1 src st f
+	src=$(data_mounted "$DATA_MNT")
+	st=$(systemctl show -p ActiveState,SubState --value "$DATA_UNIT" | paste -sd/)
+	if [ -z "$src" ]; then
+		problem "$when: $DATA_MNT is not mounted any more (unit $DATA_UNIT $st)"
+		return 1
+	fi
+	if [[ $src != *" $(devnum_of xvdf)" ]]; then
+		problem "$when: $DATA_MNT is mounted from $src, not xvdf ($(devnum_of xvdf))"
+	fi
+	f=$DATA_MNT/written-$(now_ms)
+	if ! { echo "$when" >"$f" && sync "$f" && [ "$(cat "$f")" = "$when" ]; }; then
+		problem "$when: cannot write and sync $f"
+	fi
+	if [ "$st" = active/mounted ]; then
+		fact "$when: mounted ($src), written, $DATA_UNIT active"
+	else
+		problem "$when: $DATA_UNIT is $st while $DATA_MNT is mounted"
+	fi
+	return 0
+}
+
+# What systemd thinks, for the log: the mount units' dependencies on
+# device units and the state of those device units.
+log_systemd_view() {
+	local m
+	log "systemd view ($1):"
+	for m in $DATA_MNTS; do
+		systemctl show -p Id,What,Options,BindsTo,Requires,StopPropagatedFrom,After,ActiveState,SubState \
+			"mnt-${m#/mnt/}.mount" >&2
+	done
+	systemctl show -p Id,ActiveState,SubState,SysFSPath,Following dev-sdf.device dev-xvdf.device \
+		'dev-xvd\x2dsdf.device' >&2
+	systemctl status --no-pager -n 0 dev-sdf.device >&2
+	findmnt -t ext4 >&2
+}
+
+# The journal of PID 1 about the mounts and the device units since $1.
+systemd_journal_about() {
+	journalctl -q --no-pager -o short-monotonic -S "$1" _PID=1 |
+		grep -E 'ec2xa(sdf|xvd|nobind)|dev-sdf|sdf\.device|xvdf\.device|Unmount'
+}
+
+# The journal lines that say what PID 1 did: dev-sdf.device's state
+# changes and the mount unit's stop, one line.
+systemd_did() {
+	grep -E 'dev-sdf\.device: Changed|ec2xasdf\.mount: (Changed|Unmount|.*stop)|Unmount(ing|ed) .*ec2xasdf' "$1" |
+		sed -E 's/^\[ *[0-9.]+\] [^ ]+ //' | head -n 4 | cut -c1-120 | paste -sd'|'
+}
+
+scn_mount_handover() {
+	need_helper || return 0
+	reset_state ours compat || problem "reset_state failed"
+	attach_xvd xvdf "$WORK/xvdf-ext4.img" || {
+		problem "attach xvdf failed"
+		return 0
+	}
+	problems_from "before the mount" check_xvd_links alias
+	local m
+	for m in $DATA_MNTS; do mkdir -p "$m"; done
+	{
+		echo "/dev/sdf /mnt/ec2xasdf ext4 defaults 0 2"
+		echo "/dev/xvd-sdf /mnt/ec2xaxvd ext4 defaults 0 2"
+		echo "/dev/sdf /mnt/ec2xanobind ext4 defaults,x-systemd.device-bound=no 0 2"
+	} >>/etc/fstab
+	run 120 systemctl daemon-reload
+	run 120 systemctl start "$DATA_UNIT" || {
+		problem "systemctl start $DATA_UNIT failed: $(systemctl status --no-pager "$DATA_UNIT" 2>&1 | tail -n 5 | tr '\n' ' ')"
+		return 0
+	}
+	run 120 systemctl start mnt-ec2xaxvd.mount mnt-ec2xanobind.mount ||
+		log "the side mounts did not start: $(systemctl status --no-pager mnt-ec2xaxvd.mount mnt-ec2xanobind.mount 2>&1 | tr '\n' ' ')"
+	check_data_mount "mounted by systemd from /dev/sdf" || return 0
+	local deps
+	deps=$(systemctl show -p Requires,BindsTo,StopPropagatedFrom "$DATA_UNIT" | grep -v '=$' | tr '\n' ' ')
+	fact "$DATA_UNIT: $deps"
+	log_systemd_view "before the login"
+	# PID 1's debug log shows every device unit state change.
+	local since
+	since=$(date '+%Y-%m-%d %H:%M:%S')
+	systemd-analyze log-level debug
+
+	# Six LUNs through one portal: sda...sdf, the sixth takes sdf.
+	local t0
+	t0=$(now_ms)
+	many_login "$MANY_LUNS" "$PORTAL" || problem "login of $MANY_LUNS LUNs failed"
+	settle
+	wait_for 60 "multipath active" mpath_all_active || problem "multipath: $(mpath_paths | tr '\n' ';')"
+	log "login to converged: $(($(now_ms) - t0)) ms"
+	sleep 3 # let PID 1 act on the last uevents before judging it
+	log_systemd_view "after the handover"
+	if [ ! -e /sys/class/block/sdf ]; then
+		problem "no SCSI disk took the name sdf: $(sd_disks | tr '\n' ' ')"
+	else
+		local lun link got
+		lun=$(lun_of sdf)
+		if [ "$(node_devnum /dev/sdf)" = "$(devnum_of sdf)" ] && [ ! -L /dev/sdf ]; then
+			fact "/dev/sdf is the node of LUN $lun ($(devnum_of sdf))"
+		else
+			problem "/dev/sdf is not the node of sdf: $(ls -l /dev/sdf 2>&1)"
+		fi
+		# Its by-id link: sdf itself, or the multipath map sdf is the path of.
+		link=$(byid_of sdf)
+		got=$(readlink -f "/dev/$link")
+		if [ -z "$link" ]; then
+			problem "sdf has no disk/by-id link"
+		elif [ "$got" = /dev/sdf ] || [ -e "/sys/block/${got#/dev/}/slaves/sdf" ]; then
+			fact "/dev/$link -> $got"
+		else
+			problem "/dev/$link resolves to $got, neither sdf nor its map"
+		fi
+		[ "$(blockdev --getsize64 /dev/sdf)" = $(($(many_lun_mib "$lun") * 1048576)) ] ||
+			problem "/dev/sdf is not LUN $lun's size: $(blockdev --getsize64 /dev/sdf 2>&1)"
+	fi
+	problems_from "after the handover" check_sd_names
+	problems_from "after the handover" check_links_claimed
+	problems_from "after the handover" check_test64
+	local side_h side_l after_handover after_logout
+	check_data_mount "after the handover"
+	after_handover=$?
+	side_h="xvd-sdf $(mount_state /mnt/ec2xaxvd), device-bound=no $(mount_state /mnt/ec2xanobind)"
+	systemd_journal_about "$since" >"$OUT/mount-handover.journal-handover"
+	log "PID 1 on the handover: $(cat "$OUT/mount-handover.journal-handover")"
+
+	# The LUNs go; the alias comes back.
+	local since2
+	since2=$(date '+%Y-%m-%d %H:%M:%S')
+	iscsi_logout || problem "logout failed"
+	multipath -F >/dev/null 2>&1
+	wait_for 30 "/dev/sdf -> xvdf again" test "$(readlink /dev/sdf)" = xvdf ||
+		problem "the alias did not come back: $(ls -l /dev/sdf 2>&1)"
+	settle
+	sleep 3
+	log_systemd_view "after the logout"
+	problems_from "after the logout" check_xvd_links alias
+	problems_from "after the logout" check_sd_names
+	[ "$(readlink -f /dev/sdf)" = /dev/xvdf ] && fact "after logout /dev/sdf -> xvdf again"
+	check_data_mount "after the logout"
+	after_logout=$?
+	side_l="xvd-sdf $(mount_state /mnt/ec2xaxvd), device-bound=no $(mount_state /mnt/ec2xanobind)"
+	systemd_journal_about "$since2" >"$OUT/mount-handover.journal-logout"
+	log "PID 1 on the logout: $(cat "$OUT/mount-handover.journal-logout")"
+	systemd-analyze log-level info
+
+	# One line for the lead: what systemd did with the mounts.
+	local what
+	what="systemd $(systemctl --version | head -n 1 | cut -d' ' -f2), /dev/sdf mount $deps;"
+	if [ "$after_handover" -eq 0 ]; then
+		what="$what handover: still mounted"
+	else
+		what="$what handover: UNMOUNTED"
+	fi
+	what="$what ($(systemd_did "$OUT/mount-handover.journal-handover")) [$side_h];"
+	if [ "$after_logout" -eq 0 ]; then
+		what="$what logout: still mounted"
+	else
+		what="$what logout: not mounted"
+	fi
+	what="$what ($(systemd_did "$OUT/mount-handover.journal-logout")) [$side_l]"
+	console "EC2XA-NOTE mount-handover: $what"
+	log "NOTE $what"
+	remove_data_mount
+}
+
+# ---------------------------------------------------------------- 10, 11
+# Four Xen disks aliased, then six LUNs with two paths each (twelve SCSI
+# disks sda...sdl) take every one of their names at once.
+
+MANY_XVDS="xvda xvdb xvdc xvdf"
+
+many_attach() {
+	local x
+	for x in $MANY_XVDS; do
+		attach_xvd "$x" "$WORK/$x.img" || {
+			problem "attach $x failed"
+			return 1
+		}
+	done
+	problems_from "before the login" check_xvd_links alias
+	problems_from "before the login" check_sd_names
+}
+
+# md5 of every Xen disk, read through xen-blkfront.
+xvd_sums() {
+	local x
+	for x in $MANY_XVDS; do
+		echo "$x $(timeout 60 md5sum </dev/"$x" | cut -d' ' -f1)"
+	done
+}
+
+# Everything at once, for the convergence wait: twelve disks, real nodes,
+# no alias on a taken name, every /dev/disk link right, six two-path maps.
+many_converged() {
+	sd_count_is $((2 * MANY_LUNS)) && check_sd_names >/dev/null 2>&1 &&
+		check_xvd_links noalias >/dev/null 2>&1 && check_links_claimed >/dev/null 2>&1 &&
+		check_test64 >/dev/null 2>&1 && mpath_many_ok
+}
+
+# The whole-disk by-id link of a SCSI disk (wwn- first).
+byid_of() {
+	udevadm info -q symlink "/sys/class/block/$1" | tr ' ' '\n' |
+		grep -E '^disk/by-id/(wwn-|scsi-)' | sort -r | head -n 1
+}
+
+# A 1 MiB pattern through each LUN's by-id link must land in that LUN's
+# backing file and in no other backing file.
+many_data_check() {
+	local i s link pat f j ok=0
+	for i in $(seq 0 $((MANY_LUNS - 1))); do
+		s=
+		for f in $(sd_disks); do
+			[ "$(target_of "$f")" = "$MANY_IQN" ] && [ "$(lun_of "$f")" = "$i" ] && {
+				s=$f
+				break
+			}
+		done
+		[ -n "$s" ] || {
+			problem "LUN $i: no SCSI disk"
+			continue
+		}
+		link=$(byid_of "$s")
+		[ -n "$link" ] || {
+			problem "LUN $i ($s): no by-id link"
+			continue
+		}
+		pat=$OUT/pattern.many$i
+		make_pattern "$pat" "MANY$i"
+		if ! timeout 60 dd if="$pat" of="/dev/$link" bs=1M seek="$MANY_PATTERN_OFFSET_MIB" count=1 \
+			oflag=direct conv=fsync,notrunc status=none; then
+			problem "LUN $i: cannot write through /dev/$link"
+			continue
+		fi
+		for j in $(seq 0 $((MANY_LUNS - 1))); do
+			if dd if="$WORK/many$j.img" bs=1M skip="$MANY_PATTERN_OFFSET_MIB" count=1 status=none |
+				cmp -s - "$pat"; then
+				[ "$j" = "$i" ] || problem "LUN $i's pattern (via /dev/$link) found in LUN $j's backing file"
+			else
+				[ "$j" = "$i" ] && problem "LUN $i's pattern (via /dev/$link -> $(readlink -f "/dev/$link")) not in its backing file"
+			fi
+		done
+		ok=$((ok + 1))
+		log "LUN $i: /dev/$link -> $(readlink -f "/dev/$link")"
+	done
+	fact "1 MiB via each of $ok LUNs' by-id links in its LUN's backing file only"
+}
+
+# many_round NAME BOUND: log in through both portals, wait until all is
+# converged (at most BOUND seconds), check it all, log out, check the
+# aliases came back.
+many_round() {
+	local name=$1 bound=$2 t0 took sums0 sums1
+	sums0=$(xvd_sums)
+	t0=$(now_ms)
+	many_login $((2 * MANY_LUNS)) "$PORTAL" "$PORTAL2" || problem "$name: login through two portals failed ($(sd_disks | wc -l) disks)"
+	if wait_for "$bound" "$name: convergence" many_converged; then
+		took=$(($(now_ms) - t0))
+		fact "$name: $((2 * MANY_LUNS)) disks converged ${took} ms after login start (bound ${bound} s)"
+		console "EC2XA-TIMING $SCENARIO-converged $took ms"
+	else
+		problem "$name: not converged within $bound s"
+	fi
+	settle
+	problems_from "$name" check_sd_names
+	problems_from "$name" check_xvd_links noalias
+	problems_from "$name" check_links_claimed
+	problems_from "$name" check_test64
+	problems_from "$name" check_sd_identity
+	if mpath_many_ok; then
+		fact "$name: $MANY_LUNS maps with 2 active paths each"
+	else
+		problem "$name: multipath maps: $(mpath_maps | tr '\n' ';') paths: $(mpath_paths | tr '\n' ';')"
+	fi
+	log "multipath -ll: $(timeout 30 multipath -ll 2>&1)"
+	many_data_check
+	sums1=$(xvd_sums)
+	if [ "$sums0" = "$sums1" ]; then
+		fact "$name: md5 of $MANY_XVDS unchanged"
+	else
+		problem "$name: Xen disk content changed: $(diff <(echo "$sums0") <(echo "$sums1") | grep '^[<>]' | tr '\n' ' ')"
+	fi
+	expect_status 0
+	iscsi_logout || problem "$name: logout failed"
+	multipath -F >/dev/null 2>&1
+	# Each name goes back to its Xen disk (mode compat).
+	local x
+	for x in $MANY_XVDS; do
+		wait_for 30 "/dev/sd${x#xvd} -> $x" test "$(readlink "/dev/sd${x#xvd}")" = "$x" || break
+	done
+	settle
+	problems_from "$name: after logout" check_xvd_links alias
+	problems_from "$name: after logout" check_sd_names
+}
+
+scn_many_at_once() {
+	need_helper || return 0
+	reset_state ours compat || problem "reset_state failed"
+	many_attach || return 0
+	many_round "udevd's default workers" 180
+}
+
+# The same with a single udev worker: every handover's wait for the xvd
+# change times out (handover_timeout, 5 s) and the xvd side repairs. The
+# bound: 12 disks, 2 partitions, 6 maps, one event at a time under TCG.
+scn_many_at_once_1worker() {
+	need_helper || return 0
+	reset_state ours compat || problem "reset_state failed"
+	many_attach || return 0
+	udevadm control --children-max=1
+	# shellcheck disable=SC2016 # expanded by the inner bash, at each try
+	wait_for 30 "udevd down to one worker" \
+		bash -c '[ "$(cat /proc/[0-9]*/comm 2>/dev/null | grep -cxF "(udev-worker)")" -le 1 ]' ||
+		problem "udevd kept more than one worker"
+	many_round "1 worker" 300
+	udevadm control --children-max="${UDEV_CHILDREN_MAX_DEFAULT:-16}"
+}
+
+# ---------------------------------------------------------------- 12
+# What the handover costs a real disk's add event: the same LUN (LUN 1 of
+# the first target, sdb) removed and rescanned, with the alias
+# /dev/sdb -> xvdb in place (handover), then with no xvdb at all.
+
+# The SCSI disk of LUN 1 of the first target.
+lun1_sd() {
+	local s
+	for s in $(sd_disks); do
+		[ "$(target_of "$s")" = "$IQN" ] && [ "$(lun_of "$s")" = 1 ] && echo "$s" && return 0
+	done
+	return 1
+}
+
+# latency_once NAME HCTL: delete the disk, wait for what its release leaves
+# (the alias back, or nothing), rescan it under latency.py. Prints
+# latency.py's result line.
+latency_once() {
+	local name=$1 hctl=$2 host ctl
+	host=${hctl%%:*}
+	ctl=${hctl#*:}
+	echo 1 >"/sys/block/$name/device/delete" || return 1
+	wait_for 60 "$name gone" test ! -e "/sys/class/block/$name" || return 1
+	settle
+	if xvd_present "xvd${name#sd}"; then
+		wait_for 30 "/dev/$name -> xvd${name#sd}" test "$(readlink "/dev/$name")" = "xvd${name#sd}" || return 1
+	else
+		wait_for 30 "no /dev/$name" test ! -e "/dev/$name" || return 1
+	fi
+	rm -f "$OUT/lat.ready" "$OUT/lat.result"
+	python3 "$PAYLOAD/guest/latency.py" "$name" "$OUT/lat.ready" "$OUT/lat.result" 60 &
+	local latpid=$!
+	wait_for 30 "latency monitor ready" test -e "$OUT/lat.ready" || return 1
+	echo "${ctl//:/ }" >"/sys/class/scsi_host/host$host/scan" || return 1
+	wait "$latpid"
+	settle
+	cat "$OUT/lat.result"
+}
+
+median() { sort -n | awk '{ a[NR] = $1 } END { if (NR == 0) print "none"; else if (NR % 2) print a[(NR + 1) / 2]; else print int((a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
+
+scn_handover_latency() {
+	need_helper || return 0
+	reset_state ours compat || problem "reset_state failed"
+	attach_xvd xvdb "$WORK/xvdb.img" || {
+		problem "attach xvdb failed"
+		return 0
+	}
+	iscsi_login || {
+		problem "iSCSI login failed"
+		return 0
+	}
+	local s hctl reps=5 i r kind
+	s=$(lun1_sd) || {
+		problem "no disk for LUN 1"
+		return 0
+	}
+	[ "$s" = sdb ] || {
+		problem "LUN 1 is $s, not sdb: the measurement needs xvdb's name"
+		return 0
+	}
+	hctl=$(basename "$(readlink -f /sys/block/sdb/device)")
+	wait_for 60 "multipath active" mpath_all_active
+	: >"$OUT/latency.handover"
+	: >"$OUT/latency.plain"
+	for kind in handover plain; do
+		if [ "$kind" = plain ]; then
+			detach_xvd xvdb || {
+				problem "detach xvdb failed"
+				return 0
+			}
+		fi
+		for i in $(seq 1 $reps); do
+			r=$(latency_once sdb "$hctl") || {
+				problem "$kind repetition $i failed: ${r:-no result}"
+				continue
+			}
+			log "$kind $i: $r"
+			echo "$r" >>"$OUT/latency.$kind"
+			if [ "$(node_devnum /dev/sdb)" != "$(devnum_of sdb)" ] || [ -L /dev/sdb ]; then
+				problem "$kind $i: /dev/sdb is not the node of sdb afterwards: $(ls -l /dev/sdb 2>&1)"
+			fi
+		done
+	done
+	# udev's own processing of the add (kernel uevent to udev's event) and
+	# the time until /dev/sdb is the right node.
+	local hu pu hn pn ratio
+	hu=$(grep -o 'kernel_add_to_udev_add_ms=[0-9]*' "$OUT/latency.handover" | cut -d= -f2 | median)
+	pu=$(grep -o 'kernel_add_to_udev_add_ms=[0-9]*' "$OUT/latency.plain" | cut -d= -f2 | median)
+	hn=$(grep -o 'kernel_add_to_node_ms=[0-9]*' "$OUT/latency.handover" | cut -d= -f2 | median)
+	pn=$(grep -o 'kernel_add_to_node_ms=[0-9]*' "$OUT/latency.plain" | cut -d= -f2 | median)
+	if [ "$hu" = none ] || [ "$pu" = none ] || [ "$pu" -eq 0 ]; then
+		problem "no measurement (handover $hu ms, plain $pu ms)"
+		return 0
+	fi
+	ratio=$(awk -v a="$hu" -v b="$pu" 'BEGIN { printf "%.2f", a / b }')
+	console "EC2XA-TIMING handover-latency sdb add event (kernel uevent to udev event), median of $reps: handover $hu ms, no alias $pu ms, ratio ${ratio}x (target 1.25x); /dev/sdb the right node: handover $hn ms, no alias $pn ms"
+	fact "sdb add event median of $reps: handover $hu ms, no alias $pu ms, ratio ${ratio}x; node right after $hn ms vs $pn ms"
+	if awk -v r="$ratio" 'BEGIN { exit !(r > 1.25) }'; then
+		problem "handover add event ${ratio}x the plain one (target at most 1.25x): $hu ms vs $pu ms"
+	fi
 }
