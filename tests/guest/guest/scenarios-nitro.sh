@@ -188,7 +188,9 @@ nitro_check_identity() {
 # Three maps, each of two paths, one per LUN: "WWID count" per map.
 nitro_check_maps() {
 	local out bad=0 maps
-	out=$(timeout 30 multipathd show paths format '%d %m %w' 2>/dev/null | tail -n +2)
+	# Only the SCSI paths: multipathd also lists the NVMe volume (an
+	# orphan path once reset_state flushed the map greedy made of it).
+	out=$(timeout 30 multipathd show paths format '%d %m %w' 2>/dev/null | awk '$1 ~ /^sd/')
 	# "MAP=NPATHS" per map; an orphan path shows as "[orphan]".
 	maps=$(awk '{ print $2 }' <<<"$out" | sort | uniq -c | awk '{ print $2 "=" $1 }' | tr '\n' ' ')
 	if [ "$(awk '$2 !~ /^\[/ { print $2 }' <<<"$out" | sort -u | wc -l)" -ne 3 ] ||
@@ -269,7 +271,7 @@ scn_nitro() {
 		skip "no QEMU NVMe namespace with serial $NITRO_SERIAL (is -device nvme in run-guest-tests.sh?)"
 		return 0
 	fi
-	console "EC2XA-NOTE nitro: TEST DOUBLE: QEMU cannot present Amazon's NVMe vendor data (PCI vendor 0x1D0F, model, mapping name at byte 3072); ec2xa-nvme-shim.so in /etc/ld.so.preload rewrites the Identify Controller answer of $ns (serial $NITRO_SERIAL) to EBS mapping '$NITRO_MAPPING'. sysfs keeps model '$(cat "/sys/block/$ns/device/model" 2>/dev/null)'."
+	console "EC2XA-NOTE nitro: TEST DOUBLE: QEMU cannot present Amazon's NVMe vendor data (PCI vendor 0x1D0F, model, mapping name at byte 3072); ec2xa-nvme-shim.so in /etc/ld.so.preload rewrites the Identify Controller answer of $ns (serial $NITRO_SERIAL) to EBS mapping '$NITRO_MAPPING'. sysfs keeps model '$(sed 's/ *$//' "/sys/block/$ns/device/model" 2>/dev/null)'."
 	reset_state ours || problem "reset_state failed"
 	local since
 	since=$(date '+%Y-%m-%d %H:%M:%S')
@@ -283,12 +285,12 @@ scn_nitro() {
 	udevadm control --log-level=debug
 
 	# The volume, partitioned (its partitions get sdf1, sdf2), with a known
-	# pattern. The new partition table makes udev run our rule on the disk
-	# and its partitions with the shim in place.
+	# pattern. Re-reading the new partition table sends a change of the
+	# disk and an add of each partition: udev runs our rule on all three
+	# with the shim in place.
 	printf 'label: dos\nstart=1MiB, size=15MiB\nstart=16MiB\n' |
 		timeout 60 sfdisk -q "/dev/$ns" >&2 || problem "sfdisk /dev/$ns failed"
 	wait_for 30 "${ns}p2" test -e "/sys/class/block/${ns}p2" || problem "no ${ns}p2 after sfdisk"
-	timeout 60 udevadm trigger --action=change --settle "/sys/class/block/$ns" "/sys/class/block/$ns"p*
 	settle
 	local props
 	props=$(udevadm info -q property "/sys/class/block/$ns" | grep '^EC2XA_' | tr '\n' ' ')
