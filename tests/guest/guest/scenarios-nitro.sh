@@ -261,6 +261,9 @@ nitro_cleanup() {
 # ---------------------------------------------------------------- scenario
 
 scn_nitro() {
+	# Time stamps in the trace (no fork: bash's own clock), to see where
+	# the time goes on a slow TCG guest.
+	local PS4='+ ${EPOCHREALTIME} '
 	need_helper || return 0
 	if [ ! -f "$PAYLOAD/nvme-shim/ec2xa-nvme-shim.so" ]; then
 		skip "no nvme-shim in the payload (tests/guest/nvme-shim/build.sh failed on the host)"
