@@ -185,21 +185,21 @@ nitro_check_identity() {
 	return $bad
 }
 
-# Three maps, each of two paths, one per LUN: "WWID count" per map.
+# Three maps, each of two paths, one per LUN. One awk: every process
+# costs on a TCG guest.
 nitro_check_maps() {
-	local out bad=0 maps
 	# Only the SCSI paths: multipathd also lists the NVMe volume (an
 	# orphan path once reset_state flushed the map greedy made of it).
-	out=$(timeout 30 multipathd show paths format '%d %m %w' 2>/dev/null | awk '$1 ~ /^sd/')
-	# "MAP=NPATHS" per map; an orphan path shows as "[orphan]".
-	maps=$(awk '{ print $2 }' <<<"$out" | sort | uniq -c | awk '{ print $2 "=" $1 }' | tr '\n' ' ')
-	if [ "$(awk '$2 !~ /^\[/ { print $2 }' <<<"$out" | sort -u | wc -l)" -ne 3 ] ||
-		[ "$(awk '{ print $2 }' <<<"$out" | sort | uniq -c | awk '$1 != 2' | wc -l)" -ne 0 ]; then
-		echo "want 3 maps of 2 paths each, multipathd shows: $(tr '\n' ';' <<<"$out")"
-		bad=1
-	fi
-	[ $bad -eq 0 ] && log "multipath maps: $maps"
-	return $bad
+	timeout 30 multipathd show paths format '%d %m %w' 2>/dev/null | awk '
+		$1 ~ /^sd/ { all = all $0 ";"; if ($2 !~ /^\[/) n[$2]++; else orphan++ }
+		END {
+			for (m in n) { maps++; list = list " " m "=" n[m]; if (n[m] != 2) bad = 1 }
+			if (maps != 3 || orphan || bad) {
+				print "want 3 maps of 2 paths each, multipathd shows: " all
+				exit 1
+			}
+			print "maps:" list > "/dev/stderr"
+		}'
 }
 
 # md5 of the whole NVMe volume, read with O_DIRECT (no page cache).
