@@ -77,6 +77,7 @@ for s in $SCENARIOS; do
 	timeout --kill-after=10 "$SCENARIO_TIMEOUT" bash -c '
 		. "$PAYLOAD/guest/lib.sh"
 		. "$PAYLOAD/guest/scenarios.sh"
+		. "$PAYLOAD/guest/scenarios-nitro.sh"
 		SCENARIO=$1
 		set -x
 		"$2"
