@@ -4,7 +4,8 @@
 # so). Ends with one line "N passed, N failed, N skipped".
 #
 #   tests/run-tests.sh              everything
-#   SKIP_GUEST=1 tests/run-tests.sh without the Xen guest tier (the slow one)
+#   SKIP_GUEST=1 tests/run-tests.sh without the Xen guest tiers (the slow ones)
+#   SKIP_DOMU=1 tests/run-tests.sh  without the EC2-like domU tier only
 set -uo pipefail
 
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -93,6 +94,14 @@ if [[ ${SKIP_GUEST:-0} == 1 ]]; then
 	skipped=$((skipped + 1))
 else
 	stage guest tests/guest/run-guest-tests.sh build-guest "$rpmdir"
+	if [[ ${SKIP_DOMU:-0} == 1 ]]; then
+		note domu
+		echo "SKIP: domu: SKIP_DOMU=1"
+		skipped=$((skipped + 1))
+	else
+		# Same image and cache as the guest stage: no second build.
+		stage domu tests/guest/run-domu-tests.sh "$rpmdir"
+	fi
 fi
 
 note "summary"

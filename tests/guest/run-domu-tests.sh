@@ -45,7 +45,7 @@ missing_host_tools() {
 }
 if [ -n "$(missing_host_tools)" ]; then
 	say "installing host packages ($(missing_host_tools | tr '\n' ' ')missing)"
-	mapfile -t hostpkgs < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$here/host-packages.txt")
+	mapfile -t hostpkgs < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$here/domu/host-packages.txt")
 	{
 		apt-get update -q &&
 			DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${hostpkgs[@]}"

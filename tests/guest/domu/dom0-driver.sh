@@ -146,6 +146,9 @@ prepare_domu() {
 	echo "InitiatorName=iqn.2003-01.org.linux-iscsi.ec2xa:domu-$mode" >"$m/etc/iscsi/initiatorname.iscsi"
 	sed -i 's/^node.startup = .*/node.startup = automatic/' "$m/etc/iscsi/iscsid.conf"
 	rm -rf "$m/etc/iscsi/nodes" "$m/etc/iscsi/send_targets"
+	# iscsiadm locks its database in /run/lock/iscsi; at boot a tmpfs
+	# hides what this leaves in the image's /run.
+	mkdir -p "$m/run/lock"
 	local ip
 	for ip in $PORTAL_IPS; do
 		run 60 chroot "$m" iscsiadm -m node -o new -T "$IQN" -p "$ip:3260,1" >&2 || return 1

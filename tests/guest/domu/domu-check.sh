@@ -73,14 +73,14 @@ echo "login_done_s $(usec_s "${login_us:-0}")" >>"$R/timing"
 echo "runner_start_s $(cut -d' ' -f1 /proc/uptime)" >>"$R/timing"
 
 sessions() { iscsiadm -m session 2>/dev/null | grep -c '^tcp:'; }
-# Every LUN is a multipath map with two active ready paths.
+# Every LUN is a multipath map with two active ready paths: three WWIDs,
+# each with two "active ready" paths, and three dm multipath maps.
 maps_ready() {
-	local m
 	[ "$(sd_disks | wc -l)" -eq "$NPATHS" ] || return 1
-	for m in $(dmsetup ls --target multipath 2>/dev/null | awk '{print $1}'); do
-		[ "$(multipathd show map "$m" topology 2>/dev/null | grep -c 'active ready')" -eq 2 ] || return 1
-	done
-	[ "$(dmsetup ls --target multipath 2>/dev/null | grep -c .)" -eq "$NLUNS" ]
+	[ "$(dmsetup ls --target multipath 2>/dev/null | grep -c .)" -eq "$NLUNS" ] || return 1
+	timeout 30 multipathd show paths format '%w %d %t %T' 2>/dev/null | awk -v n="$NLUNS" '
+		$3 == "active" && $4 == "ready" { ok[$1]++ }
+		END { m = 0; for (w in ok) if (ok[w] == 2) m++; exit m != n }'
 }
 # shellcheck disable=SC2317 # called through wait_for
 all_paths() { [ "$(sd_disks | wc -l)" -eq "$NPATHS" ]; }
