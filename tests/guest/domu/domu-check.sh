@@ -101,7 +101,9 @@ xvd_links() {
 	local p
 	for p in /sys/class/block/xvd*; do
 		[ -e "$p" ] || continue
-		echo "${p##*/}: $(udevadm info -q symlink "$p" | tr ' ' '\n' | sort | tr '\n' ' ')"
+		# by-diskseq numbers count every disk the kernel has seen this
+		# boot: not a link of ours, and not meant to be stable.
+		echo "${p##*/}: $(udevadm info -q symlink "$p" | tr ' ' '\n' | grep -v '^disk/by-diskseq/' | sort | tr '\n' ' ')"
 	done
 }
 
@@ -115,18 +117,14 @@ write_lun_patterns() {
 			problem "no SCSI path of LUN $lun"
 			continue
 		}
-		link=
-		for l in $(udevadm info -q symlink "/sys/class/block/$s"); do
-			case $l in disk/by-id/wwn-*)
-				link=/dev/$l
-				break
-				;;
-			esac
-		done
+		# The WWN link, or the SCSI-name one if udev made no wwn-*.
+		link=$(udevadm info -q symlink "/sys/class/block/$s" | tr ' ' '\n' |
+			grep -E '^disk/by-id/(wwn|scsi)-' | sort -r | head -n 1)
 		[ -n "$link" ] || {
-			problem "LUN $lun ($s) has no by-id/wwn link"
+			problem "LUN $lun ($s) has no by-id link"
 			continue
 		}
+		link=/dev/$link
 		tag="EC2XA-B$n-LUN$lun-$(od -An -N6 -tx1 /dev/urandom | tr -d ' ')"
 		if yes "$tag" | head -c 1048576 |
 			timeout 60 dd of="$link" bs=1M seek="$off" count=1 oflag=direct conv=fsync,notrunc status=none; then
