@@ -17,7 +17,7 @@
 #   EC2XA_GUEST_CACHE=DIR     image cache (/var/cache/ec2-xvd-alias/guest,
 #                             shared with run-guest-tests.sh)
 #   EC2XA_DOMU_WORK=DIR       logs and overlays (a new /var/tmp dir)
-#   EC2XA_DOMU_TIMEOUT=SEC    bound of the whole QEMU run (3000)
+#   EC2XA_DOMU_TIMEOUT=SEC    bound of the whole QEMU run (3300)
 #   KEEP_GUEST=1              keep the disk overlays
 set -uo pipefail
 
@@ -170,7 +170,7 @@ qemu-system-x86_64 -nodefaults -machine pc,accel=tcg -cpu max,-smap,-smep -smp 2
 	-net none >"$work/qemu.log" 2>&1 &
 qpid=$!
 
-limit=${EC2XA_DOMU_TIMEOUT:-3000}
+limit=${EC2XA_DOMU_TIMEOUT:-3300}
 booted=
 done_=
 seen=0

@@ -31,7 +31,7 @@ BRIDGE=xenbr0
 PORTAL_IPS="10.99.0.1 10.99.0.3"
 DOMU_IP=10.99.0.2/24
 LUN_MIBS="96 48 80"
-DOMU_BOOT_TIMEOUT=${DOMU_BOOT_TIMEOUT:-1500}
+DOMU_BOOT_TIMEOUT=${DOMU_BOOT_TIMEOUT:-1300}
 MODES="ours stock"
 # shellcheck source=/dev/null
 [ -f "$PAYLOAD/config.sh" ] && . "$PAYLOAD/config.sh"
@@ -192,8 +192,13 @@ prepare_domu() {
 
 # ---------------------------------------------------------------- domU runs
 
+HOTPLUG=/etc/xen/scripts/ec2xa-hotplug
 write_cfg() {
-	local mode=$1 disk=$2 k i
+	local mode=$1 disk=$2 k i loop
+	# xvdf's image on a loop device of our own: the hotplug script then
+	# only has to name a block device (see ec2xa-hotplug).
+	loop=$(losetup -j "$WORK/xvdf-$mode.img" | cut -d: -f1 | head -n 1)
+	[ -n "$loop" ] || loop=$(losetup -f --show "$WORK/xvdf-$mode.img") || return 1
 	k=$(find /boot -maxdepth 1 -name 'vmlinuz-*' | sort -V | tail -n 1)
 	i=$(find /boot -maxdepth 1 -name 'initrd.img-*' | sort -V | tail -n 1)
 	cat >"$WORK/domu-$mode.cfg" <<EOF
@@ -204,9 +209,9 @@ ramdisk = "$i"
 extra = "root=LABEL=ec2xa-domu ro console=hvc0 loglevel=4 systemd.show_status=error"
 memory = 1024
 vcpus = 2
-disk = [ 'format=raw,vdev=xvda,access=rw,target=$disk',
-         'format=raw,vdev=xvdf,access=rw,target=$WORK/xvdf-$mode.img' ]
-vif = [ 'mac=00:16:3e:ec:2a:02,bridge=$BRIDGE' ]
+disk = [ 'format=raw,vdev=xvda,access=rw,script=$HOTPLUG,target=$disk',
+         'format=raw,vdev=xvdf,access=rw,script=$HOTPLUG,target=$loop' ]
+vif = [ 'mac=00:16:3e:ec:2a:02,bridge=$BRIDGE,script=$HOTPLUG' ]
 on_poweroff = "destroy"
 on_reboot = "restart"
 on_crash = "destroy"
@@ -219,7 +224,7 @@ domain_exists() { xl domid "ec2xa-$1" >/dev/null 2>&1; }
 # gone; it reboots itself as its plan says. Copies its results out.
 run_domu() {
 	local mode=$1 disk=$2 t0 m=/mnt/domu-$1 end
-	write_cfg "$mode" "$disk"
+	write_cfg "$mode" "$disk" || return 1
 	t0=$(now_ms)
 	run 300 xl create "$WORK/domu-$mode.cfg" >&2 || return 1
 	note "domU $mode created (domid $(xl domid "ec2xa-$mode" 2>/dev/null))"
@@ -284,6 +289,7 @@ timing_of() { awk -v k="$2" '$1 == k {print $2}' "$1/timing" 2>/dev/null; }
 
 verdicts_ours() {
 	local d=$OUT/domu-ours b r extra
+	mkdir -p "$d"
 	for b in 1 2; do
 		r=$d/boot$b
 		extra=$d/boot$b.dom0-problems
@@ -344,6 +350,7 @@ if pid=$(pidof xenconsoled); then
 	mkdir -p /var/log/xen/console
 	xenconsoled --log=guest --log-dir=/var/log/xen/console || log "cannot restart xenconsoled with logging"
 fi
+install -m 755 "$PAYLOAD/domu/ec2xa-hotplug" "$HOTPLUG"
 setup_bridge || fail_all "cannot make bridge $BRIDGE"
 setup_target3 || fail_all "LIO target setup failed"
 DISK_OURS=$(disk_by_serial ec2xa-domu-ours) || fail_all "no domU disk ec2xa-domu-ours"
