@@ -229,7 +229,15 @@ run_domu() {
 	run 300 xl create "$WORK/domu-$mode.cfg" >&2 || return 1
 	note "domU $mode created (domid $(xl domid "ec2xa-$mode" 2>/dev/null))"
 	end=$(($(date +%s) + DOMU_BOOT_TIMEOUT))
+	local clog=/var/log/xen/console/guest-ec2xa-$mode.log seen=0 k
 	while domain_exists "$mode"; do
+		# Forward the domU's markers (boot, done) to the dom0 console.
+		k=$(grep -ac 'EC2XA-DOMU-' "$clog" 2>/dev/null)
+		if [ "${k:-0}" -gt "$seen" ]; then
+			grep -a 'EC2XA-DOMU-' "$clog" | tail -n +"$((seen + 1))" | tr -d '\r' |
+				while read -r line; do note "$mode: ${line#*EC2XA-}"; done
+			seen=$k
+		fi
 		if [ "$(date +%s)" -gt "$end" ]; then
 			log "domU $mode still running after ${DOMU_BOOT_TIMEOUT}s"
 			run 60 xl destroy "ec2xa-$mode"
