@@ -31,7 +31,7 @@ BRIDGE=xenbr0
 PORTAL_IPS="10.99.0.1 10.99.0.3"
 DOMU_IP=10.99.0.2/24
 LUN_MIBS="96 48 80"
-DOMU_BOOT_TIMEOUT=${DOMU_BOOT_TIMEOUT:-1300}
+DOMU_BOOT_TIMEOUT=${DOMU_BOOT_TIMEOUT:-1500}
 MODES="ours stock"
 # shellcheck source=/dev/null
 [ -f "$PAYLOAD/config.sh" ] && . "$PAYLOAD/config.sh"
@@ -218,7 +218,18 @@ on_crash = "destroy"
 EOF
 }
 
-domain_exists() { xl domid "ec2xa-$1" >/dev/null 2>&1; }
+# 0 while the domain exists. An xl that fails without saying the domain is
+# unknown (it crashed, xenstored was slow) counts as "still there".
+domain_exists() {
+	local out rc
+	out=$(timeout 60 xl list 2>&1)
+	rc=$?
+	[ "$rc" -eq 0 ] || {
+		log "xl list exit $rc: $out"
+		return 0
+	}
+	awk -v n="ec2xa-$1" '$1 == n {f = 1} END {exit !f}' <<<"$out"
+}
 
 # run_domu MODE DISK: xl create, then wait (bounded) until the domain is
 # gone; it reboots itself as its plan says. Copies its results out.
@@ -246,6 +257,11 @@ run_domu() {
 		sleep 2
 	done
 	timing "domu-$mode-run $(($(now_ms) - t0)) ms"
+	# Never read the disk of a running domain.
+	if domain_exists "$mode"; then
+		run 60 xl destroy "ec2xa-$mode" >&2
+		sleep 5
+	fi
 	mkdir -p "$OUT/domu-$mode"
 	cp "/var/log/xen/console/guest-ec2xa-$mode.log" "$OUT/domu-$mode/console.log" 2>/dev/null
 	run 120 mount -o ro "${disk}1" "$m" || return 1
