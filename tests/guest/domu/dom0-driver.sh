@@ -1,0 +1,413 @@
+#!/bin/bash
+# The dom0 side of the domU tier (run-domu-tests.sh copies this file into
+# the payload as guest/run-scenarios.sh, which the image's
+# ec2xa-guest-entry runs):
+#
+#   dom0-driver.sh PAYLOAD OUT
+#
+# The dom0 plays EC2's host: a LIO target with three LUNs behind two
+# portals on a bridge that exists only inside the VM (xenbr0, 10.99.0.0/24,
+# no QEMU network device), and two PV domUs booting Debian's 6.1 kernel
+# from disks the host attached (virtio serials ec2xa-domu-ours and
+# ec2xa-domu-stock): xvda (root, partitioned) and xvdf (ext4 data volume).
+#
+# "ours" has the RPM installed with rpm before its first boot; it boots cold
+# (xl create), reboots from inside, and checks each boot
+# (domu-check.sh). "stock" has only amazon-ec2-utils' rule: its boot shows
+# the collision, then rpm -i and rpm -e run live on it.
+#
+# Prints "EC2XA-VERDICT <verdict line>" per check group and boot, and
+# "EC2XA-TIMING ..." lines, on the console; copies every domU boot's results
+# and logs to OUT/domu-MODE/.
+set -u
+export PAYLOAD=$1 OUT=$2
+# shellcheck source=/dev/null # tests/guest/guest/lib.sh, checked on its own
+. "$PAYLOAD/guest/lib.sh"
+exec 2>>"$OUT/driver.log"
+set -x
+
+IQN=iqn.2003-01.org.linux-iscsi.ec2xa:target
+BRIDGE=xenbr0
+PORTAL_IPS="10.99.0.1 10.99.0.3"
+DOMU_IP=10.99.0.2/24
+LUN_MIBS="96 48 80"
+DOMU_BOOT_TIMEOUT=${DOMU_BOOT_TIMEOUT:-1500}
+MODES="ours stock"
+# shellcheck source=/dev/null
+[ -f "$PAYLOAD/config.sh" ] && . "$PAYLOAD/config.sh"
+
+verdict() { console "EC2XA-VERDICT $*"; echo "$*" >>"$OUT/verdicts.txt"; }
+timing() { console "EC2XA-TIMING $*"; }
+note() { console "EC2XA-NOTE $*"; }
+
+# ---------------------------------------------------------------- dom0 setup
+
+# The in-VM network: a bridge with the two portal addresses. The domU's vif
+# joins it (Xen's vif-bridge script); nothing leaves the VM.
+setup_bridge() {
+	local ip
+	ip link show "$BRIDGE" >/dev/null 2>&1 || ip link add "$BRIDGE" type bridge || return 1
+	for ip in $PORTAL_IPS; do
+		ip addr add "$ip/24" dev "$BRIDGE" 2>/dev/null
+	done
+	ip link set "$BRIDGE" up
+}
+
+# LIO in configfs (as lib.sh's setup_target does for the dom0 tier): three
+# fileio LUNs, one target, two network portals.
+setup_target3() {
+	local cfs=/sys/kernel/config/target tpg i mib ip
+	run 60 modprobe -a target_core_mod target_core_file iscsi_target_mod || return 1
+	mountpoint -q /sys/kernel/config || mount -t configfs configfs /sys/kernel/config
+	mkdir -p "$WORK"
+	i=0
+	for mib in $LUN_MIBS; do
+		rm -f "$WORK/lun$i.img"
+		truncate -s "${mib}M" "$WORK/lun$i.img"
+		mkdir -p "$cfs/core/fileio_$i/lun$i"
+		echo "fd_dev_name=$WORK/lun$i.img,fd_dev_size=$((mib * 1048576))" \
+			>"$cfs/core/fileio_$i/lun$i/control" || return 1
+		echo 1 >"$cfs/core/fileio_$i/lun$i/enable" || return 1
+		# A distinct leading hex digit per LUN: LIO builds the NAA WWN
+		# from the first digits, and equal ones would merge the LUNs
+		# into one multipath map (see lib.sh).
+		echo "${i}ec2a11a-5000-4000-8000-00000000000$i" \
+			>"$cfs/core/fileio_$i/lun$i/wwn/vpd_unit_serial" || return 1
+		i=$((i + 1))
+	done
+	tpg="$cfs/iscsi/$IQN/tpgt_1"
+	mkdir -p "$tpg" || return 1
+	for ip in $PORTAL_IPS; do
+		mkdir -p "$tpg/np/$ip:3260" || return 1
+	done
+	for i in 0 1 2; do
+		mkdir -p "$tpg/lun/lun_$i"
+		ln -s "$cfs/core/fileio_$i/lun$i" "$tpg/lun/lun_$i/ec2xa_lun$i" || return 1
+	done
+	echo 0 >"$tpg/attrib/authentication"
+	echo 1 >"$tpg/attrib/generate_node_acls"
+	echo 1 >"$tpg/attrib/cache_dynamic_acls"
+	echo 0 >"$tpg/attrib/demo_mode_write_protect"
+	echo 1 >"$tpg/enable" || return 1
+	log "LIO target $IQN on $PORTAL_IPS port 3260 with 3 LUNs"
+}
+
+# The domU's data volume: 32 MiB ext4 with a marker file whose checksum
+# the domU verifies at every boot.
+make_xvdf() {
+	local img=$1 d
+	d=$(mktemp -d)
+	make_pattern "$d/marker" MARKER
+	rm -f "$img"
+	truncate -s 32M "$img"
+	mkfs.ext4 -q -F -L ec2xa-data -d "$d" "$img" >&2 || return 1
+	sha256sum <"$d/marker" | cut -d' ' -f1
+	rm -rf "$d"
+}
+
+disk_by_serial() {
+	local d
+	for d in /sys/block/vd*; do
+		[ "$(cat "$d/serial" 2>/dev/null)" = "$1" ] && {
+			echo "/dev/${d##*/}"
+			return 0
+		}
+	done
+	return 1
+}
+
+# prepare_domu MODE DISK MARKER_SHA: make the domU's root disk an instance
+# of this scenario. The image's dom0 test runner is disabled; open-iscsi
+# logs in at boot; the RPM (ours) is installed with rpm before first boot.
+prepare_domu() {
+	local mode=$1 disk=$2 sha=$3 m=/mnt/domu-$1 rpmf xvda_mib
+	mkdir -p "$m"
+	run 120 mount "${disk}1" "$m" || return 1
+	xvda_mib=$(($(blockdev --getsize64 "$disk") / 1048576))
+	echo "ec2xa-domu-$mode" >"$m/etc/hostname"
+	rm -f "$m/etc/systemd/system/multi-user.target.wants/ec2xa-guest.service"
+	# The image masks these for the dom0 tier; an instance logs in at boot.
+	rm -f "$m/etc/systemd/system/open-iscsi.service"
+	find "$m/etc/modules-load.d" -lname /dev/null -name '*iscsi*' -delete
+	mount -t proc proc "$m/proc"
+	{
+		echo "LABEL=ec2xa-domu / ext4 rw,errors=remount-ro 0 1"
+		# An admin who uses our stable name, and one who read our
+		# warning about the bare alias. The stock rule makes no
+		# /dev/xvd-sdf, so only the /dev/sdf line can be in its fstab.
+		[ "$mode" = ours ] && echo "/dev/xvd-sdf /data ext4 defaults 0 2"
+		echo "/dev/sdf /data2 ext4 defaults,nofail 0 2"
+	} >"$m/etc/fstab"
+	mkdir -p "$m/data" "$m/data2"
+	# Network: systemd-networkd, static address on the Xen vif.
+	mkdir -p "$m/etc/systemd/network"
+	printf '[Match]\nMACAddress=00:16:3e:ec:2a:02\n\n[Network]\nAddress=%s\n' "$DOMU_IP" \
+		>"$m/etc/systemd/network/10-vif.network"
+	echo "InitiatorName=iqn.2003-01.org.linux-iscsi.ec2xa:domu-$mode" >"$m/etc/iscsi/initiatorname.iscsi"
+	sed -i 's/^node.startup = .*/node.startup = automatic/' "$m/etc/iscsi/iscsid.conf"
+	rm -rf "$m/etc/iscsi/nodes" "$m/etc/iscsi/send_targets"
+	# iscsiadm locks its database in /run/lock/iscsi; at boot a tmpfs
+	# hides what this leaves in the image's /run.
+	mkdir -p "$m/run/lock"
+	local ip
+	for ip in $PORTAL_IPS; do
+		run 60 chroot "$m" iscsiadm -m node -o new -T "$IQN" -p "$ip:3260,1" >&2 || return 1
+		run 60 chroot "$m" iscsiadm -m node -T "$IQN" -p "$ip:3260" -o update \
+			-n node.startup -v automatic >&2 || return 1
+	done
+	grep -r 'node.startup' "$m/etc/iscsi/nodes" >&2
+	run 120 chroot "$m" systemctl enable open-iscsi.service iscsid.socket multipathd.service \
+		systemd-networkd.service systemd-networkd-wait-online.service >&2 || return 1
+	# amazon-ec2-utils' rule and script where Amazon Linux 2023 has them.
+	install -D -m 755 "$PAYLOAD/stock/ec2udev-vbd" "$m/usr/sbin/ec2udev-vbd"
+	install -D -m 644 "$PAYLOAD/stock/51-ec2-hvm-devices.rules" "$m/usr/lib/udev/rules.d/51-ec2-hvm-devices.rules"
+	# Until the default policy is the "no real sdX now" rule, compat is it.
+	# Written before rpm -i: the package's %config(noreplace) keeps it.
+	echo "mode = compat" >"$m/etc/ec2-xvd-alias.conf"
+	rpmf=$(find "$PAYLOAD/rpm" -name 'ec2-xvd-alias-*.rpm' 2>/dev/null | head -n 1)
+	if [ -n "$rpmf" ]; then
+		cp "$rpmf" "$m/root/"
+		if [ "$mode" = ours ]; then
+			# Debian's rpm: --force-debian to run at all, --nodeps
+			# because dpkg's packages are not in the rpm database.
+			run 300 chroot "$m" rpm -i --nodeps --force-debian "/root/$(basename "$rpmf")" >&2 || {
+				umount "$m/proc"
+				umount "$m"
+				return 1
+			}
+			chroot "$m" rpm -qa >&2
+		fi
+	fi
+	install -D -m 644 "$PAYLOAD/guest/lib.sh" "$m/usr/local/lib/ec2xa/lib.sh"
+	install -D -m 755 "$PAYLOAD/domu/domu-check.sh" "$m/usr/local/sbin/ec2xa-domu-check"
+	install -D -m 644 "$PAYLOAD/domu/ec2xa-domu-check.service" "$m/etc/systemd/system/ec2xa-domu-check.service"
+	ln -sf /etc/systemd/system/ec2xa-domu-check.service \
+		"$m/etc/systemd/system/multi-user.target.wants/ec2xa-domu-check.service"
+	mkdir -p "$m/etc/ec2xa-domu"
+	printf 'MODE=%s\nBOOTS=2\nMARKER_SHA=%s\nXVDA_MIB=%s\n' "$mode" "$sha" "$xvda_mib" >"$m/etc/ec2xa-domu/plan"
+	rm -rf "$m/var/lib/ec2xa-domu"
+	umount "$m/proc"
+	run 120 umount "$m" || return 1
+}
+
+# ---------------------------------------------------------------- domU runs
+
+HOTPLUG=/etc/xen/scripts/ec2xa-hotplug
+write_cfg() {
+	local mode=$1 disk=$2 k i loop
+	# xvdf's image on a loop device of our own: the hotplug script then
+	# only has to name a block device (see ec2xa-hotplug).
+	loop=$(losetup -j "$WORK/xvdf-$mode.img" | cut -d: -f1 | head -n 1)
+	[ -n "$loop" ] || loop=$(losetup -f --show "$WORK/xvdf-$mode.img") || return 1
+	k=$(find /boot -maxdepth 1 -name 'vmlinuz-*' | sort -V | tail -n 1)
+	i=$(find /boot -maxdepth 1 -name 'initrd.img-*' | sort -V | tail -n 1)
+	cat >"$WORK/domu-$mode.cfg" <<EOF
+name = "ec2xa-$mode"
+type = "pv"
+kernel = "$k"
+ramdisk = "$i"
+extra = "root=LABEL=ec2xa-domu ro console=hvc0 loglevel=4 systemd.show_status=error"
+memory = 1024
+vcpus = 2
+disk = [ 'format=raw,vdev=xvda,access=rw,script=$HOTPLUG,target=$disk',
+         'format=raw,vdev=xvdf,access=rw,script=$HOTPLUG,target=$loop' ]
+vif = [ 'mac=00:16:3e:ec:2a:02,bridge=$BRIDGE,script=$HOTPLUG' ]
+on_poweroff = "destroy"
+on_reboot = "restart"
+on_crash = "destroy"
+EOF
+}
+
+# 0 while the domain exists. An xl that fails without saying the domain is
+# unknown (it crashed, xenstored was slow) counts as "still there".
+domain_exists() {
+	local out rc
+	out=$(timeout 60 xl list 2>&1)
+	rc=$?
+	[ "$rc" -eq 0 ] || {
+		log "xl list exit $rc: $out"
+		return 0
+	}
+	awk -v n="ec2xa-$1" '$1 == n {f = 1} END {exit !f}' <<<"$out"
+}
+
+# run_domu MODE DISK: xl create, then wait (bounded) until the domain is
+# gone; it reboots itself as its plan says. Copies its results out.
+run_domu() {
+	local mode=$1 disk=$2 t0 m=/mnt/domu-$1 end
+	write_cfg "$mode" "$disk" || return 1
+	t0=$(now_ms)
+	run 300 xl create "$WORK/domu-$mode.cfg" >&2 || return 1
+	note "domU $mode created (domid $(xl domid "ec2xa-$mode" 2>/dev/null))"
+	end=$(($(date +%s) + DOMU_BOOT_TIMEOUT))
+	local clog=/var/log/xen/console/guest-ec2xa-$mode.log seen=0 k
+	while domain_exists "$mode"; do
+		# Forward the domU's markers (boot, done) to the dom0 console.
+		k=$(grep -ac 'EC2XA-DOMU-' "$clog" 2>/dev/null)
+		if [ "${k:-0}" -gt "$seen" ]; then
+			grep -a 'EC2XA-DOMU-' "$clog" | tail -n +"$((seen + 1))" | tr -d '\r' |
+				while read -r line; do note "$mode: ${line#*EC2XA-}"; done
+			seen=$k
+		fi
+		if [ "$(date +%s)" -gt "$end" ]; then
+			log "domU $mode still running after ${DOMU_BOOT_TIMEOUT}s"
+			run 60 xl destroy "ec2xa-$mode"
+			break
+		fi
+		sleep 2
+	done
+	timing "domu-$mode-run $(($(now_ms) - t0)) ms"
+	# Never read the disk of a running domain.
+	if domain_exists "$mode"; then
+		run 60 xl destroy "ec2xa-$mode" >&2
+		sleep 5
+	fi
+	mkdir -p "$OUT/domu-$mode"
+	cp "/var/log/xen/console/guest-ec2xa-$mode.log" "$OUT/domu-$mode/console.log" 2>/dev/null
+	run 120 mount -o ro "${disk}1" "$m" || return 1
+	cp -a "$m/var/lib/ec2xa-domu/." "$OUT/domu-$mode/" 2>/dev/null
+	umount "$m"
+}
+
+# ---------------------------------------------------------------- verdicts
+
+# The pattern each domU boot wrote through a LUN's by-id link must be in
+# that LUN's backing file, and in neither Xen disk at that offset.
+check_patterns() {
+	local r=$1 xvda=$2 xvdf=$3 lun off tag rest pat n=0
+	[ -s "$r/patterns" ] || {
+		echo "no data written through the LUNs' by-id links"
+		return 1
+	}
+	pat=$(mktemp)
+	while read -r lun off tag rest; do
+		yes "$tag" | head -c 1048576 >"$pat"
+		if ! dd if="$WORK/lun$lun.img" bs=1M skip="$off" count=1 status=none | cmp -s - "$pat"; then
+			echo "LUN $lun: data written via ${rest%% *} not in lun$lun.img"
+		elif dd if="$xvda" bs=1M skip="$off" count=1 iflag=direct status=none | cmp -s - "$pat" ||
+			dd if="$xvdf" bs=1M skip="$off" count=1 status=none 2>/dev/null | cmp -s - "$pat"; then
+			echo "LUN $lun: data written via ${rest%% *} landed on a Xen disk"
+		else
+			n=$((n + 1))
+		fi
+	done <"$r/patterns"
+	rm -f "$pat"
+	echo "OK $n"
+}
+
+# one_verdict NAME PROBLEMFILE FACTFILE [EXTRA PROBLEM LINES FILE]
+one_verdict() {
+	local name=$1 pf=$2 ff=$3 xf=${4:-}
+	local probs
+	probs=$(cat "$pf" ${xf:+"$xf"} 2>/dev/null | grep -v '^$')
+	if [ ! -e "$pf" ]; then
+		verdict "FAIL: $name: no result from the domU (${NO_RESULT_WHY:-see domu-*/console.log, driver.log})"
+	elif [ -n "$probs" ]; then
+		verdict "FAIL: $name: $(head -n 8 <<<"$probs" | paste -sd ';' | cut -c1-900)"
+	else
+		verdict "PASS: $name: $(grep -v '^$' "$ff" 2>/dev/null | paste -sd ';' | cut -c1-900)"
+	fi
+}
+
+timing_of() { awk -v k="$2" '$1 == k {print $2}' "$1/timing" 2>/dev/null; }
+
+verdicts_ours() {
+	local d=$OUT/domu-ours b r extra
+	mkdir -p "$d"
+	for b in 1 2; do
+		r=$d/boot$b
+		extra=$d/boot$b.dom0-problems
+		: >"$extra"
+		if [ -d "$r" ]; then
+			local pc
+			pc=$(check_patterns "$r" "$DISK_OURS" "$WORK/xvdf-ours.img")
+			grep -v '^OK ' <<<"$pc" >>"$extra"
+			grep -q '^OK 3$' <<<"$pc" &&
+				echo "1 MiB through each of the 3 LUNs' by-id links is in its backing file, not on a Xen disk" >>"$r/facts.boot"
+			if [ "$b" -gt 1 ] && [ -f "$d/boot1/links.xvd" ]; then
+				if diff -u "$d/boot1/links.xvd" "$r/links.xvd" >"$r/links.diff"; then
+					echo "Xen disk links as in boot 1 ($(wc -l <"$r/links.xvd") devices: $(cut -d: -f2 "$r/links.xvd" | tr ' ' '\n' | grep -c .) links)" >>"$r/facts.boot"
+				else
+					echo "Xen disk links differ from boot 1: $(grep '^[-+][^-+]' "$r/links.diff" | head -n 4 | tr '\n' ';')" >>"$extra"
+				fi
+			fi
+		fi
+		local how="cold start (xl create)"
+		[ "$b" -gt 1 ] && how="reboot from inside"
+		[ -d "$r" ] && echo "$how; login complete at $(timing_of "$r" login_done_s) s, maps ready at $(timing_of "$r" ready_s) s" >>"$r/facts.boot"
+		one_verdict "domu-boot$b-ours" "$r/problems.boot" "$r/facts.boot" "$extra"
+		[ -d "$r" ] && timing "domu-boot$b-ours login_done $(timing_of "$r" login_done_s) s ready $(timing_of "$r" ready_s) s"
+	done
+}
+
+verdicts_stock() {
+	local r=$OUT/domu-stock/boot1
+	[ -d "$r" ] && echo "login complete at $(timing_of "$r" login_done_s) s" >>"$r/facts.boot"
+	one_verdict "domu-control-stock" "$r/problems.boot" "$r/facts.boot"
+	[ -d "$r" ] && timing "domu-control-stock login_done $(timing_of "$r" login_done_s) s"
+	if [ -f "$r/skip.rpm" ]; then
+		verdict "SKIP: domu-rpm-install-live: $(cat "$r/skip.rpm") (${RPM_SKIP_REASON:-})"
+		verdict "SKIP: domu-rpm-erase-live: $(cat "$r/skip.rpm") (${RPM_SKIP_REASON:-})"
+		return
+	fi
+	one_verdict "domu-rpm-install-live" "$r/problems.rpm-i" "$r/facts.rpm-i"
+	one_verdict "domu-rpm-erase-live" "$r/problems.rpm-e" "$r/facts.rpm-e"
+}
+
+# ---------------------------------------------------------------- main
+
+fail_all() {
+	local s
+	for s in domu-boot1-ours domu-boot2-ours domu-control-stock domu-rpm-install-live domu-rpm-erase-live; do
+		verdict "FAIL: $s: $*"
+	done
+	exit 0
+}
+
+t_setup=$(now_ms)
+xen_ready || fail_all "Xen toolstack not ready (xl info failed)"
+note "dom0 $(uname -r) udev $(udevadm --version) xen $(xl info 2>/dev/null | awk '$1 == "xen_major" {a = $3} $1 == "xen_minor" {b = $3} $1 == "xen_extra" {c = $3} END {print a "." b c}') free $(xl info 2>/dev/null | awk '$1 == "free_memory" {print $3}') MiB"
+# Guest consoles to files, for the logs.
+if pid=$(pidof xenconsoled); then
+	kill "$pid"
+	sleep 1
+	mkdir -p /var/log/xen/console
+	xenconsoled --log=guest --log-dir=/var/log/xen/console || log "cannot restart xenconsoled with logging"
+fi
+install -m 755 "$PAYLOAD/domu/ec2xa-hotplug" "$HOTPLUG"
+setup_bridge || fail_all "cannot make bridge $BRIDGE"
+setup_target3 || fail_all "LIO target setup failed"
+DISK_OURS=$(disk_by_serial ec2xa-domu-ours) || fail_all "no domU disk ec2xa-domu-ours"
+DISK_STOCK=$(disk_by_serial ec2xa-domu-stock) || fail_all "no domU disk ec2xa-domu-stock"
+sha_ours=$(make_xvdf "$WORK/xvdf-ours.img") || fail_all "cannot make xvdf"
+sha_stock=$(make_xvdf "$WORK/xvdf-stock.img") || fail_all "cannot make xvdf"
+if [ -z "$(find "$PAYLOAD/rpm" -name '*.rpm' 2>/dev/null)" ]; then
+	for s in domu-boot1-ours domu-boot2-ours; do
+		verdict "SKIP: $s: the package must be installed in the image: ${RPM_SKIP_REASON:-no RPM}"
+	done
+	MODES=stock
+fi
+prep_ok=
+for mode in $MODES; do
+	disk=$DISK_OURS sha=$sha_ours
+	[ "$mode" = stock ] && disk=$DISK_STOCK sha=$sha_stock
+	if prepare_domu "$mode" "$disk" "$sha"; then
+		prep_ok="$prep_ok $mode"
+	else
+		log "prepare_domu $mode failed"
+	fi
+done
+timing "dom0-setup $(($(now_ms) - t_setup)) ms"
+
+for mode in $MODES; do
+	disk=$DISK_OURS
+	[ "$mode" = stock ] && disk=$DISK_STOCK
+	NO_RESULT_WHY=
+	if [[ " $prep_ok " != *" $mode "* ]]; then
+		NO_RESULT_WHY="preparing its disk in the dom0 failed, see driver.log"
+	elif ! run_domu "$mode" "$disk"; then
+		NO_RESULT_WHY="xl create or reading its disk failed, see driver.log"
+	fi
+	if [ "$mode" = ours ]; then verdicts_ours; else verdicts_stock; fi
+done
+exit 0

@@ -1,0 +1,332 @@
+#!/bin/bash
+# Runs inside the EC2-like domU at every boot (ec2xa-domu-check.service,
+# installed into the domU's disk by dom0-driver.sh). It checks what the boot
+# left behind, writes the results to /var/lib/ec2xa-domu/bootN/ on the
+# domU's own root disk (the dom0 reads them after the domain is gone), then
+# reboots from inside or powers off as /etc/ec2xa-domu/plan says.
+#
+# plan: MODE=ours|stock, BOOTS=N (ours: reboot until N boots are done),
+# MARKER_SHA (sha256 of /data/marker on xvdf), XVDA_MIB.
+#
+# Result files per boot: problems.PHASE (one per line), facts.PHASE, links.xvd (the Xen
+# disks' links, compared across boots by the dom0), patterns ("LUN OFFSET_MIB
+# TAG"), timing, status.txt, journal-helper.txt.
+set -u
+export PAYLOAD=/usr/local/lib/ec2xa OUT=/var/lib/ec2xa-domu
+# shellcheck source=/dev/null # tests/guest/guest/lib.sh, checked on its own
+. /usr/local/lib/ec2xa/lib.sh
+# shellcheck source=/dev/null # written by dom0-driver.sh
+. /etc/ec2xa-domu/plan
+
+# Three LUNs with sizes that tell them apart (dom0-driver.sh makes them).
+# Replaces lib.sh's two-LUN version for its check_sd_identity.
+# shellcheck disable=SC2317 # called from lib.sh
+lun_mib() {
+	case $1 in
+	0) echo 96 ;;
+	1) echo 48 ;;
+	2) echo 80 ;;
+	esac
+}
+NLUNS=3
+NPATHS=6
+HELPER=/usr/lib/udev/ec2-xvd-alias
+
+mkdir -p "$OUT"
+n=$(($(cat "$OUT/boots" 2>/dev/null || echo 0) + 1))
+echo "$n" >"$OUT/boots"
+R=$OUT/boot$n
+rm -rf "$R"
+mkdir -p "$R"
+exec 2>"$R/trace.log"
+set -x
+console "EC2XA-DOMU-BOOT $n mode=$MODE uptime=$(cut -d' ' -f1 /proc/uptime)"
+
+# Problems and facts go to one file per phase (boot, rpm-i, rpm-e): each
+# phase becomes one verdict line in the dom0.
+PHASE=boot
+problem() {
+	echo "$*" >>"$R/problems.$PHASE"
+	log "PROBLEM: $*"
+}
+fact() {
+	echo "$*" >>"$R/facts.$PHASE"
+	log "FACT: $*"
+}
+problems_from() {
+	local what=$1 line
+	shift
+	while IFS= read -r line; do
+		[ -n "$line" ] && problem "$what: $line"
+	done < <("$@")
+}
+: >"$R/problems.boot"
+: >"$R/facts.boot"
+
+# ---------------------------------------------------------------- boot facts
+
+# Monotonic microseconds -> seconds with one decimal.
+usec_s() { awk -v u="$1" 'BEGIN { printf "%.1f", u / 1000000 }'; }
+login_us=$(systemctl show -P ActiveEnterTimestampMonotonic open-iscsi.service)
+login_result=$(systemctl show -P Result open-iscsi.service)
+echo "login_done_s $(usec_s "${login_us:-0}")" >>"$R/timing"
+echo "runner_start_s $(cut -d' ' -f1 /proc/uptime)" >>"$R/timing"
+
+sessions() { iscsiadm -m session 2>/dev/null | grep -c '^tcp:'; }
+# Every LUN is a multipath map with two active ready paths: three WWIDs,
+# each with two "active ready" paths, and three dm multipath maps.
+maps_ready() {
+	[ "$(sd_disks | wc -l)" -eq "$NPATHS" ] || return 1
+	[ "$(dmsetup ls --target multipath 2>/dev/null | grep -c .)" -eq "$NLUNS" ] || return 1
+	timeout 30 multipathd show paths format '%w %d %t %T' 2>/dev/null | awk -v n="$NLUNS" '
+		$3 == "active" && $4 == "ready" { ok[$1]++ }
+		END { m = 0; for (w in ok) if (ok[w] == 2) m++; exit m != n }'
+}
+# shellcheck disable=SC2317 # called through wait_for
+all_paths() { [ "$(sd_disks | wc -l)" -eq "$NPATHS" ]; }
+
+# Sessions: made by open-iscsi.service during the boot, not by us.
+if [ "$login_result" = success ] && [ "${login_us:-0}" -gt 0 ]; then
+	fact "open-iscsi.service logged in at $(usec_s "$login_us") s"
+else
+	problem "open-iscsi.service did not finish its logins (Result=$login_result)"
+fi
+wait_for 120 "$NPATHS SCSI paths" all_paths ||
+	problem "only $(sd_disks | wc -l) of $NPATHS SCSI paths after login: $(sd_disks | tr '\n' ' ')"
+[ "$(sessions)" -eq 2 ] || problem "$(sessions) iSCSI sessions, want 2: $(iscsiadm -m session 2>&1 | tr '\n' ';')"
+settle
+
+# The Xen disks' links, for the dom0 to compare across boots.
+xvd_links() {
+	local p
+	for p in /sys/class/block/xvd*; do
+		[ -e "$p" ] || continue
+		# by-diskseq numbers count every disk the kernel has seen this
+		# boot: not a link of ours, and not meant to be stable.
+		echo "${p##*/}: $(udevadm info -q symlink "$p" | tr ' ' '\n' | grep -v '^disk/by-diskseq/' | sort | tr '\n' ' ')"
+	done
+}
+
+write_lun_patterns() {
+	# One 1 MiB pattern per LUN, through the LUN's by-id link, at an
+	# offset of its own per boot so the dom0 can check every boot's data
+	# after the last one.
+	local off=$((8 + 8 * n)) lun s link tag
+	for lun in $(seq 0 $((NLUNS - 1))); do
+		s=$(sd_of_lun "$lun") || {
+			problem "no SCSI path of LUN $lun"
+			continue
+		}
+		# The WWN link, or the SCSI-name one if udev made no wwn-*.
+		link=$(udevadm info -q symlink "/sys/class/block/$s" | tr ' ' '\n' |
+			grep -E '^disk/by-id/(wwn|scsi)-' | sort -r | head -n 1)
+		[ -n "$link" ] || {
+			problem "LUN $lun ($s) has no by-id link"
+			continue
+		}
+		link=/dev/$link
+		tag="EC2XA-B$n-LUN$lun-$(od -An -N6 -tx1 /dev/urandom | tr -d ' ')"
+		if yes "$tag" | head -c 1048576 |
+			timeout 60 dd of="$link" bs=1M seek="$off" count=1 oflag=direct conv=fsync,notrunc status=none; then
+			echo "$lun $off $tag $link -> $(readlink -f "$link")" >>"$R/patterns"
+		else
+			problem "cannot write 1 MiB through $link"
+		fi
+	done
+}
+
+helper_journal() {
+	# The helper's own syslog lines at warning or worse, and udevd's
+	# reports of it failing.
+	{
+		journalctl -b -o short-monotonic -t ec2-xvd-alias -p warning --no-pager 2>/dev/null | grep -v '^-- '
+		journalctl -b -o short-monotonic -u systemd-udevd --no-pager 2>/dev/null | grep 'ec2-xvd-alias'
+	} >"$R/journal-helper.txt"
+}
+
+xen_disks_intact() {
+	local want got
+	want=$XVDA_MIB
+	got=$(($(blockdev --getsize64 /dev/xvda) / 1048576))
+	[ "$got" -eq "$want" ] || problem "xvda is $got MiB, want $want"
+	got=$(($(blockdev --getsize64 /dev/xvdf) / 1048576))
+	[ "$got" -eq 32 ] || problem "xvdf is $got MiB, want 32"
+	got=$(sha256sum </data/marker 2>/dev/null | cut -d' ' -f1)
+	[ "$got" = "$MARKER_SHA" ] || problem "/data/marker on xvdf changed or unreadable (sha256 ${got:-none})"
+	[ "$(findmnt -n -o SOURCE /)" = /dev/xvda1 ] || problem "/ is $(findmnt -n -o SOURCE /), not /dev/xvda1"
+}
+
+# ---------------------------------------------------------------- ours
+
+check_ours() {
+	local st rc mnt2
+	if wait_for 90 "3 multipath maps with 2 active ready paths" maps_ready; then
+		fact "login complete: $NPATHS paths, $NLUNS maps x 2 active ready at $(cut -d' ' -f1 /proc/uptime) s"
+	else
+		problem "multipath not ready: $(timeout 30 multipath -ll 2>&1 | tr '\n' ';' | cut -c1-400)"
+	fi
+	echo "ready_s $(cut -d' ' -f1 /proc/uptime)" >>"$R/timing"
+	xvd_links >"$R/links.xvd"
+
+	problems_from "nodes" check_sd_nodes
+	problems_from "stale" check_no_stale_sd
+	problems_from "udev links" check_links_claimed
+	problems_from "TEST-64" check_test64
+	problems_from "identity" check_sd_identity
+	problems_from "xvd links" check_xvd_links noalias
+	fact "$(find /dev/disk -type l | wc -l) links under /dev/disk resolve to their devices; sg_inq + size of $NPATHS paths right"
+
+	# fstab: /dev/xvd-sdf always; /dev/sdf (nofail) either mounted from
+	# the Xen volume or reported by status as a name in use.
+	local src
+	src=$(findmnt -n -o SOURCE /data)
+	if [ "$(readlink -f "${src:-/nonexistent}")" = /dev/xvdf ]; then
+		fact "/data (fstab /dev/xvd-sdf) mounted from xvdf"
+	else
+		problem "/data (fstab /dev/xvd-sdf) not mounted from xvdf: ${src:-not mounted}"
+	fi
+	st=$(timeout 60 "$HELPER" status 2>&1)
+	rc=$?
+	echo "$st" >"$R/status.txt"
+	mnt2=$(findmnt -n -o SOURCE /data2)
+	if [ -n "$mnt2" ]; then
+		if [ "$(readlink -f "$mnt2")" = /dev/xvdf ]; then
+			fact "/data2 (fstab /dev/sdf, nofail) mounted from xvdf"
+		else
+			problem "/data2 (fstab /dev/sdf) mounted from $mnt2, not the Xen volume"
+		fi
+	elif grep -qi 'names in use' <<<"$st"; then
+		if sed -n '/[Nn]ames in use/,$p' <<<"$st" | grep -q '/dev/sdf'; then
+			fact "/data2 (fstab /dev/sdf) not mounted; status lists /dev/sdf as a name in use"
+		else
+			problem "/data2 (fstab /dev/sdf) not mounted and status's Names in use does not list /dev/sdf"
+		fi
+	else
+		problem "/data2 (fstab /dev/sdf) not mounted ($(systemctl show -P Result data2.mount)), and status has no 'Names in use' section"
+	fi
+	if [ "$rc" -eq 0 ]; then
+		fact "status exit 0"
+	else
+		problem "status exit $rc: $(tr '\n' '|' <<<"$st" | cut -c1-300)"
+	fi
+
+	write_lun_patterns
+	xen_disks_intact
+	helper_journal
+	if [ -s "$R/journal-helper.txt" ]; then
+		problem "helper warnings/errors in the journal: $(head -n 3 "$R/journal-helper.txt" | tr '\n' ';' | cut -c1-300)"
+	else
+		fact "journal: no helper warning or error, no udevd report of the helper failing"
+	fi
+}
+
+# ---------------------------------------------------------------- stock
+
+# The collision as amazon-ec2-utils' rule leaves it after this boot.
+check_collision() {
+	local s tgt n=0 list=
+	wait_for 60 "multipath maps" maps_ready
+	echo "ready_s $(cut -d' ' -f1 /proc/uptime)" >>"$R/timing"
+	xvd_links >"$R/links.xvd"
+	for s in sda sdf; do
+		[ -e "/sys/block/$s" ] || {
+			problem "no real $s: the LUN paths did not take the names"
+			continue
+		}
+		tgt=$(readlink -f "/dev/$s")
+		case $tgt in
+		/dev/xvd*)
+			n=$((n + 1))
+			list="$list /dev/$s -> $tgt (LUN $(lun_of "$s"))"
+			;;
+		esac
+	done
+	if [ "$n" -gt 0 ]; then
+		fact "collision:$list"
+	else
+		problem "no collision with the stock rule: /dev/sda $(ls -l /dev/sda 2>&1), /dev/sdf $(ls -l /dev/sdf 2>&1)"
+	fi
+	check_links_claimed >"$R/collision-links.txt"
+	fact "$(grep -c . "$R/collision-links.txt") LUN links resolve to a device that does not claim them (e.g. $(head -n 1 "$R/collision-links.txt"))"
+	check_sd_identity >"$R/collision-identity.txt"
+	[ -s "$R/collision-identity.txt" ] && fact "identity: $(head -n 1 "$R/collision-identity.txt")"
+	fact "multipath: $(mpath_paths | grep -E 'failed|faulty' | tr '\n' ';')$(mpath_paths | grep -cE 'active ready') of $NPATHS paths active ready"
+}
+
+# shellcheck disable=SC2317 # called through wait_for
+settled_fixed() { check_state_fixed >/dev/null 2>&1 && maps_ready; }
+
+# rpm -i on the collision, then rpm -e, with multipathd running.
+check_live_rpm() {
+	local rpmf out rc sids_before sids_after
+	rpmf=$(find /root -maxdepth 1 -name 'ec2-xvd-alias-*.rpm' | head -n 1)
+	[ -n "$rpmf" ] || {
+		echo "no RPM in the domU" >"$R/skip.rpm"
+		return 0
+	}
+	PHASE=rpm-i
+	: >"$R/problems.$PHASE"
+	systemctl is-active --quiet multipathd || problem "multipathd not running before rpm -i"
+	sids_before=$(iscsiadm -m session 2>/dev/null | sort)
+	# Debian's rpm: its database has none of dpkg's packages, so the
+	# dependency on systemd-udev cannot be met from it (--nodeps), and
+	# rpm refuses to run on Debian without --force-debian.
+	out=$(timeout 300 rpm -i --nodeps --force-debian "$rpmf" 2>&1)
+	rc=$?
+	echo "$out" >"$R/rpm-i.txt"
+	[ "$rc" -eq 0 ] || problem "rpm-i: exit $rc: $(tr '\n' '|' <<<"$out" | cut -c1-200)"
+	settle
+	wait_for 60 "fixed after rpm -i" settled_fixed
+	problems_from "rpm-i" check_state_fixed
+	maps_ready || problem "rpm-i: multipath not 3 maps x 2 active ready: $(mpath_paths | tr '\n' ';')"
+	sids_after=$(iscsiadm -m session 2>/dev/null | sort)
+	[ "$sids_before" = "$sids_after" ] || problem "rpm-i: sessions changed (re-login?)"
+	out=$(timeout 60 "$HELPER" status 2>&1)
+	rc=$?
+	echo "$out" >"$R/status-after-rpm-i.txt"
+	[ "$rc" -eq 0 ] || problem "rpm-i: status exit $rc: $(tr '\n' '|' <<<"$out" | cut -c1-200)"
+	systemctl is-active --quiet multipathd || problem "rpm-i: multipathd not running"
+	[ -s "$R/problems.$PHASE" ] || fact "fixed without reboot or re-login: real nodes, links, sg_inq, 3 maps x 2 active ready, status exit 0, same sessions"
+
+	PHASE=rpm-e
+	: >"$R/problems.$PHASE"
+
+	out=$(timeout 300 rpm -e ec2-xvd-alias 2>&1)
+	rc=$?
+	echo "$out" >"$R/rpm-e.txt"
+	[ "$rc" -eq 0 ] || problem "rpm-e: exit $rc: $(tr '\n' '|' <<<"$out" | cut -c1-200)"
+	settle
+	[ -e /etc/udev/rules.d/51-ec2-hvm-devices.rules ] && problem "rpm-e: left /etc/udev/rules.d/51-ec2-hvm-devices.rules"
+	[ -e "$HELPER" ] && problem "rpm-e: left $HELPER"
+	[ -f "$STOCK_RULE" ] || problem "rpm-e: stock rule $STOCK_RULE gone"
+	# The stock rule in force again: the Xen disks claim their sd names.
+	local l
+	l=" $(udevadm info -q symlink /sys/class/block/xvda) "
+	[[ $l == *" sda "* ]] || problem "rpm-e: xvda does not claim sda again (links:$l)"
+	l=" $(udevadm info -q symlink /sys/class/block/xvdf) "
+	[[ $l == *" sdf "* ]] || problem "rpm-e: xvdf does not claim sdf again (links:$l)"
+	systemctl is-active --quiet multipathd || problem "rpm-e: multipathd not running"
+	[ -s "$R/problems.$PHASE" ] || fact "stock rule back: /etc rule and helper gone, xvda/xvdf claim sda/sdf again (/dev/sda -> $(readlink -f /dev/sda)), multipathd running"
+}
+
+case $MODE in
+ours) check_ours ;;
+stock)
+	check_collision
+	check_live_rpm
+	;;
+*) problem "unknown MODE=$MODE" ;;
+esac
+
+set +x
+journalctl -b --no-pager -o short-monotonic >"$R/journal.txt" 2>&1
+dmesg >"$R/dmesg.txt" 2>&1
+echo "end_s $(cut -d' ' -f1 /proc/uptime)" >>"$R/timing"
+console "EC2XA-DOMU-DONE $n problems=$(cat "$R"/problems.* | grep -c .)"
+sync
+if [ "$MODE" = ours ] && [ "$n" -lt "${BOOTS:-2}" ]; then
+	systemctl --no-block reboot
+else
+	systemctl --no-block poweroff
+fi
+exit 0
