@@ -163,10 +163,23 @@ int repair_all(const Config *c, FILE *out, size_t *failed) {
                 else if (r < 0)
                         (*failed)++;
         }
-        free(TAKE_PTR(v));
-        r = collisions_find(&v, &n);
-        if (r < 0)
-                return r;
+        /* udev writes a device's database at the end of its event, after
+         * the links: a holder whose link is gone may still list the name
+         * for a moment. Give the events we caused a bounded moment. */
+        for (unsigned tries = 0;; tries++) {
+                bool only_latent = true;
+
+                free(TAKE_PTR(v));
+                r = collisions_find(&v, &n);
+                if (r < 0)
+                        return r;
+                for (size_t i = 0; i < n; i++)
+                        if (v[i].kind != COLLISION_LATENT)
+                                only_latent = false;
+                if (n == 0 || !only_latent || fixed == 0 || tries >= 20 || budget(deadline, 100) == 0)
+                        break;
+                (void) usleep(100 * 1000);
+        }
         fprintf(out, "repair: %zu fixed, %zu left%s\n", fixed, n, n ? " (see " HELPER_PATH " status)" : "");
         return (int) n;
 }
