@@ -472,7 +472,8 @@ check_data_mount() {
 		problem "$when: $DATA_MNT is not mounted any more (unit $DATA_UNIT $st)"
 		return 1
 	fi
-	if [[ $src != *" $(devnum_of xvdf)" ]]; then
+	# findmnt pads its columns: compare the second word.
+	if [ "$(echo "$src" | awk '{ print $2 }')" != "$(devnum_of xvdf)" ]; then
 		problem "$when: $DATA_MNT is mounted from $src, not xvdf ($(devnum_of xvdf))"
 	fi
 	f=$DATA_MNT/written-$(now_ms)
