@@ -253,11 +253,14 @@ scn_login_first() {
 	else
 		problem "/dev/$s0 changed: $before -> $after"
 	fi
-	if [ -e /dev/sdf ] || [ -L /dev/sdf ]; then
-		problem "/dev/sdf exists: $(ls -l /dev/sdf)"
+	# The one rule: sda is a real disk, so xvda gets no sda; no real disk
+	# is named sdf, so xvdf gets it, on a host with iSCSI as anywhere.
+	if [ "$(readlink /dev/sdf 2>/dev/null)" = xvdf ]; then
+		fact "/dev/sdf -> xvdf (no real disk sdf)"
 	else
-		fact "no /dev/sdf"
+		problem "/dev/sdf is not the alias of xvdf: $(ls -l /dev/sdf 2>&1)"
 	fi
+	if [ -L /dev/sda ]; then problem "/dev/sda is a symlink: $(ls -l /dev/sda)"; fi
 	problems_from "after attach" check_state_fixed
 	[ -L /dev/xvd-sdf ] && [ -L /dev/xvd-sda1 ] && fact "xvd-sda, xvd-sda1, xvd-sda2, xvd-sdf present"
 	expect_mpath_active
