@@ -149,7 +149,9 @@ int handover_claim(const Config *c, const DiskName *n) {
 int handover_recheck(const DiskName *xvd) {
         char uuid[UUID_BUF];
         AliasSet parts = {};
+        NodeRecord rec;
         NameInfo info;
+        bool ours_before;
         int r;
 
         r = name_inspect(xvd, &info);
@@ -168,9 +170,17 @@ int handover_recheck(const DiskName *xvd) {
          * a handover in progress belongs to the real disk's event. */
         if (info.state != NAME_MISSING && info.state != NAME_OWN_STALE)
                 return 0;
+        /* A node of this devnum that we made before (a handover that timed
+         * out, then udev unlinked it) is what a multipath map opened. With
+         * none, the disk had no node of ours since it appeared: /dev/sdX
+         * was the alias (the stock rule's era), and a map that holds it
+         * opened the xvd device through it. */
+        ours_before = node_record_read(info.name, &rec) >= 0 && rec.devnum == info.devnum;
         r = node_create(info.name, info.devnum);
         if (r < 0)
                 return r;
+        if (!ours_before)
+                multipath_note_fixed_node(info.name);
         log_notice("/dev/%s: restored the node of real disk %s (" DEVNUM_FMT ") after %s dropped its alias",
                    info.name, info.name, DEVNUM_ARGS(info.devnum), info.holder);
         /* So that udev applies permissions and the disk's links to it. */
