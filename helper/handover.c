@@ -24,9 +24,10 @@ static bool all_dropped(void *userdata) {
         return true;
 }
 
-/* A partition alias udev did not drop in time: the real disk owns the name,
- * so the link goes. Only if it is still that very symlink. */
-static void alias_unlink(const Alias *a) {
+/* A partition alias udev did not drop (in time, or at all: its holder is
+ * gone): the real disk owns the name, so the link goes. Only if it is still
+ * that very symlink. why completes the log line. */
+static void alias_unlink(const Alias *a, const char *why) {
         char path[PATH_MAX];
 
         if (!alias_present(a) || root_path(path, "/dev/%s", a->name) < 0)
@@ -34,7 +35,7 @@ static void alias_unlink(const Alias *a) {
         if (unlink(path) < 0 && errno != ENOENT)
                 log_warning_errno(errno, "/dev/%s: cannot remove the alias of %s: %m", a->name, a->holder);
         else
-                log_notice("/dev/%s: removed the alias of %s (udev did not drop it in time)", a->name, a->holder);
+                log_notice("/dev/%s: removed the alias of %s%s", a->name, a->holder, why);
 }
 
 int aliases_drop(const AliasSet *s, unsigned timeout_ms, const char *consequence) {
@@ -57,13 +58,8 @@ int aliases_drop(const AliasSet *s, unsigned timeout_ms, const char *consequence
                 /* Every holder is gone: nobody will drop the links. A
                  * partition's goes here, a disk's is replaced by its node. */
                 for (size_t i = 0; i < s->n; i++)
-                        if (s->v[i].remove_on_timeout && alias_present(&s->v[i])) {
-                                char path[PATH_MAX];
-
-                                if (root_path(path, "/dev/%s", s->v[i].name) >= 0 && unlink(path) >= 0)
-                                        log_notice("/dev/%s: removed the alias of %s, which is gone", s->v[i].name,
-                                                   s->v[i].holder);
-                        }
+                        if (s->v[i].remove_on_timeout)
+                                alias_unlink(&s->v[i], ", which is gone");
                 return 0;
         }
         r = waiter_wait(&w, uuids, n, all_dropped, (void *) s, timeout_ms);
@@ -71,7 +67,7 @@ int aliases_drop(const AliasSet *s, unsigned timeout_ms, const char *consequence
                 return 0;
         for (size_t i = 0; i < s->n; i++)
                 if (s->v[i].remove_on_timeout)
-                        alias_unlink(&s->v[i]);
+                        alias_unlink(&s->v[i], " (udev did not drop it in time)");
         if (r == -ETIMEDOUT)
                 return log_warning_errno(r, "%s: udev did not drop its claim on /dev/%s%s within %.1f s "
                                          "(is udevd running? all workers busy?); %s", s->v[0].holder,
@@ -139,7 +135,7 @@ int handover_claim(const Config *c, const DiskName *n) {
         /* The partition aliases first, on every path: the disk's own name
          * may be right already (devtmpfs, or an earlier change). */
         if (n->partition == 0) {
-                partition_aliases_find(n, &parts);
+                partition_aliases_find(n, info.holder, &parts);
                 (void) aliases_drop(&parts, c->handover_timeout_ms, "removed them");
         }
         r = handover_take(c, &info, c->handover_timeout_ms);
@@ -162,7 +158,7 @@ int handover_recheck(const DiskName *xvd) {
         /* The real disk exists: its name's partition aliases must go, and
          * their holders' rules (the policy says no) drop them. */
         if (xvd->partition == 0) {
-                partition_aliases_find(xvd, &parts);
+                partition_aliases_find(xvd, info.holder, &parts);
                 for (size_t i = 0; i < parts.n; i++)
                         (void) uevent_send(parts.v[i].holder, "change", uuid);
         }

@@ -115,11 +115,9 @@ static int check_partition(const char *part, void *userdata) {
         return 0;
 }
 
-void partition_aliases_find(const DiskName *disk, AliasSet *ret) {
-        char holder[DISK_NAME_BUF];
+void partition_aliases_find(const DiskName *disk, const char *holder, AliasSet *ret) {
         DiskName whole = disk_name_whole(disk);
         PartitionWalk w = { .disk = &whole, .set = ret };
 
-        alias_holder(&whole, holder);
         (void) sysfs_block_foreach_partition(holder, check_partition, &w);
 }

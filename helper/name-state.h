@@ -65,10 +65,11 @@ typedef struct AliasSet {
 void alias_set_add(AliasSet *s, const char *name, const char *holder, bool remove_on_timeout);
 
 /* The partition aliases of real disk `disk` (whole, "sdf"): every /dev/sdfN
- * that is still a symlink to partition N of the disk that holds (or held)
- * /dev/sdf, xvdf or an EBS NVMe volume. While the real disk exists none may stay: mkfs on /dev/sdf1
+ * that is still a symlink to partition N of holder, the disk that holds (or
+ * held) /dev/sdf (alias_holder(), which name_inspect() already ran), xvdf
+ * or an EBS NVMe volume. While the real disk exists none may stay: mkfs on /dev/sdf1
  * before udev made the LUN's partition node would format xvdf1. */
-void partition_aliases_find(const DiskName *disk, AliasSet *ret);
+void partition_aliases_find(const DiskName *disk, const char *holder, AliasSet *ret);
 
 /* Whether /dev/NAME is still the symlink to its holder. */
 bool alias_present(const Alias *a);

@@ -22,13 +22,6 @@
 /* How long to wait for udev to re-run a real disk's rules. */
 #define RERUN_WAIT_MS 10000u
 
-static uint64_t now_ms(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
-}
-
 static unsigned budget(uint64_t deadline, unsigned want) {
         uint64_t now = now_ms();
 

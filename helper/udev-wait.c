@@ -48,13 +48,6 @@ static int libudev_load(void) {
         return dl_open_symbols(&handle, LIBUDEV_SONAME, symbols, ELEMENTSOF(symbols));
 }
 
-static uint64_t now_ms(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
-}
-
 void waiter_done(Waiter *w) {
         if (w->monitor)
                 sym.monitor_unref(w->monitor);

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
 
 struct udev;
 struct udev_monitor;
@@ -33,6 +35,14 @@ typedef bool (*WaitDoneFn)(void *userdata);
  * of the n UUIDs and done() still does not hold (1), or the time is up
  * (-ETIMEDOUT). uuids may be NULL (n 0): then only done() or the time end it. */
 int waiter_wait(Waiter *w, char (*uuids)[37], size_t n, WaitDoneFn done, void *userdata, unsigned timeout_ms);
+
+/* The clock every bounded wait is measured on. */
+static inline uint64_t now_ms(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
+}
 
 /* Whether udevd listens: without it, nobody runs the rules of our uevents. */
 bool udevd_running(void);
