@@ -14,6 +14,7 @@
 #include "root.h"
 #include "udev-wait.h"
 #include "uevent.h"
+#include "usage.h"
 
 static bool all_dropped(void *userdata) {
         const AliasSet *s = userdata;
@@ -125,6 +126,7 @@ int handover_take(const Config *c _unused_, NameInfo *info, unsigned timeout_ms)
 int handover_claim(const Config *c, const DiskName *n) {
         NameInfo info;
         AliasSet parts = {};
+        bool was_alias;
         int r;
 
         r = name_inspect(n, &info);
@@ -138,8 +140,19 @@ int handover_claim(const Config *c, const DiskName *n) {
                 partition_aliases_find(n, info.holder, &parts);
                 (void) aliases_drop(&parts, c->handover_timeout_ms, "removed them");
         }
+        was_alias = info.state == NAME_ALIAS;
         r = handover_take(c, &info, c->handover_timeout_ms);
-        return r < 0 ? r : 0;
+        if (r < 0)
+                return r;
+        /* A name that changed meaning: say loudly who still uses it. */
+        if (was_alias || parts.n > 0) {
+                char disk[DISK_NAME_BUF];
+                DiskName whole = disk_name_whole(n);
+
+                disk_name_format_ec2(&whole, disk);
+                (void) usage_log_handover(c, disk);
+        }
+        return 0;
 }
 
 int handover_recheck(const DiskName *xvd) {

@@ -103,9 +103,19 @@ static bool find_by(const char *kind, const char *holder, char *buf, size_t size
         return false;
 }
 
-/* One use: the alias name and where it was found. Printed only when the
+/* One scan over every place a name can be used. status prints each use to
+ * out; the handover logs, to the journal, only the uses of the disk it just
+ * took (and of its partitions). */
+typedef struct UsageScan {
+        const Config *c;
+        FILE *out;
+        const char *disk;
+        bool header;
+} UsageScan;
+
+/* One use: the alias name and where it was found. Reported only when the
  * name has an xvd counterpart (it is, or can become, an alias). */
-static int report(const Config *c, FILE *out, const char *where, const char *name, bool *header) {
+static int report(UsageScan *scan, const char *where, const char *name) {
         char xvd[DISK_NAME_BUF], stable[DISK_NAME_BUF], disk[DISK_NAME_BUF], what[256], fix[512], id[256];
         const char *reason, *can;
         DiskName n, whole;
@@ -118,6 +128,8 @@ static int report(const Config *c, FILE *out, const char *where, const char *nam
         alias_holder(&n, xvd);
         disk_name_format_stable(&n, stable);
         disk_name_format_ec2(&whole, disk);
+        if (scan->disk && !streq(scan->disk, disk))
+                return 0;
         if (sysfs_block_devnum(xvd, &xvd_devnum) < 0)
                 return 0;
 
@@ -134,7 +146,7 @@ static int report(const Config *c, FILE *out, const char *where, const char *nam
 
         if (sysfs_block_devnum(disk, &sd_devnum) >= 0)
                 can = "a real SCSI disk has taken the name";
-        else if (c->mode == MODE_OFF || config_is_reserved(c, disk))
+        else if (scan->c->mode == MODE_OFF || config_is_reserved(scan->c, disk))
                 can = "never an alias here (mode off or reserved), so only a real SCSI disk can have it";
         else
                 can = "a real SCSI disk that arrives (an iSCSI login) takes the name";
@@ -146,11 +158,21 @@ static int report(const Config *c, FILE *out, const char *where, const char *nam
         else
                 snprintf(fix, sizeof(fix), "/dev/%s", stable);
 
-        if (!*header) {
-                fprintf(out, "\nNames in use:   these name an EBS volume by its sd name, which a real SCSI disk can take\n");
-                *header = true;
+        if (!scan->out) {
+                /* Measured with systemd 252: when the alias goes, its
+                 * dev-sdX.device goes dead, and systemd stops what is bound
+                 * to it, the fstab mount's fsck unit and with it the mount. */
+                log_warning("%s names /dev/%s, which real disk %s has taken from its alias: systemd stops a "
+                            "mount or swap that names it, and what opens it now gets the real disk; use %s",
+                            where, name, disk, fix);
+                return 1;
         }
-        fprintf(out, "  %s: /dev/%s is %s;\n    %s; use %s\n", where, name, what, can, fix);
+        if (!scan->header) {
+                fprintf(scan->out, "\nNames in use:   these name an EBS volume by its sd name, which a real SCSI disk can take;\n"
+                                   "                when one does, systemd stops a mount or swap that names it\n");
+                scan->header = true;
+        }
+        fprintf(scan->out, "  %s: /dev/%s is %s;\n    %s; use %s\n", where, name, what, can, fix);
         return 1;
 }
 
@@ -170,8 +192,7 @@ static int swaps_file(const char *line, char *name, size_t size) {
 
 /* Reads a file under the root line by line; each line naming an alias is
  * reported as "LABEL:LINENO" (or LABEL alone when numbered is false). */
-static int scan_file(const Config *c, FILE *out, const char *path, const char *label, bool numbered,
-                     LineParser parse, bool *header) {
+static int scan_file(UsageScan *scan, const char *path, const char *label, bool numbered, LineParser parse) {
         _cleanup_fclose_ FILE *f = NULL;
         char p[PATH_MAX], line[LINE_MAX_USAGE], name[DISK_NAME_BUF], where[PATH_MAX + 32];
         unsigned lineno = 0;
@@ -187,7 +208,7 @@ static int scan_file(const Config *c, FILE *out, const char *path, const char *l
                         snprintf(where, sizeof(where), "%s:%u", label, lineno);
                 else
                         snprintf(where, sizeof(where), "%s", label);
-                n += report(c, out, where, name, header);
+                n += report(scan, where, name);
         }
         return n;
 }
@@ -196,7 +217,7 @@ static int unit_what(const char *line, char *name, size_t size) {
         return usage_parse_unit_line(line, name, size);
 }
 
-static int scan_units(const Config *c, FILE *out, const char *dir, bool *header) {
+static int scan_units(UsageScan *scan, const char *dir) {
         _cleanup_closedir_ DIR *d = NULL;
         char p[PATH_MAX];
         struct dirent *de;
@@ -214,23 +235,35 @@ static int scan_units(const Config *c, FILE *out, const char *dir, bool *header)
                         continue;
                 if (snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >= (int) sizeof(path))
                         continue;
-                n += scan_file(c, out, path, path, true, unit_what, header);
+                n += scan_file(scan, path, path, true, unit_what);
         }
         return n;
 }
 
-int usage_print(const Config *c, FILE *out) {
+static int scan_all(UsageScan *scan) {
         static const char *const unit_dirs[] = { "/etc/systemd/system", "/run/systemd/system" };
-        bool header = false;
         int n = 0;
 
-        n += scan_file(c, out, "/etc/fstab", "/etc/fstab", true, fstab_spec, &header);
-        n += scan_file(c, out, "/etc/crypttab", "/etc/crypttab", true, crypttab_device, &header);
+        n += scan_file(scan, "/etc/fstab", "/etc/fstab", true, fstab_spec);
+        n += scan_file(scan, "/etc/crypttab", "/etc/crypttab", true, crypttab_device);
         for (size_t i = 0; i < ELEMENTSOF(unit_dirs); i++)
-                n += scan_units(c, out, unit_dirs[i], &header);
-        n += scan_file(c, out, "/proc/swaps", "active swap", false, swaps_file, &header);
-        n += scan_file(c, out, "/proc/self/mountinfo", "mounted now", false, usage_parse_mountinfo_line, &header);
+                n += scan_units(scan, unit_dirs[i]);
+        n += scan_file(scan, "/proc/swaps", "active swap", false, swaps_file);
+        n += scan_file(scan, "/proc/self/mountinfo", "mounted now", false, usage_parse_mountinfo_line);
+        return n;
+}
+
+int usage_print(const Config *c, FILE *out) {
+        UsageScan scan = { .c = c, .out = out };
+        int n = scan_all(&scan);
+
         if (n == 0)
                 fprintf(out, "\nNames in use:   none\n");
         return n;
+}
+
+int usage_log_handover(const Config *c, const char *disk) {
+        UsageScan scan = { .c = c, .disk = disk };
+
+        return scan_all(&scan);
 }

@@ -14,6 +14,12 @@
  * never changes meaning). Returns how many uses it printed. */
 int usage_print(const Config *c, FILE *out);
 
+/* After a real disk took the name DISK ("sdf") from an alias: one warning
+ * in the journal per use of DISK or of its partitions' names, with the fix.
+ * Called only when a handover happened, never on the plain event path.
+ * Returns how many it logged. */
+int usage_log_handover(const Config *c, const char *disk);
+
 /* Parses one line of fstab or crypttab (the field-th whitespace-separated
  * field, 0-based, comments and blank lines skipped). Writes the alias name
  * ("sdf1") when the field is "/dev/sd<letters>[<digits>]". 1 when it did,

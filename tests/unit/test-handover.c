@@ -100,6 +100,39 @@ START_TEST(test_claim_handover) {
 }
 END_TEST
 
+/* A handover of a name that fstab uses: one journal warning per use, with
+ * the fix, after the handover's own line. */
+START_TEST(test_claim_handover_names_in_use) {
+        pid_t standin, part;
+        int status;
+
+        aliased();
+        lun_arrives();
+        fakeroot_write(&root, "/etc/fstab",
+                       "/dev/xvda1 / ext4 defaults 0 1\n"
+                       "/dev/sda1 /data ext4 defaults 0 2\n"
+                       "/dev/sda none swap sw 0 0\n"
+                       "/dev/sdb /other ext4 defaults 0 2\n");
+        fakeroot_symlink(&root, "/dev/disk/by-uuid/1234-abcd", "../../xvda1");
+        standin = fakeroot_udevd_standin(&root, "xvda", "sda", 202, 0, "xvd-sda");
+        part = fakeroot_udevd_standin(&root, "xvda1", "sda1", 202, 1, "xvd-sda1");
+        fakeroot_run(&root, &run, "claim", "sda", NULL);
+        ck_assert_int_eq(waitpid(standin, &status, 0), standin);
+        ck_assert_int_eq(waitpid(part, &status, 0), part);
+        ck_assert_run(run, 0, "",
+                      "ec2-xvd-alias: /dev/sda: now the node of real disk sda (8:0), handed over from its xvd alias\n"
+                      "ec2-xvd-alias: /etc/fstab:2 names /dev/sda1, which real disk sda has taken from its alias: "
+                      "systemd stops a mount or swap that names it, and what opens it now gets the real disk; "
+                      "use UUID=1234-abcd or /dev/xvd-sda1\n"
+                      "ec2-xvd-alias: /etc/fstab:3 names /dev/sda, which real disk sda has taken from its alias: "
+                      "systemd stops a mount or swap that names it, and what opens it now gets the real disk; "
+                      "use /dev/xvd-sda\n");
+        /* no handover, no warning: the node is right already */
+        fakeroot_run(&root, &run, "claim", "sda", NULL);
+        ck_assert_run(run, 0, "", "");
+}
+END_TEST
+
 /* Nobody processes the change (all workers busy): after the bounded wait,
  * the link is replaced anyway: a missing node is safer than a wrong device. */
 START_TEST(test_claim_timeout) {
@@ -460,6 +493,7 @@ Suite *handover_suite(void) {
         tcase_set_timeout(tc, 30);
         tcase_add_test(tc, test_claim_node_right);
         tcase_add_test(tc, test_claim_handover);
+        tcase_add_test(tc, test_claim_handover_names_in_use);
         tcase_add_test(tc, test_claim_timeout);
         tcase_add_test(tc, test_claim_foreign);
         tcase_add_test(tc, test_claim_own_stale_node);
