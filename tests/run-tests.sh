@@ -73,16 +73,18 @@ configure() {
 }
 
 # Developer build: -Werror, ASan and UBSan. Release build: what ships, for
-# valgrind and the benchmark. Guest build: installed as on Amazon Linux.
+# valgrind and the benchmark; with NVMe identity from files, for the
+# benchmark of `nvme`. Guest build: installed as on Amazon Linux.
 note "build"
 if ! configure build-dev --native-file build-dev.ini ||
 	! configure build-release --buildtype=release -Db_sanitize=none ||
+	! configure build-bench-nvme --buildtype=release -Db_sanitize=none -Dtest_identify_dir=/run/ec2xa-test-identify ||
 	! configure build-guest --buildtype=release -Db_sanitize=none --prefix=/usr -Dudevdir=/usr/lib/udev; then
 	echo "FAIL: build"
 	echo "0 passed, 1 failed, 0 skipped"
 	exit 1
 fi
-echo "built build-dev (werror, asan, ubsan), build-release, build-guest"
+echo "built build-dev (werror, asan, ubsan), build-release, build-bench-nvme, build-guest"
 
 # tests/fuzz: the corpus replayed in the gcc ASan/UBSan build (one verdict),
 # then each libFuzzer target for FUZZ_SECONDS in a clang build of its own
@@ -115,7 +117,7 @@ stage unit meson test -C build-dev --suite unit -v --no-rebuild
 stage unit-valgrind meson test -C build-release --suite unit --setup valgrind -v --no-rebuild
 stage fuzz fuzz_stage
 stage rules tests/rules/run-rules-tests.sh build-dev
-stage bench tests/bench/bench.sh build-release
+stage bench tests/bench/bench.sh build-release build-bench-nvme
 rpmdir=$src/build-logs/rpms
 rm -rf "$rpmdir"
 stage rpm env RPM_OUT="$rpmdir" tests/rpm/test-rpm.sh build-release

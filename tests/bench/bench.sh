@@ -4,19 +4,38 @@
 # 1000 real SCSI disks, which must cost the same (no enumeration on the hot
 # path). Use an optimised build without sanitizers:
 #   meson setup build-release --buildtype=release && tests/bench/bench.sh build-release
+#
+# The Nitro rule's `nvme` command is measured when NVME_BUILDDIR is given: an
+# optimised build configured with -Dtest_identify_dir (only such a build
+# reads Identify Controller data from a file; a release build asks the
+# controller with one ioctl, which needs a real NVMe device):
+#   meson setup build-bench-nvme --buildtype=release -Db_sanitize=none \
+#       -Dtest_identify_dir=/run/ec2xa-test-identify
+#   tests/bench/bench.sh build-release build-bench-nvme
 set -euo pipefail
 
-builddir=${1:?usage: bench.sh BUILDDIR [ROUNDS RUNS]}
-rounds=${2:-41}
-runs=${3:-20}
+builddir=${1:?usage: bench.sh BUILDDIR [NVME_BUILDDIR [ROUNDS RUNS]]}
+nvme_builddir=${2:-}
+rounds=${3:-41}
+runs=${4:-20}
 src=$(cd "$(dirname "$0")/../.." && pwd)
 helper=$(realpath "$builddir/helper/ec2-xvd-alias")
 bench=$(realpath "$builddir/tests/bench")
 stock="$src/tests/stock/ec2udev-vbd"
 
-if grep -q -- '-fsanitize' "$builddir/build.ninja" 2>/dev/null; then
-	echo "bench.sh: $builddir is built with sanitizers; its timings mean nothing" >&2
-	exit 1
+for b in "$builddir" $nvme_builddir; do
+	if grep -q -- '-fsanitize' "$b/build.ninja" 2>/dev/null; then
+		echo "bench.sh: $b is built with sanitizers; its timings mean nothing" >&2
+		exit 1
+	fi
+done
+nvme_identify_dir=
+if [[ -n $nvme_builddir ]]; then
+	nvme_identify_dir=$(sed -n 's/^#define TEST_IDENTIFY_DIR "\(.*\)"$/\1/p' "$nvme_builddir/build-config.h")
+	if [[ -z $nvme_identify_dir ]]; then
+		echo "bench.sh: $nvme_builddir is not configured with -Dtest_identify_dir" >&2
+		exit 1
+	fi
 fi
 
 work=$(mktemp -d)
@@ -87,6 +106,41 @@ if ((claim_ok)); then
 		ln -s xvdb "$root/dev/xvd-sdb"
 	done
 fi
+# A Nitro instance: EBS volume nvme1n1 attached as sdf, its Identify data
+# where the test build reads it (vendor 0x1d0f, model "Amazon Elastic
+# Block Store", the mapping name at byte 3072), and the links udev passes.
+nvme_args=()
+if [[ -n $nvme_builddir ]]; then
+	n="$work/nitro"
+	d="$n/sys/devices/pci0000:00/0000:00:04.0/nvme/nvme1/nvme1n1"
+	mkdir -p "$d" "$n/sys/class/block" "$n/dev" "$n/etc" "$n/proc" "$n$nvme_identify_dir"
+	echo "root=/dev/nvme0n1p1 ro" >"$n/proc/cmdline"
+	echo "259:0" >"$d/dev"
+	ln -s "../../devices/pci0000:00/0000:00:04.0/nvme/nvme1/nvme1n1" "$n/sys/class/block/nvme1n1"
+	/usr/bin/python3 - "$n$nvme_identify_dir/nvme1n1" <<-'PY'
+		import sys
+		page = bytearray(4096)
+		page[0:4] = bytes([0x0f, 0x1d, 0x0f, 0x1d])
+		page[4:24] = b"vol0123456789abcdef0"
+		page[24:64] = b"Amazon Elastic Block Store".ljust(40)
+		page[3072:3104] = b"sdf".ljust(32)
+		open(sys.argv[1], "wb").write(page)
+	PY
+	nvme_helper=$(realpath "$nvme_builddir/helper/ec2-xvd-alias")
+	nvme_links=(disk/by-id/nvme-Amazon_Elastic_Block_Store_vol0123456789abcdef0 disk/by-path/pci-0000:00:04.0-nvme-1 sdf)
+	echo "helper nvme nvme1n1 prints: $("$nvme_helper" --root "$n" nvme nvme1n1 "${nvme_links[@]}" 2>&1 | tr '\n' ' ')"
+	nvme_args=(-- "ec2-xvd-alias nvme nvme1n1 LINKS (Nitro, sdf)" "$nvme_helper" --root "$n" nvme nvme1n1 "${nvme_links[@]}")
+	# Amazon's ebsnvme-id, which the stock Nitro rule runs per event, is a
+	# Python program: the interpreter's start alone is its floor.
+	# Debian's interpreter, as the stock package uses the system's (a
+	# pyenv shim on PATH would time a bash script instead).
+	if [[ -x /usr/bin/python3 ]]; then
+		nvme_args+=(-- "/usr/bin/python3 -I -c '' (floor of ebsnvme-id)" /usr/bin/python3 -I -c '')
+	fi
+else
+	echo "nvme: not measured (give NVME_BUILDDIR, a build with -Dtest_identify_dir)"
+fi
+
 sds=("$r"/sys/class/block/sd*) xvds=("$r"/sys/class/block/xvd*)
 echo "fake root with ${#sds[@]} SCSI disks and ${#xvds[@]} Xen disks"
 echo "helper on the empty root prints:    $("$helper" --root "$work/empty" links xvdf 2>&1 | tr '\n' ' ')"
@@ -108,6 +162,7 @@ echo
 	-- "ec2-xvd-alias links xvdf (Xen instance)" "$helper" --root "$work/empty" links xvdf \
 	-- "ec2-xvd-alias links xvdf (1000 SCSI disks)" "$helper" --root "$r" links xvdf \
 	"${claim_args[@]}" \
+	"${nvme_args[@]}" \
 	| tee "$work/result"
 
 awk '
@@ -115,9 +170,12 @@ awk '
 	/links xvdf \(Xen instance\)/ { e = $(NF) + 0 }
 	/links xvdf \(1000 SCSI/ { t = $(NF) + 0 }
 	/claim sdb \(node right\)/ { c = $(NF) + 0 }
+	/nvme nvme1n1/ { v = $(NF) + 0 }
 	END {
 		printf "\nlinks vs /bin/true: %.2fx (target <= 1.20x: %s)\n", e, (e <= 1.2 ? "met" : "NOT met")
 		if (c > 0)
 			printf "claim vs /bin/true: %.2fx (target <= 1.20x: %s)\n", c, (c <= 1.2 ? "met" : "NOT met")
+		if (v > 0)
+			printf "nvme vs /bin/true: %.2fx (target <= 1.20x: %s)\n", v, (v <= 1.2 ? "met" : "NOT met")
 		printf "1000 disks vs Xen instance: %.2fx (target: the same within noise)\n", t / e
 	}' "$work/result"
