@@ -22,6 +22,16 @@ static inline bool startswith(const char *s, const char *prefix) {
         return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+/* Text read from sysfs or a file name goes into one log or status line:
+ * a control character (a newline would forge a line of its own) or a byte
+ * outside ASCII becomes '?'. Returns s. */
+static inline char *make_printable(char *s) {
+        for (char *p = s; *p; p++)
+                if ((unsigned char) *p < 0x20 || (unsigned char) *p >= 0x7f)
+                        *p = '?';
+        return s;
+}
+
 static inline void freep(void *p) {
         free(*(void **) p);
 }

@@ -109,6 +109,7 @@ int iscsi_automatic_node(char *target, size_t size) {
                                 continue;
                         if (scan_node_dir(fd, 1, &budget) > 0) {
                                 snprintf(target, size, "%s", de->d_name);
+                                make_printable(target);
                                 return 1;
                         }
                 }
@@ -201,7 +202,8 @@ int scsi_disk_transport(const char *name, ScsiTransport *ret) {
 
         snprintf(ret->kind, sizeof(ret->kind), "iscsi");
         if (root_path(path, "/sys/class/iscsi_session/%s/targetname", session) >= 0)
-                (void) read_line_file(path, ret->target, sizeof(ret->target));
+                if (read_line_file(path, ret->target, sizeof(ret->target)) >= 0)
+                        make_printable(ret->target);
         /* The session's first connection carries the portal: connectionN:0. */
         if (root_path(path, "/sys/class/iscsi_connection/connection%s:0/persistent_address", session + 7) >= 0) {
                 char addr[64] = "", port[12] = "";
@@ -209,6 +211,8 @@ int scsi_disk_transport(const char *name, ScsiTransport *ret) {
                 (void) read_line_file(path, addr, sizeof(addr));
                 if (root_path(path, "/sys/class/iscsi_connection/connection%s:0/persistent_port", session + 7) >= 0)
                         (void) read_line_file(path, port, sizeof(port));
+                make_printable(addr);
+                make_printable(port);
                 if (*addr)
                         snprintf(ret->portal, sizeof(ret->portal), "%s:%s", addr, *port ? port : "?");
         }

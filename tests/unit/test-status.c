@@ -161,6 +161,18 @@ START_TEST(test_names_in_use) {
 }
 END_TEST
 
+/* A target name is the initiator's to set: a terminal escape in it reaches
+ * the status line as '?', never raw. */
+START_TEST(test_target_name_printable) {
+        fakeroot_add_scsi(&root, "sdg", 8, 96, NULL, 1, 0);
+        fakeroot_write(&root, "/sys/class/iscsi_session/session1/targetname", "iqn.2026-11.evil\033[2J\n");
+        fakeroot_add_node(&root, "sdg", 8, 96);
+        fakeroot_run(&root, &run, "status", NULL);
+        ck_assert_ptr_nonnull(strstr(run.out, " iscsi iqn.2026-11.evil?[2J lun 0 (127.0.0.1:3260)\n"));
+        ck_assert_ptr_null(strchr(run.out, '\033'));
+}
+END_TEST
+
 Suite *status_suite(void) {
         Suite *s = suite_create("status");
         TCase *tc = tcase_create("report");
@@ -172,6 +184,7 @@ Suite *status_suite(void) {
         tcase_add_test(tc, test_stock_collision);
         tcase_add_test(tc, test_missing_node);
         tcase_add_test(tc, test_names_in_use);
+        tcase_add_test(tc, test_target_name_printable);
         suite_add_tcase(s, tc);
         return s;
 }
