@@ -52,6 +52,10 @@ static void mkdir_parent(const char *path) {
 
 static char base_dir[32] = "/tmp";
 
+static bool startswith_str(const char *s, const char *prefix) {
+        return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
 /* A uevent file's content with the device's attributes in it. */
 static bool has_major(const char *s) {
         return strncmp(s, "MAJOR=", 6) == 0 || strstr(s, "\nMAJOR=");
@@ -662,4 +666,48 @@ void fakeroot_add_nvme(FakeRoot *r, const char *name, unsigned major, unsigned m
         ck_assert_ptr_nonnull(f);
         ck_assert_uint_eq(fwrite(page, 1, sizeof(page), f), sizeof(page));
         ck_assert_int_eq(fclose(f), 0);
+}
+
+void fakeroot_trace_libraries(FakeRoot *r, bool on) {
+        char p[PATH_MAX];
+
+        if (!on) {
+                unsetenv("LD_DEBUG");
+                unsetenv("LD_DEBUG_OUTPUT");
+                return;
+        }
+        fakeroot_mkdir(r, "/ld-debug");
+        path_in(r, "/ld-debug/log", p);
+        /* the dynamic loader writes log.PID, one line per object it loads */
+        setenv("LD_DEBUG", "files", 1);
+        setenv("LD_DEBUG_OUTPUT", p, 1);
+}
+
+bool fakeroot_traced_library(FakeRoot *r, const char *soname) {
+        char dir[PATH_MAX], needle[128];
+        struct dirent *de;
+        bool found = false;
+        DIR *d;
+
+        snprintf(needle, sizeof(needle), "file=%s ", soname);
+        path_in(r, "/ld-debug", dir);
+        d = opendir(dir);
+        ck_assert_msg(d, "no loader log in %s", dir);
+        while ((de = readdir(d))) {
+                char p[PATH_MAX + 260], line[1024];
+                FILE *f;
+
+                if (!startswith_str(de->d_name, "log."))
+                        continue;
+                snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+                f = fopen(p, "re");
+                ck_assert_ptr_nonnull(f);
+                while (fgets(line, sizeof(line), f))
+                        if (strstr(line, needle))
+                                found = true;
+                fclose(f);
+                ck_assert_int_eq(unlink(p), 0);
+        }
+        closedir(d);
+        return found;
 }

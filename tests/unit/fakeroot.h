@@ -77,3 +77,10 @@ typedef struct HelperRun {
  * mount namespace of its own where the fake root's sys and run are bound
  * over /sys and /run, so that libudev reads the fake machine. */
 void fakeroot_run(FakeRoot *r, HelperRun *ret, ...);
+
+/* Makes the dynamic loader of every helper run after it log the objects it
+ * loads (LD_DEBUG=files, into the fake root), or stops that. */
+void fakeroot_trace_libraries(FakeRoot *r, bool on);
+/* Whether a run since the last call loaded soname ("libudev.so.1"), linked
+ * or dlopen()ed; the logs read are removed. */
+bool fakeroot_traced_library(FakeRoot *r, const char *soname);
