@@ -27,16 +27,17 @@ static bool same_dir(const char *path) {
         return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
+/* Not cached: fuzz-status moves --root between inputs. */
 static int udev_db_check_root(void) {
-        static int checked; /* 0 not yet, 1 usable, -EXDEV not */
+        static bool logged;
 
-        if (checked == 0) {
-                checked = root_is_host() || (same_dir("/sys") && same_dir("/run/udev")) ? 1 : -EXDEV;
-                if (checked < 0)
-                        log_debug("%s/sys and %s/run/udev are not what libudev reads: udev's database not read",
-                                  root_get(), root_get());
-        }
-        return checked < 0 ? checked : 0;
+        if (root_is_host() || (same_dir("/sys") && same_dir("/run/udev")))
+                return 0;
+        if (!logged)
+                log_debug("%s/sys and %s/run/udev are not what libudev reads: udev's database not read",
+                          root_get(), root_get());
+        logged = true;
+        return -EXDEV;
 }
 
 int udev_db_readable(void) {
