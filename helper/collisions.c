@@ -9,6 +9,7 @@
 #include "log.h"
 #include "multipath.h"
 #include "probe.h"
+#include "udev-db.h"
 
 typedef struct Found {
         Collision *v;

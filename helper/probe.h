@@ -7,9 +7,9 @@
 #include "fs-util.h"
 #include "names.h"
 
-/* Facts about one block device and its /dev entry, read from sysfs, /dev and
- * udev's database (all under --root). Only the few paths a question needs are
- * looked up: nothing here enumerates every block device. */
+/* Facts about one block device and its /dev entry, read from sysfs and /dev
+ * (both under --root; udev's database is udev-db.h's). Only the few paths a
+ * question needs are looked up: nothing here enumerates every block device. */
 
 /* Parses "MAJ:MIN" at the start of s (digits only, no sign, no wrap).
  * Returns where it stopped, or NULL. */
@@ -55,18 +55,6 @@ static inline bool dev_entry_is_link_to(const DevEntry *e, const char *name) {
 
 /* "the node of 8:0", "a symlink to xvda", "missing", ... for messages. */
 const char *dev_entry_describe(const DevEntry *e, char *buf, size_t size);
-
-/* Whether udev's database entry of the device lists the link (a line
- * "S:LINK" in /run/udev/data/bMAJ:MIN). 0 or 1, or negative errno. */
-int udev_db_has_link(dev_t devnum, const char *link);
-
-/* The same for the kernel device NAME: 0 or 1, -ENOENT when the kernel
- * has no such device, or another negative errno. */
-int udev_db_name_has_link(const char *name, const char *link);
-
-/* Calls fn for each "S:" link in the device's database entry. */
-int udev_db_foreach_link(dev_t devnum, int (*fn)(const char *link, void *userdata), void *userdata);
-
 
 #define DEVNUM_FMT "%u:%u"
 #define DEVNUM_ARGS(d) major(d), minor(d)

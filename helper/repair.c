@@ -13,6 +13,7 @@
 #include "node.h"
 #include "probe.h"
 #include "repair.h"
+#include "udev-db.h"
 #include "udev-wait.h"
 #include "uevent.h"
 

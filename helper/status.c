@@ -15,6 +15,7 @@
 #include "root.h"
 #include "scsi.h"
 #include "status.h"
+#include "udev-db.h"
 #include "usage.h"
 
 #define RULE_NAME "51-ec2-hvm-devices.rules"
@@ -100,6 +101,7 @@ static int collect_own_link(const char *link, void *userdata) {
 
 static void print_xvd(const Config *c, const BlockList *l, FILE *out) {
         bool any = false;
+        int r;
 
         for (int i = 0; i < l->n; i++) {
                 const char *name = l->entries[i]->d_name, *reason;
@@ -117,11 +119,12 @@ static void print_xvd(const Config *c, const BlockList *l, FILE *out) {
                 any = true;
                 disk_name_format_ec2(&n, ec2);
                 disk_name_format_stable(&n, stable);
-                (void) udev_db_foreach_link(devnum, collect_own_link, &links);
+                r = udev_db_foreach_link(devnum, collect_own_link, &links);
                 policy_decide_alias(c, &n, name, &d);
                 snprintf(num, sizeof(num), DEVNUM_FMT, DEVNUM_ARGS(devnum));
                 fprintf(out, "  %-10s %-9s %-10s %-22s %s%s%s (%s)\n", name, num, ec2,
-                        links.len ? links.buf : "-", d.alias ? ec2 : "", d.alias ? " " : "", stable, d.reason);
+                        r < 0 ? "?" : links.len ? links.buf : "-", d.alias ? ec2 : "", d.alias ? " " : "", stable,
+                        d.reason);
         }
         if (!any)
                 fprintf(out, "\nXen disks:      none\n");
@@ -243,6 +246,10 @@ int status_print(const Config *c, FILE *out) {
         fprintf(out, "ec2-xvd-alias %s status of %s\n\n", PACKAGE_VERSION, root_get());
         print_rule(out);
         print_policy(c, out);
+        r = udev_db_readable();
+        if (r < 0)
+                fprintf(out, "udev database:  not read (%s): LINKS NOW and udev's claims on names unknown\n",
+                        udev_db_unreadable_reason(r));
 
         r = block_list(&l);
         if (r < 0)

@@ -1,58 +1,25 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
-#include <libudev.h>
 #include <poll.h>
 #include <stdint.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <time.h>
 
-#include "build-config.h"
-#include "dl-util.h"
 #include "log.h"
 #include "root.h"
+#include "udev-dl.h"
 #include "udev-wait.h"
 
 /* Re-check the state at least this often, whatever the monitors say. */
 #define WAIT_TICK_MS 100
 #define UUIDS_MAX 64
 
-static struct {
-        typeof(udev_new) *new;
-        typeof(udev_unref) *unref;
-        typeof(udev_monitor_new_from_netlink) *monitor_new;
-        typeof(udev_monitor_unref) *monitor_unref;
-        typeof(udev_monitor_filter_add_match_subsystem_devtype) *monitor_match;
-        typeof(udev_monitor_enable_receiving) *monitor_enable;
-        typeof(udev_monitor_get_fd) *monitor_fd;
-        typeof(udev_monitor_receive_device) *monitor_receive;
-        typeof(udev_device_get_property_value) *device_property;
-        typeof(udev_device_unref) *device_unref;
-} sym;
-
-static int libudev_load(void) {
-        static void *handle;
-        const DlSymbol symbols[] = {
-                DL_SYMBOL(sym.new, "udev_new"),
-                DL_SYMBOL(sym.unref, "udev_unref"),
-                DL_SYMBOL(sym.monitor_new, "udev_monitor_new_from_netlink"),
-                DL_SYMBOL(sym.monitor_unref, "udev_monitor_unref"),
-                DL_SYMBOL(sym.monitor_match, "udev_monitor_filter_add_match_subsystem_devtype"),
-                DL_SYMBOL(sym.monitor_enable, "udev_monitor_enable_receiving"),
-                DL_SYMBOL(sym.monitor_fd, "udev_monitor_get_fd"),
-                DL_SYMBOL(sym.monitor_receive, "udev_monitor_receive_device"),
-                DL_SYMBOL(sym.device_property, "udev_device_get_property_value"),
-                DL_SYMBOL(sym.device_unref, "udev_device_unref"),
-        };
-
-        return dl_open_symbols(&handle, LIBUDEV_SONAME, symbols, ELEMENTSOF(symbols));
-}
-
 void waiter_done(Waiter *w) {
         if (w->monitor)
-                sym.monitor_unref(w->monitor);
+                udev_sym.monitor_unref(w->monitor);
         if (w->udev)
-                sym.unref(w->udev);
+                udev_sym.unref(w->udev);
         if (w->inotify_fd >= 0)
                 close(w->inotify_fd);
         *w = WAITER_NULL;
@@ -62,13 +29,13 @@ void waiter_open(Waiter *w) {
         char path[PATH_MAX];
 
         *w = WAITER_NULL;
-        w->udev = libudev_load() >= 0 ? sym.new() : NULL;
+        w->udev = udev_dl_load() >= 0 ? udev_sym.new() : NULL;
         if (w->udev) {
-                w->monitor = sym.monitor_new(w->udev, "udev");
-                if (w->monitor && (sym.monitor_match(w->monitor, "block", NULL) < 0 ||
-                                   sym.monitor_enable(w->monitor) < 0)) {
+                w->monitor = udev_sym.monitor_new(w->udev, "udev");
+                if (w->monitor && (udev_sym.monitor_match(w->monitor, "block", NULL) < 0 ||
+                                   udev_sym.monitor_enable(w->monitor) < 0)) {
                         log_debug("cannot listen to the udev monitor; polling instead");
-                        w->monitor = sym.monitor_unref(w->monitor);
+                        w->monitor = udev_sym.monitor_unref(w->monitor);
                 }
         }
         w->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
@@ -102,7 +69,7 @@ int waiter_wait(Waiter *w, char (*uuids)[37], size_t n, WaitDoneFn done, void *u
                 t = (int) (deadline - now < WAIT_TICK_MS ? deadline - now : WAIT_TICK_MS);
 
                 if (w->monitor)
-                        p[np++] = (struct pollfd) { .fd = sym.monitor_fd(w->monitor), .events = POLLIN };
+                        p[np++] = (struct pollfd) { .fd = udev_sym.monitor_fd(w->monitor), .events = POLLIN };
                 if (w->inotify_fd >= 0)
                         p[np++] = (struct pollfd) { .fd = w->inotify_fd, .events = POLLIN };
                 if (poll(p, np, t) < 0 && errno != EINTR)
@@ -117,15 +84,15 @@ int waiter_wait(Waiter *w, char (*uuids)[37], size_t n, WaitDoneFn done, void *u
                 if (w->monitor) {
                         struct udev_device *d;
 
-                        while ((d = sym.monitor_receive(w->monitor))) {
-                                const char *u = sym.device_property(d, "SYNTH_UUID");
+                        while ((d = udev_sym.monitor_receive(w->monitor))) {
+                                const char *u = udev_sym.device_property(d, "SYNTH_UUID");
 
                                 for (size_t i = 0; u && i < n; i++)
                                         if (!seen[i] && streq(u, uuids[i])) {
                                                 seen[i] = true;
                                                 n_seen++;
                                         }
-                                sym.device_unref(d);
+                                udev_sym.device_unref(d);
                         }
                 }
         }

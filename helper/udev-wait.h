@@ -10,8 +10,8 @@ struct udev_monitor;
 
 /* Waiting, bounded, for udevd to have acted: on the udev monitor (the event
  * with our SYNTH_UUID was processed) and on inotify of /dev (a link went
- * away). libudev is dlopen()ed here, only while a handover waits: linking
- * it would slow down every udev event that runs the helper. */
+ * away). libudev (udev-dl.h) is dlopen()ed only while a handover waits:
+ * linking it would slow down every udev event that runs the helper. */
 typedef struct Waiter {
         struct udev *udev;
         struct udev_monitor *monitor;

@@ -46,7 +46,6 @@ declare -A aims=(
 	[config]="config_parse parse_assignment add_reserved strip mode_from_string"
 	[cmdline]="config_parse_cmdline mode_from_string"
 	[devnum]="read_line_file sysfs_block_devnum parse_devnum node_record_read multipath_pending"
-	[udev-db]="udev_db_foreach_link udev_db_has_link udev_db_name_has_link match_link"
 	[scsi]="iscsi_automatic_node scan_node_dir record_is_automatic entry_type scsi_disk_transport is_hctl"
 	[status]="config_load status_print collisions_find print_rule print_policy print_xvd print_scsi print_collision policy_decide_alias scsi_host_activity dev_entry_inspect"
 )

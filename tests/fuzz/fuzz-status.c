@@ -11,7 +11,7 @@
  *   @l PATH TARGET     a symlink
  *
  * PATH is relative to the fake root (sys/class/block/sda/dev, dev/sda,
- * etc/ec2-xvd-alias.conf, run/udev/data/b8:0, ...). Symlinks are confined,
+ * etc/ec2-xvd-alias.conf, ...). Symlinks are confined,
  * so that nothing the helper opens can lead out of the fake root (a link to
  * a host device could have effects when opened): dev/NAME may point
  * anywhere (the helper only lstat()s, readlink()s and stat()s those), a

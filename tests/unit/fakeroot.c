@@ -4,12 +4,13 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sched.h>
+#include <dirent.h>
+#include <sys/inotify.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -51,6 +52,15 @@ static void mkdir_parent(const char *path) {
 
 static char base_dir[32] = "/tmp";
 
+static bool startswith_str(const char *s, const char *prefix) {
+        return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* A uevent file's content with the device's attributes in it. */
+static bool has_major(const char *s) {
+        return strncmp(s, "MAJOR=", 6) == 0 || strstr(s, "\nMAJOR=");
+}
+
 int fakeroot_use_nodev_mount(void) {
         char dir[] = "/tmp/ec2xa-unit.XXXXXX";
 
@@ -89,9 +99,11 @@ void fakeroot_mount_readonly(FakeRoot *r, const char *path) {
 }
 
 void fakeroot_init(FakeRoot *r) {
+        *r = (FakeRoot) {};
         snprintf(r->dir, sizeof(r->dir), "%s/ec2-xvd-alias-test.XXXXXX", base_dir);
         ck_assert_ptr_nonnull(mkdtemp(r->dir));
         fakeroot_mkdir(r, "/sys/class/block");
+        fakeroot_mkdir(r, "/sys/dev/block");
         fakeroot_mkdir(r, "/dev");
         fakeroot_mkdir(r, "/etc");
         fakeroot_mkdir(r, "/run/udev/data");
@@ -207,6 +219,17 @@ static void add_block(FakeRoot *r, const char *devdir, const char *name, unsigne
         snprintf(path, sizeof(path), "/sys/class/block/%s", name);
         snprintf(target, sizeof(target), "../..%s", devdir + strlen("/sys"));
         fakeroot_symlink(r, path, target);
+        /* What libudev needs besides: the devnum's link and the subsystem. */
+        snprintf(path, sizeof(path), "/sys/dev/block/%u:%u", major, minor);
+        snprintf(target, sizeof(target), "../..%s", devdir + strlen("/sys"));
+        fakeroot_symlink(r, path, target);
+        snprintf(path, sizeof(path), "%s/subsystem", devdir);
+        target[0] = '\0';
+        /* one ".." per component of devdir below /sys */
+        for (const char *c = strchr(devdir + 1, '/'); c; c = strchr(c + 1, '/'))
+                strcat(target, "../");
+        strcat(target, "class/block");
+        fakeroot_symlink(r, path, target);
 }
 
 void fakeroot_add_virtual(FakeRoot *r, const char *name, unsigned major, unsigned minor) {
@@ -292,13 +315,212 @@ static void drain(int fd, char *buf, size_t size, size_t *len) {
         buf[*len] = '\0';
 }
 
+static int write_proc(const char *path, const char *content) {
+        int fd = open(path, O_WRONLY | O_CLOEXEC), r = 0;
+
+        if (fd < 0)
+                return -errno;
+        if (write(fd, content, strlen(content)) < 0)
+                r = -errno;
+        close(fd);
+        return r;
+}
+
+/* libudev reads only /sys and /run/udev. So that the helper's libudev sees
+ * the fake machine, it runs in a mount namespace of its own (and a user
+ * namespace when not root) where the fake root's sys and run are bound over
+ * /sys and /run. The binds exist only in that namespace, which ends with
+ * the helper: this machine's own /sys and /run are never touched. In the
+ * child, before exec. 0, or -errno with what failed in why. */
+static int namespace_enter(const char *dir, char *why, size_t size) {
+        char src[PATH_MAX], map[64];
+        uid_t uid = geteuid();
+        gid_t gid = getegid();
+        const char *what;
+        int r;
+
+        if (uid != 0) {
+                what = "unshare(CLONE_NEWUSER|CLONE_NEWNS)";
+                if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0)
+                        goto fail;
+                /* the same ids inside: the helper runs as the test's user */
+                what = "writing the user namespace's id maps";
+                snprintf(map, sizeof(map), "%u %u 1\n", (unsigned) uid, (unsigned) uid);
+                if ((r = write_proc("/proc/self/setgroups", "deny")) < 0 ||
+                    (r = write_proc("/proc/self/uid_map", map)) < 0)
+                        goto fail_r;
+                snprintf(map, sizeof(map), "%u %u 1\n", (unsigned) gid, (unsigned) gid);
+                if ((r = write_proc("/proc/self/gid_map", map)) < 0)
+                        goto fail_r;
+        } else {
+                what = "unshare(CLONE_NEWNS)";
+                if (unshare(CLONE_NEWNS) < 0)
+                        goto fail;
+        }
+        /* "none" rather than NULL: valgrind checks the strings even where
+         * the kernel ignores them. */
+        what = "making / private";
+        if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0)
+                goto fail;
+        what = "binding the fake sys over /sys";
+        snprintf(src, sizeof(src), "%s/sys", dir);
+        if (mount(src, "/sys", "none", MS_BIND | MS_REC, NULL) < 0)
+                goto fail;
+        /* all of run, not just run/udev: /run/udev need not exist here */
+        what = "binding the fake run over /run";
+        snprintf(src, sizeof(src), "%s/run", dir);
+        if (mount(src, "/run", "none", MS_BIND | MS_REC, NULL) < 0)
+                goto fail;
+        return 0;
+fail:
+        r = -errno;
+fail_r:
+        snprintf(why, size, "%s: %s", what, strerror(-r));
+        return r;
+}
+
+int fakeroot_namespace_check(char *why, size_t size) {
+        char dir[] = "/tmp/ec2xa-unit-ns.XXXXXX", sub[64], msg[256] = "";
+        int p[2], status, r = 0;
+        ssize_t n;
+        pid_t pid;
+
+        if (!mkdtemp(dir) || pipe2(p, O_CLOEXEC) < 0) {
+                snprintf(why, size, "cannot make a test directory: %s", strerror(errno));
+                return -errno;
+        }
+        snprintf(sub, sizeof(sub), "%s/sys", dir);
+        (void) mkdir(sub, 0755);
+        snprintf(sub, sizeof(sub), "%s/run", dir);
+        (void) mkdir(sub, 0755);
+        pid = fork();
+        if (pid == 0) {
+                close(p[0]);
+                if (namespace_enter(dir, msg, sizeof(msg)) < 0) {
+                        (void) !write(p[1], msg, strlen(msg));
+                        _exit(1);
+                }
+                _exit(0);
+        }
+        close(p[1]);
+        n = pid > 0 ? read(p[0], msg, sizeof(msg) - 1) : -1;
+        msg[n > 0 ? n : 0] = '\0';
+        close(p[0]);
+        if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+                snprintf(why, size, "%s", *msg ? msg : "the namespace test child failed");
+                r = -EPERM;
+        }
+        snprintf(sub, sizeof(sub), "%s/sys", dir);
+        (void) rmdir(sub);
+        snprintf(sub, sizeof(sub), "%s/run", dir);
+        (void) rmdir(sub);
+        (void) rmdir(dir);
+        return r;
+}
+
+/* Reading a sysfs uevent file always gives the device's attributes; in the
+ * fake sysfs, the helper's write ("change UUID", truncating) replaces them.
+ * While the helper runs, each write is followed by the attributes again,
+ * after the line written (which the tests read back): libudev finds the
+ * device's MAJOR and MINOR as it would in a real sysfs. */
+#define UEVENT_WATCH_MAX 64
+
+typedef struct UeventWatch {
+        int fd, n;
+        int wd[UEVENT_WATCH_MAX];
+        char name[UEVENT_WATCH_MAX][32];
+        char dir[UEVENT_WATCH_MAX][PATH_MAX];
+} UeventWatch;
+
+static void uevent_watch_open(FakeRoot *r, UeventWatch *w) {
+        char path[PATH_MAX];
+        DIR *d;
+        struct dirent *de;
+
+        w->n = 0;
+        w->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+        ck_assert_int_ge(w->fd, 0);
+        path_in(r, "/sys/class/block", path);
+        d = opendir(path);
+        if (!d)
+                return;
+        while ((de = readdir(d)) && w->n < UEVENT_WATCH_MAX) {
+                char link[PATH_MAX + 260], uevent[PATH_MAX + 8];
+                size_t len = strlen(de->d_name);
+
+                if (de->d_name[0] == '.' || len >= sizeof(w->name[0]))
+                        continue;
+                snprintf(link, sizeof(link), "%s/%s", path, de->d_name);
+                if (!realpath(link, w->dir[w->n]))
+                        continue;
+                snprintf(uevent, sizeof(uevent), "%s/uevent", w->dir[w->n]);
+                w->wd[w->n] = inotify_add_watch(w->fd, uevent, IN_CLOSE_WRITE);
+                if (w->wd[w->n] < 0)
+                        continue;
+                memcpy(w->name[w->n], de->d_name, len + 1);
+                w->n++;
+        }
+        closedir(d);
+}
+
+static void uevent_restore(UeventWatch *w, int i) {
+        char path[PATH_MAX + 16], buf[4096], add[256];
+        unsigned ma, mi;
+        struct stat st;
+        ssize_t n;
+        FILE *f;
+        int fd;
+
+        snprintf(path, sizeof(path), "%s/uevent", w->dir[i]);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return;
+        n = read(fd, buf, sizeof(buf) - 1);
+        close(fd);
+        buf[n > 0 ? n : 0] = '\0';
+        /* nothing written, or the attributes are there (our own append) */
+        if (n <= 0 || has_major(buf))
+                return;
+        snprintf(path, sizeof(path), "%s/dev", w->dir[i]);
+        f = fopen(path, "re");
+        if (!f)
+                return;
+        if (fscanf(f, "%u:%u", &ma, &mi) == 2) {
+                snprintf(path, sizeof(path), "%s/partition", w->dir[i]);
+                snprintf(add, sizeof(add), "%sMAJOR=%u\nMINOR=%u\nDEVNAME=%s\nDEVTYPE=%s\n",
+                         buf[n - 1] == '\n' ? "" : "\n", ma, mi, w->name[i],
+                         stat(path, &st) == 0 ? "partition" : "disk");
+                snprintf(path, sizeof(path), "%s/uevent", w->dir[i]);
+                fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+                if (fd >= 0) {
+                        (void) !write(fd, add, strlen(add));
+                        close(fd);
+                }
+        }
+        fclose(f);
+}
+
+static void uevent_watch_handle(UeventWatch *w) {
+        char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+        ssize_t n;
+
+        while ((n = read(w->fd, buf, sizeof(buf))) > 0)
+                for (char *p = buf; p < buf + n; p += sizeof(struct inotify_event) + ((struct inotify_event *) p)->len) {
+                        const struct inotify_event *e = (const struct inotify_event *) p;
+
+                        for (int i = 0; i < w->n; i++)
+                                if (w->wd[i] == e->wd)
+                                        uevent_restore(w, i);
+                }
+}
+
 void fakeroot_run(FakeRoot *r, HelperRun *ret, ...) {
         const char *helper = getenv("EC2_XVD_ALIAS_HELPER"), *wrapper = getenv("EC2_XVD_ALIAS_TEST_WRAPPER");
         char *argv[24];
         int out[2], err[2], argc = 0, status;
-        posix_spawn_file_actions_t fa;
         size_t olen = 0, elen = 0;
         bool oopen = true, eopen = true;
+        UeventWatch *w;
         va_list ap;
         pid_t pid;
 
@@ -319,22 +541,40 @@ void fakeroot_run(FakeRoot *r, HelperRun *ret, ...) {
         va_end(ap);
         argv[argc] = NULL;
 
+        w = calloc(1, sizeof(*w));
+        ck_assert_ptr_nonnull(w);
+        uevent_watch_open(r, w);
         ck_assert_int_eq(pipe2(out, O_CLOEXEC), 0);
         ck_assert_int_eq(pipe2(err, O_CLOEXEC), 0);
-        posix_spawn_file_actions_init(&fa);
-        posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-        posix_spawn_file_actions_adddup2(&fa, err[1], 2);
-        ck_assert_int_eq(posix_spawn(&pid, argv[0], &fa, NULL, argv, environ), 0);
-        posix_spawn_file_actions_destroy(&fa);
+        pid = fork();
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+                char why[256];
+
+                if (dup2(out[1], 1) < 0 || dup2(err[1], 2) < 0)
+                        _exit(125);
+                if (!r->host_namespace && namespace_enter(r->dir, why, sizeof(why)) < 0) {
+                        dprintf(2, "fakeroot: %s\n", why);
+                        _exit(125);
+                }
+                /* libudev checks that /sys is a sysfs unless told not to
+                 * (the rules tier's udevadm needs the same) */
+                setenv("SYSTEMD_DEVICE_VERIFY_SYSFS", "0", 1);
+                execv(argv[0], argv);
+                _exit(127);
+        }
         close(out[1]);
         close(err[1]);
 
         while (oopen || eopen) {
-                struct pollfd p[2] = { { .fd = oopen ? out[0] : -1, .events = POLLIN },
-                                       { .fd = eopen ? err[0] : -1, .events = POLLIN } };
+                struct pollfd p[3] = { { .fd = oopen ? out[0] : -1, .events = POLLIN },
+                                       { .fd = eopen ? err[0] : -1, .events = POLLIN },
+                                       { .fd = w->fd, .events = POLLIN } };
                 size_t before;
 
-                ck_assert_int_ge(poll(p, 2, 30000), 1);
+                ck_assert_int_ge(poll(p, 3, 30000), 1);
+                if (p[2].revents)
+                        uevent_watch_handle(w);
                 if (p[0].revents) {
                         before = olen;
                         drain(out[0], ret->out, sizeof(ret->out), &olen);
@@ -350,6 +590,9 @@ void fakeroot_run(FakeRoot *r, HelperRun *ret, ...) {
         close(out[0]);
         close(err[0]);
         ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+        uevent_watch_handle(w);
+        close(w->fd);
+        free(w);
         ret->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
@@ -423,4 +666,48 @@ void fakeroot_add_nvme(FakeRoot *r, const char *name, unsigned major, unsigned m
         ck_assert_ptr_nonnull(f);
         ck_assert_uint_eq(fwrite(page, 1, sizeof(page), f), sizeof(page));
         ck_assert_int_eq(fclose(f), 0);
+}
+
+void fakeroot_trace_libraries(FakeRoot *r, bool on) {
+        char p[PATH_MAX];
+
+        if (!on) {
+                unsetenv("LD_DEBUG");
+                unsetenv("LD_DEBUG_OUTPUT");
+                return;
+        }
+        fakeroot_mkdir(r, "/ld-debug");
+        path_in(r, "/ld-debug/log", p);
+        /* the dynamic loader writes log.PID, one line per object it loads */
+        setenv("LD_DEBUG", "files", 1);
+        setenv("LD_DEBUG_OUTPUT", p, 1);
+}
+
+bool fakeroot_traced_library(FakeRoot *r, const char *soname) {
+        char dir[PATH_MAX], needle[128];
+        struct dirent *de;
+        bool found = false;
+        DIR *d;
+
+        snprintf(needle, sizeof(needle), "file=%s ", soname);
+        path_in(r, "/ld-debug", dir);
+        d = opendir(dir);
+        ck_assert_msg(d, "no loader log in %s", dir);
+        while ((de = readdir(d))) {
+                char p[PATH_MAX + 260], line[1024];
+                FILE *f;
+
+                if (!startswith_str(de->d_name, "log."))
+                        continue;
+                snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+                f = fopen(p, "re");
+                ck_assert_ptr_nonnull(f);
+                while (fgets(line, sizeof(line), f))
+                        if (strstr(line, needle))
+                                found = true;
+                fclose(f);
+                ck_assert_int_eq(unlink(p), 0);
+        }
+        closedir(d);
+        return found;
 }

@@ -8,12 +8,20 @@
  * just the sysfs, /dev, /etc and /run files the helper reads. */
 typedef struct FakeRoot {
         char dir[96];
+        /* Run the helper in this process's namespaces, not in one where the
+         * fake sys and run are /sys and /run (fakeroot_run): libudev then
+         * cannot see the fake machine. */
+        bool host_namespace;
 } FakeRoot;
 
 /* Root-only suites first call this: a private mount namespace and a nodev
  * tmpfs for every fake root after it, so the block nodes the tests make
  * (8:0, 202:0: real disks on most machines) can never be opened. */
 int fakeroot_use_nodev_mount(void);
+
+/* Whether fakeroot_run() can give the helper a mount namespace (root, or
+ * an unprivileged user namespace): 0, or negative with the reason. */
+int fakeroot_namespace_check(char *why, size_t size);
 
 void fakeroot_init(FakeRoot *r);
 void fakeroot_done(FakeRoot *r);
@@ -65,5 +73,14 @@ typedef struct HelperRun {
         char err[8192];
 } HelperRun;
 
-/* Runs the helper with --root and the arguments (NULL-terminated). */
+/* Runs the helper with --root and the arguments (NULL-terminated), in a
+ * mount namespace of its own where the fake root's sys and run are bound
+ * over /sys and /run, so that libudev reads the fake machine. */
 void fakeroot_run(FakeRoot *r, HelperRun *ret, ...);
+
+/* Makes the dynamic loader of every helper run after it log the objects it
+ * loads (LD_DEBUG=files, into the fake root), or stops that. */
+void fakeroot_trace_libraries(FakeRoot *r, bool on);
+/* Whether a run since the last call loaded soname ("libudev.so.1"), linked
+ * or dlopen()ed; the logs read are removed. */
+bool fakeroot_traced_library(FakeRoot *r, const char *soname);

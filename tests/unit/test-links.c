@@ -225,6 +225,27 @@ START_TEST(test_same_answer_every_boot) {
 }
 END_TEST
 
+/* The udev event's command never loads libudev (its load time would slow
+ * every event), even with udev's database there: `links` answers from the
+ * mapping, sysfs and /dev. status does load it (the database is read only
+ * through libudev): the check sees a load when there is one. */
+START_TEST(test_links_loads_no_libudev) {
+        fakeroot_add_db_links(&root, 202, 80, "sdf xvd-sdf");
+        fakeroot_symlink(&root, "/dev/sdf", "xvdf");
+        fakeroot_trace_libraries(&root, true);
+        fakeroot_run(&root, &run, "links", "xvdf", NULL);
+        fakeroot_trace_libraries(&root, false);
+        ck_assert_run(run, 0, "sdf xvd-sdf\n", "");
+        ck_assert(!fakeroot_traced_library(&root, LIBUDEV_SONAME));
+
+        fakeroot_trace_libraries(&root, true);
+        fakeroot_run(&root, &run, "status", NULL);
+        fakeroot_trace_libraries(&root, false);
+        ck_assert_int_eq(run.status, 0);
+        ck_assert(fakeroot_traced_library(&root, LIBUDEV_SONAME));
+}
+END_TEST
+
 START_TEST(test_broken_config) {
         fakeroot_write(&root, "/etc/ec2-xvd-alias.conf",
                        "# site policy\n"
@@ -283,6 +304,7 @@ Suite *links_suite(void) {
         tcase_add_test(tc, test_cmdline_override);
         tcase_add_test(tc, test_scsi_activity_changes_nothing);
         tcase_add_test(tc, test_same_answer_every_boot);
+        tcase_add_test(tc, test_links_loads_no_libudev);
         tcase_add_test(tc, test_broken_config);
         suite_add_tcase(s, tc);
         return s;

@@ -14,6 +14,7 @@
  * with 77, meson's "skipped", when not run as root. Under gdb or valgrind,
  * run with CK_FORK=no (the valgrind test setup does). */
 int main(void) {
+        char why[256];
         SRunner *sr;
         int failed;
 
@@ -26,8 +27,18 @@ int main(void) {
                 fprintf(stderr, "SKIP: cannot make a private nodev tmpfs for the device nodes: %s\n", strerror(errno));
                 return 77;
         }
+        if (fakeroot_namespace_check(why, sizeof(why)) < 0) {
+                fprintf(stderr, "SKIP: cannot give the helper a mount namespace with the fake /sys and /run: %s\n", why);
+                return 77;
+        }
         sr = srunner_create(handover_suite());
 #else
+        /* The helper asks libudev, which reads /sys and /run/udev: each run
+         * needs a mount namespace where the fake root's are there. */
+        if (fakeroot_namespace_check(why, sizeof(why)) < 0) {
+                fprintf(stderr, "SKIP: cannot give the helper a mount namespace with the fake /sys and /run: %s\n", why);
+                return 77;
+        }
         sr = srunner_create(names_suite());
         srunner_add_suite(sr, config_suite());
         srunner_add_suite(sr, links_suite());

@@ -112,6 +112,55 @@ START_TEST(test_stock_collision) {
 }
 END_TEST
 
+/* udev's database is read through libudev alone, which reads /sys and
+ * /run/udev. Without the namespace that puts the fake root's there, the
+ * fake root's database entries are not read (the helper has no reader of
+ * its own): the links are unknown, and status says why. */
+START_TEST(test_udev_db_only_through_libudev) {
+        char expected[4096];
+
+        fakeroot_write(&root, "/etc/udev/rules.d/51-ec2-hvm-devices.rules",
+                       "KERNEL==\"xvd*\", PROGRAM=\"/usr/lib/udev/ec2-xvd-alias links %k\", SYMLINK+=\"%c\"\n");
+        fakeroot_add_db_links(&root, 202, 0, "sda xvd-sda");
+        fakeroot_add_db_links(&root, 202, 1, "sda1 xvd-sda1");
+        fakeroot_add_db_links(&root, 202, 80, "sdf xvd-sdf");
+        root.host_namespace = true;
+        fakeroot_run(&root, &run, "status", NULL);
+        snprintf(expected, sizeof(expected),
+                 "ec2-xvd-alias " PACKAGE_VERSION " status of %s\n"
+                 "\n"
+                 "Rule:           /etc/udev/rules.d/51-ec2-hvm-devices.rules (ec2-xvd-alias)\n"
+                 "Policy:         mode auto (default)\n"
+                 "Reserved:       none\n"
+                 "SCSI activity:  none seen\n"
+                 "iSCSI modules:  not read (libkmod reads only the running system, not --root)\n"
+                 "udev database:  not read (libudev reads only /sys and /run/udev, not those under --root): LINKS NOW and udev's claims on names unknown\n"
+                 "\n"
+                 "Xen disks:\n"
+                 "  NAME       DEVNUM    EC2 NAME   LINKS NOW              LINKS ON NEXT EVENT\n"
+                 "  xvda       202:0     sda        ?                      sda xvd-sda (no real SCSI disk sda)\n"
+                 "  xvda1      202:1     sda1       ?                      sda1 xvd-sda1 (no real SCSI disk sda)\n"
+                 "  xvdf       202:80    sdf        ?                      sdf xvd-sdf (no real SCSI disk sdf)\n"
+                 "\n"
+                 "SCSI disks:     none\n"
+                 "\n"
+                 "Names in use:   none\n"
+                 "\n"
+                 "Collisions:     none\n",
+                 root.dir);
+        ck_assert_str_eq(run.out, expected);
+        ck_assert_str_eq(run.err, "");
+        ck_assert_int_eq(run.status, 0);
+
+        /* the same machine through the namespace: libudev reads the entries */
+        root.host_namespace = false;
+        fakeroot_run(&root, &run, "status", NULL);
+        ck_assert_ptr_nonnull(strstr(run.out, "\n  xvdf       202:80    sdf        sdf xvd-sdf            sdf xvd-sdf"));
+        ck_assert_ptr_null(strstr(run.out, "udev database:"));
+        ck_assert_int_eq(run.status, 0);
+}
+END_TEST
+
 /* A real disk without any /dev entry (udev removed it with a dropped alias). */
 START_TEST(test_missing_node) {
         fakeroot_add_scsi(&root, "sdb", 8, 16, NULL, 0, 0);
@@ -183,6 +232,7 @@ Suite *status_suite(void) {
         tcase_add_test(tc, test_clean);
         tcase_add_test(tc, test_stock_collision);
         tcase_add_test(tc, test_missing_node);
+        tcase_add_test(tc, test_udev_db_only_through_libudev);
         tcase_add_test(tc, test_names_in_use);
         tcase_add_test(tc, test_target_name_printable);
         suite_add_tcase(s, tc);
