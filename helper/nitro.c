@@ -138,7 +138,7 @@ static void print_links(FILE *out, char **links, size_t n_links, const char *dro
 }
 
 int nitro_links(const Config *c, const char *name, char **links, size_t n_links, FILE *out) {
-        char disk[32], logbuf[NAME_LOG_BUF], stock[64], ec2[DISK_NAME_BUF], stable[DISK_NAME_BUF + 8],
+        char disk[32], logbuf[NAME_LOG_BUF], stock[64], ec2[DISK_NAME_BUF], stable[DISK_NAME_BUF + 16],
                 xvd[DISK_NAME_BUF];
         const char *reason;
         unsigned part;
