@@ -487,7 +487,7 @@ mh_fate() {
 	src=$(data_mounted "$m")
 	st=$(systemctl show -p ActiveState,SubState --value "$u" | paste -sd/)
 	if [ -z "$src" ]; then
-		echo "UNMOUNTED($st)"
+		if [ "$st" = inactive/dead ]; then echo unmounted; else echo "unmounted($st)"; fi
 		return
 	fi
 	# findmnt pads its columns: compare the second word.
@@ -528,11 +528,16 @@ systemd_journal_about() {
 		grep -E 'mnt-ec2xa|/mnt/ec2xa|dev-sdf|sdf\.device|xvdf\.device|xvd\\x2dsdf|by\\x2duuid|systemd-fsck@'
 }
 
-# The journal lines that say what PID 1 did to dev-sdf.device and the first
-# mount it stopped, one short line.
+# What PID 1 did at the handover, from its debug journal ($1), in short:
+# the device unit's change, the fsck service's stop, the unmounts.
 systemd_did() {
-	grep -E 'dev-sdf\.device: Changed|mnt-ec2xa[a-z0-9]*\.mount: (Changed|.*stop)|Unmount(ing|ed) .*ec2xa' "$1" |
-		sed -E 's/^\[ *[0-9.]+\] [^ ]+ //; s/^systemd\[1\]: //' | head -n 3 | cut -c1-70 | paste -sd'|'
+	local did= u
+	grep -q 'dev-sdf\.device: Changed plugged -> dead' "$1" && did="dev-sdf.device plugged->dead"
+	grep -q 'systemd-fsck@dev-sdf\.service: Installed new job .*/stop' "$1" &&
+		did="$did > stop systemd-fsck@dev-sdf"
+	u=$(grep -o 'Unmounting mnt-ec2xa[a-z0-9]*\.mount' "$1" | sort -u | cut -d' ' -f2 | paste -sd' ')
+	[ -n "$u" ] && did="$did > Unmounting $u"
+	echo "${did# > }"
 }
 
 scn_mount_handover() {
@@ -576,7 +581,14 @@ scn_mount_handover() {
 		u=$(mh_unit "$m")
 		echo "$(mh_label "$src" "$o" "$pass") $u: $(systemctl show -p Requires,BindsTo,After "$u" | tr '\n' ' ')"
 	done 3<<<"$MH_FORMS" >"$OUT/mount-handover.deps"
+	systemctl show -p Id,BindsTo,After systemd-fsck@dev-sdf.service >>"$OUT/mount-handover.deps"
 	log "dependencies: $(cat "$OUT/mount-handover.deps")"
+	# The chain that decides, as systemd has it now.
+	local fsck_binds p2req p0req
+	fsck_binds=$(systemctl show -p BindsTo --value systemd-fsck@dev-sdf.service)
+	p2req=$(systemctl show -p Requires --value mnt-ec2xasdf.mount | tr ' ' '\n' | grep -E 'fsck|dev-' | sort | paste -sd,)
+	p0req=$(systemctl show -p Requires --value mnt-ec2xasdfp0.mount | tr ' ' '\n' | grep -E 'fsck|dev-' | sort | paste -sd,)
+	fact "sdf,p2 Requires=$p2req (fsck BindsTo=$fsck_binds); sdf,p0 Requires=$p0req"
 	log_systemd_view "before the login"
 	# PID 1's debug log shows every device unit state change.
 	local since
@@ -655,7 +667,7 @@ scn_mount_handover() {
 				problem "$label must survive: handover ${fate_h[$m]}, give-back ${fate_l[$m]}"
 		fi
 	done 3<<<"$MH_FORMS"
-	fact "systemd $(systemctl --version | head -n 1 | cut -d' ' -f2): mounted+written+active through handover and give-back:${survived:- none}"
+	fact "systemd $(systemctl --version | head -n 1 | cut -d' ' -f2): mounted, written, unit active after handover and give-back:${survived:- none}"
 	fact "lost:${lost:- none}"
 	local did
 	did=$(systemd_did "$OUT/mount-handover.journal-handover")
