@@ -721,6 +721,11 @@ reset_state() {
 	log "reset_state $mode $conf"
 	udevadm control --children-max="${UDEV_CHILDREN_MAX_DEFAULT:-16}"
 	remove_data_mount
+	# mount-handover-nompath's blacklist of SCSI paths, if it was cut short.
+	if [ -e /etc/multipath/conf.d/ec2xa-nompath.conf ]; then
+		rm -f /etc/multipath/conf.d/ec2xa-nompath.conf
+		run 60 multipathd reconfigure >&2
+	fi
 	iscsi_logout || rc=1
 	multipath -F >/dev/null 2>&1
 	detach_all_xvd || rc=1

@@ -540,12 +540,33 @@ systemd_did() {
 	echo "${did# > }"
 }
 
-scn_mount_handover() {
+scn_mount_handover() { mount_handover mpath; }
+# The same without multipath: the LUNs are no multipath paths (blacklisted),
+# so udev does not mark them SYSTEMD_READY=0 and the LUN's own device unit
+# answers to dev-sdf.device. Not in the default list.
+scn_mount_handover_nompath() { mount_handover nompath; }
+
+MH_NOMPATH_CONF=/etc/multipath/conf.d/ec2xa-nompath.conf
+mh_mpath_restore() {
+	[ -e "$MH_NOMPATH_CONF" ] || return 0
+	rm -f "$MH_NOMPATH_CONF"
+	run 60 multipathd reconfigure >&2
+}
+
+# mount_handover mpath|nompath
+mount_handover() {
+	local mp=$1
 	need_helper || return 0
 	local PS4='+ ${EPOCHREALTIME} '
 	reset_state ours compat || problem "reset_state failed"
+	if [ "$mp" = nompath ]; then
+		mkdir -p "${MH_NOMPATH_CONF%/*}"
+		printf 'blacklist {\n\tdevnode "^sd"\n}\n' >"$MH_NOMPATH_CONF"
+		run 60 multipathd reconfigure >&2 || problem "multipathd reconfigure failed"
+	fi
 	attach_xvd xvdf "$WORK/xvdf-ext4.img" || {
 		problem "attach xvdf failed"
+		mh_mpath_restore
 		return 0
 	}
 	problems_from "before the mount" check_xvd_links alias
@@ -574,15 +595,16 @@ scn_mount_handover() {
 	if [ -n "$bad" ]; then
 		problem "before the login, not every form is mounted and writable:$bad"
 		remove_data_mount
+		mh_mpath_restore
 		return 0
 	fi
 	# The evidence: each unit's dependencies before anything happens.
 	while IFS='|' read -r -u 3 m src o pass kind; do
 		u=$(mh_unit "$m")
 		echo "$(mh_label "$src" "$o" "$pass") $u: $(systemctl show -p Requires,BindsTo,After "$u" | tr '\n' ' ')"
-	done 3<<<"$MH_FORMS" >"$OUT/mount-handover.deps"
-	systemctl show -p Id,BindsTo,After systemd-fsck@dev-sdf.service >>"$OUT/mount-handover.deps"
-	log "dependencies: $(cat "$OUT/mount-handover.deps")"
+	done 3<<<"$MH_FORMS" >"$OUT/$SCENARIO.deps"
+	systemctl show -p Id,BindsTo,After systemd-fsck@dev-sdf.service >>"$OUT/$SCENARIO.deps"
+	log "dependencies: $(cat "$OUT/$SCENARIO.deps")"
 	# The chain that decides, as systemd has it now.
 	local fsck_binds p2req p0req
 	fsck_binds=$(systemctl show -p BindsTo --value systemd-fsck@dev-sdf.service)
@@ -600,7 +622,12 @@ scn_mount_handover() {
 	t0=$(now_ms)
 	many_login "$MANY_LUNS" "$PORTAL" || problem "login of $MANY_LUNS LUNs failed"
 	settle
-	wait_for 60 "multipath active" mpath_all_active || problem "multipath: $(mpath_paths | tr '\n' ';')"
+	if [ "$mp" = mpath ]; then
+		wait_for 60 "multipath active" mpath_all_active || problem "multipath: $(mpath_paths | tr '\n' ';')"
+	else
+		[ -z "$(mpath_maps)" ] || problem "multipath maps despite the blacklist: $(mpath_maps | tr '\n' ';')"
+		log "sdf: $(udevadm info -q property /sys/class/block/sdf 2>&1 | grep -E 'SYSTEMD_READY|DM_MULTIPATH' | tr '\n' ' ')"
+	fi
 	log "login to converged: $(($(now_ms) - t0)) ms"
 	sleep 3 # let PID 1 act on the last uevents before judging it
 	log_systemd_view "after the handover"
@@ -632,8 +659,8 @@ scn_mount_handover() {
 	while IFS='|' read -r -u 3 m src o pass kind; do
 		fate_h[$m]=$(mh_fate "$m" "after the handover")
 	done 3<<<"$MH_FORMS"
-	systemd_journal_about "$since" >"$OUT/mount-handover.journal-handover"
-	log "PID 1 on the handover: $(cat "$OUT/mount-handover.journal-handover")"
+	systemd_journal_about "$since" >"$OUT/$SCENARIO.journal-handover"
+	log "PID 1 on the handover: $(cat "$OUT/$SCENARIO.journal-handover")"
 
 	# The LUNs go; the alias comes back.
 	local since2
@@ -650,8 +677,8 @@ scn_mount_handover() {
 	while IFS='|' read -r -u 3 m src o pass kind; do
 		fate_l[$m]=$(mh_fate "$m" "after the logout")
 	done 3<<<"$MH_FORMS"
-	systemd_journal_about "$since2" >"$OUT/mount-handover.journal-logout"
-	log "PID 1 on the logout: $(cat "$OUT/mount-handover.journal-logout")"
+	systemd_journal_about "$since2" >"$OUT/$SCENARIO.journal-logout"
+	log "PID 1 on the logout: $(cat "$OUT/$SCENARIO.journal-logout")"
 	systemd-analyze log-level info
 
 	# The verdict: which forms survived both steps, which did not.
@@ -670,10 +697,11 @@ scn_mount_handover() {
 	fact "systemd $(systemctl --version | head -n 1 | cut -d' ' -f2): mounted, written, unit active after handover and give-back:${survived:- none}"
 	fact "lost:${lost:- none}"
 	local did
-	did=$(systemd_did "$OUT/mount-handover.journal-handover")
+	did=$(systemd_did "$OUT/$SCENARIO.journal-handover")
 	[ -n "$did" ] && fact "PID 1: $did"
-	console "EC2XA-NOTE mount-handover: survived:${survived:- none}; lost:${lost:- none}; deps in out/mount-handover.deps, journal in out/mount-handover.journal-*"
+	console "EC2XA-NOTE $SCENARIO: survived:${survived:- none}; lost:${lost:- none}; deps in out/$SCENARIO.deps, journal in out/$SCENARIO.journal-*"
 	remove_data_mount
+	mh_mpath_restore
 }
 
 # ---------------------------------------------------------------- 10, 11
