@@ -531,7 +531,7 @@ systemd_journal_about() {
 # What PID 1 did at the handover, from its debug journal ($1), in short:
 # the device unit's change, the fsck service's stop, the unmounts.
 systemd_did() {
-	local did= u
+	local did='' u
 	grep -q 'dev-sdf\.device: Changed plugged -> dead' "$1" && did="dev-sdf.device plugged->dead"
 	grep -q 'systemd-fsck@dev-sdf\.service: Installed new job .*/stop' "$1" &&
 		did="$did > stop systemd-fsck@dev-sdf"
@@ -682,7 +682,7 @@ mount_handover() {
 	systemd-analyze log-level info
 
 	# The verdict: which forms survived both steps, which did not.
-	local survived= lost= label
+	local survived='' lost='' label
 	while IFS='|' read -r -u 3 m src o pass kind; do
 		label=$(mh_label "$src" "$o" "$pass")
 		log "form $label ($kind): handover ${fate_h[$m]}, give-back ${fate_l[$m]}"
