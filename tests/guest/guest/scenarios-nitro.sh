@@ -172,6 +172,17 @@ nitro_check_ns_links() {
 	return $bad
 }
 
+# Amazon's by-id link of the volume (the 70 rule's own name, -ns-N) is
+# still among its links: our rule rebuilds the list without dropping it.
+nitro_check_stock_byid() {
+	local ns=$1 want links
+	want=disk/by-id/nvme-QEMU_NVMe_Ctrl_${NITRO_SERIAL}-ns-${1##*n}
+	links=" $(udevadm info -q symlink "/sys/class/block/$ns" 2>/dev/null) "
+	[[ $links == *" $want "* ]] && return 0
+	echo "$ns lost Amazon's link $want (links:$links)"
+	return 1
+}
+
 # Every SCSI disk answers as its LUN of our target: size and sg_inq.
 nitro_check_identity() {
 	local s lun want got bad=0
@@ -342,6 +353,13 @@ scn_nitro() {
 	else
 		problem "no 'TEST DOUBLE' line of the shim in the journal: the helper did not read Identify through the shim"
 	fi
+	# Amazon's rule ran first: udev's debug log has its link lines.
+	if journalctl -o cat -S "$since" 2>/dev/null | grep -q "$ns: $NITRO_STOCK_RULE:[0-9]* LINK '$NITRO_MAPPING'"; then
+		fact "70 rule: LINK '$NITRO_MAPPING'"
+	else
+		problem "no \"$ns: $NITRO_STOCK_RULE:N LINK '$NITRO_MAPPING'\" in udev's debug log: Amazon's rule did not run"
+	fi
+	problems_from "before login" nitro_check_stock_byid "$ns"
 	problems_from "before login" nitro_check_ns_links "$ns" alias
 	problems_from "before login" check_test64
 	[ "$(readlink -f /dev/sdf)" = "/dev/$ns" ] && [ "$(readlink -f /dev/sdf1)" = "/dev/${ns}p1" ] &&
@@ -396,6 +414,7 @@ scn_nitro() {
 	problems_from "after login" check_test64
 	problems_from "after login" nitro_check_identity
 	problems_from "after login" nitro_check_ns_links "$ns" noalias
+	problems_from "after login" nitro_check_stock_byid "$ns"
 	[ "${#PROBLEMS[@]}" -eq "$np" ] &&
 		fact "after login: sd nodes real, no stale, links claimed, TEST-64, LUN identity, $ns has xvd-sdf and no sd link"
 	if wait_for 45 "multipath paths active ready" mpath_all_active; then
