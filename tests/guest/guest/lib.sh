@@ -28,16 +28,11 @@ many_lun_mib() { echo $((10 + 2 * $1)); }
 # Where the many-at-once patterns go (the small LUNs end at 10 MiB).
 # shellcheck disable=SC2034 # used by scenarios.sh
 MANY_PATTERN_OFFSET_MIB=4
-# The file system of mount-handover: the fstab line under test names
-# /dev/sdf; two more mounts of the same file system watch beside it, one by
-# /dev/xvd-sdf (the documented stable name), one by /dev/sdf with
-# x-systemd.device-bound=no (what later systemd offers against stop
-# propagation). Mount points without "-" so the unit names need no escape.
-# shellcheck disable=SC2034 # used by scenarios.sh
-DATA_MNT=/mnt/ec2xasdf
-# shellcheck disable=SC2034 # used by scenarios.sh
-DATA_UNIT=mnt-ec2xasdf.mount
-DATA_MNTS="/mnt/ec2xasdf /mnt/ec2xaxvd /mnt/ec2xanobind"
+# The file system of mount-handover (ext4 on xvdf) is mounted by systemd
+# from several fstab lines at once, one mount point per form under test
+# (scenarios.sh, MH_FORMS). Mount points without "-" so the unit names need
+# no escape.
+DATA_MNTS="/mnt/ec2xasdf /mnt/ec2xasdfnofail /mnt/ec2xasdfp0 /mnt/ec2xasdfp0nofail /mnt/ec2xanobind /mnt/ec2xaxvd /mnt/ec2xauuid"
 CONF=/etc/ec2-xvd-alias.conf
 # Where the pattern goes: inside the second partition of both xvda and
 # LUN 0, in no file system, so writing it harms nothing.
@@ -726,6 +721,11 @@ reset_state() {
 	log "reset_state $mode $conf"
 	udevadm control --children-max="${UDEV_CHILDREN_MAX_DEFAULT:-16}"
 	remove_data_mount
+	# mount-handover-nompath's blacklist of SCSI paths, if it was cut short.
+	if [ -e /etc/multipath/conf.d/ec2xa-nompath.conf ]; then
+		rm -f /etc/multipath/conf.d/ec2xa-nompath.conf
+		run 60 multipathd reconfigure >&2
+	fi
 	iscsi_logout || rc=1
 	multipath -F >/dev/null 2>&1
 	detach_all_xvd || rc=1

@@ -28,6 +28,12 @@ NITRO_LUN_MIB=(56 72 88)
 NITRO_HBA0=10
 
 nitro_cfs=/sys/kernel/config/target
+# Amazon's side on an instance: the rule amazon-ec2-utils installs and the
+# tool it runs; the payload's copies are tests/stock's stand-in rule (its
+# model match widened to QEMU's, see run-guest-tests.sh) and the
+# ebsnvme-id TEST DOUBLE.
+NITRO_STOCK_RULE=/usr/lib/udev/rules.d/70-ec2-nvme-devices.rules
+NITRO_EBSNVME_ID=/usr/sbin/ebsnvme-id
 
 # Kernel name of the QEMU NVMe namespace with our serial, from sysfs.
 nitro_namespace() {
@@ -166,6 +172,17 @@ nitro_check_ns_links() {
 	return $bad
 }
 
+# Amazon's by-id link of the volume (the 70 rule's own name, -ns-N) is
+# still among its links: our rule rebuilds the list without dropping it.
+nitro_check_stock_byid() {
+	local ns=$1 want links
+	want=disk/by-id/nvme-QEMU_NVMe_Ctrl_${NITRO_SERIAL}-ns-${1##*n}
+	links=" $(udevadm info -q symlink "/sys/class/block/$ns" 2>/dev/null) "
+	[[ $links == *" $want "* ]] && return 0
+	echo "$ns lost Amazon's link $want (links:$links)"
+	return 1
+}
+
 # Every SCSI disk answers as its LUN of our target: size and sg_inq.
 nitro_check_identity() {
 	local s lun want got bad=0
@@ -188,8 +205,8 @@ nitro_check_identity() {
 # Three maps, each of two paths, one per LUN. One awk: every process
 # costs on a TCG guest.
 nitro_check_maps() {
-	# Only the SCSI paths: multipathd also lists the NVMe volume (an
-	# orphan path once reset_state flushed the map greedy made of it).
+	# Only the SCSI paths (the NVMe volume is blacklisted; scn_nitro
+	# checks that apart).
 	timeout 30 multipathd show paths format '%d %m %w' 2>/dev/null | awk '
 		$1 ~ /^sd/ { all = all $0 ";"; if ($2 !~ /^\[/) n[$2]++; else orphan++ }
 		END {
@@ -224,10 +241,29 @@ nitro_lun_byid() {
 
 # ---------------------------------------------------------------- state
 
+# The configuration both doubles read: the shim (for the helper's ioctl)
+# and the ebsnvme-id double (for the stock rule).
+nitro_write_conf() {
+	printf '# TEST DOUBLE configuration of the guest tier (scenario nitro)\nserial=%s mapping=%s\n' \
+		"$NITRO_SERIAL" "$NITRO_MAPPING" >"$NITRO_SHIM_CONF"
+}
+
+# Amazon's rule and the ebsnvme-id double, as amazon-ec2-utils puts them.
+nitro_install_stock() {
+	install -D -m 755 "$PAYLOAD/stock/ebsnvme-id" "$NITRO_EBSNVME_ID" || return 1
+	install -D -m 644 "$PAYLOAD/stock/70-ec2-nvme-devices.rules" "$NITRO_STOCK_RULE" || return 1
+	nitro_write_conf || return 1
+	udevadm control --reload
+}
+
+nitro_uninstall_stock() {
+	rm -f "$NITRO_STOCK_RULE" "$NITRO_EBSNVME_ID"
+	udevadm control --reload
+}
+
 nitro_install_shim() {
 	install -D -m 644 "$PAYLOAD/nvme-shim/ec2xa-nvme-shim.so" "$NITRO_SHIM" || return 1
-	printf '# TEST DOUBLE configuration of the guest tier (scenario nitro)\nserial=%s mapping=%s\n' \
-		"$NITRO_SERIAL" "$NITRO_MAPPING" >"$NITRO_SHIM_CONF" || return 1
+	nitro_write_conf || return 1
 	# udev runs programs with only the device's properties as their
 	# environment: LD_PRELOAD would not reach them, ld.so.preload does.
 	grep -qxF "$NITRO_SHIM" /etc/ld.so.preload 2>/dev/null || echo "$NITRO_SHIM" >>/etc/ld.so.preload
@@ -254,6 +290,7 @@ nitro_cleanup() {
 	nitro_remove_target || problem "cleanup: LIO target $NITRO_IQN not removed"
 	udevadm control --log-level=info
 	nitro_uninstall_shim
+	nitro_uninstall_stock
 	[ -n "$ns" ] && timeout 60 udevadm trigger --action=change --settle "/sys/class/block/$ns"
 	settle
 }
@@ -274,10 +311,16 @@ scn_nitro() {
 		skip "no QEMU NVMe namespace with serial $NITRO_SERIAL (is -device nvme in run-guest-tests.sh?)"
 		return 0
 	fi
-	console "EC2XA-NOTE nitro: TEST DOUBLE: QEMU cannot present Amazon's NVMe vendor data (PCI vendor 0x1D0F, model, mapping name at byte 3072); ec2xa-nvme-shim.so in /etc/ld.so.preload rewrites the Identify Controller answer of $ns (serial $NITRO_SERIAL) to EBS mapping '$NITRO_MAPPING'. sysfs keeps model '$(sed 's/ *$//' "/sys/block/$ns/device/model" 2>/dev/null)'."
+	console "EC2XA-NOTE nitro: QEMU cannot present Amazon's NVMe vendor data (PCI vendor 0x1D0F, model, mapping name at byte 3072): the one TEST DOUBLE is ec2xa-nvme-shim.so (/etc/ld.so.preload), which rewrites the Identify Controller answer of $ns (serial $NITRO_SERIAL) to EBS mapping '$NITRO_MAPPING'; sysfs keeps model '$(sed 's/ *$//' "/sys/block/$ns/device/model" 2>/dev/null)'. Amazon's side (70-ec2-nvme-devices.rules stand-in, model match also QEMU's, and the ebsnvme-id double) runs beside our 71 rule."
 	reset_state ours || problem "reset_state failed"
 	local since
 	since=$(date '+%Y-%m-%d %H:%M:%S')
+	# As on an instance: Amazon's rule first (70), ours after it (71).
+	nitro_install_stock || {
+		problem "cannot install the stock Nitro rule"
+		nitro_cleanup "$ns"
+		return 0
+	}
 	nitro_install_shim || {
 		problem "cannot install the shim"
 		nitro_cleanup "$ns"
@@ -299,26 +342,33 @@ scn_nitro() {
 	props=$(udevadm info -q property "/sys/class/block/$ns" | grep '^EC2XA_' | tr '\n' ' ')
 	log "$ns properties: $props"
 	if [[ " $props " == *" EC2XA_ALIAS=$NITRO_MAPPING "* ]] && [[ " $props " == *" EC2XA_NAME=xvdf "* ]]; then
-		fact "before login: $ns has $props"
+		fact "before login: $ns EC2XA_ALIAS=$NITRO_MAPPING EC2XA_NAME=xvdf"
 	else
 		problem "before login: $ns properties are '$props', want EC2XA_ALIAS=$NITRO_MAPPING and EC2XA_NAME=xvdf"
 	fi
 	local n_td
 	n_td=$(journalctl -o cat -S "$since" 2>/dev/null | grep -c 'ec2xa-nvme-shim: TEST DOUBLE: rewrote Identify Controller')
 	if [ "$n_td" -gt 0 ]; then
-		fact "journal: $n_td 'TEST DOUBLE: rewrote Identify Controller' lines of the shim"
+		fact "$n_td shim rewrites in the journal"
 	else
 		problem "no 'TEST DOUBLE' line of the shim in the journal: the helper did not read Identify through the shim"
 	fi
+	# Amazon's rule ran first: udev's debug log has its link lines.
+	if journalctl -o cat -S "$since" 2>/dev/null | grep -q "$ns: $NITRO_STOCK_RULE:[0-9]* LINK '$NITRO_MAPPING'"; then
+		fact "70 rule: LINK '$NITRO_MAPPING'"
+	else
+		problem "no \"$ns: $NITRO_STOCK_RULE:N LINK '$NITRO_MAPPING'\" in udev's debug log: Amazon's rule did not run"
+	fi
+	problems_from "before login" nitro_check_stock_byid "$ns"
 	problems_from "before login" nitro_check_ns_links "$ns" alias
 	problems_from "before login" check_test64
 	[ "$(readlink -f /dev/sdf)" = "/dev/$ns" ] && [ "$(readlink -f /dev/sdf1)" = "/dev/${ns}p1" ] &&
-		fact "before login: /dev/sdf -> $ns, /dev/sdf1 -> ${ns}p1, /dev/xvd-sdf -> $ns"
+		fact "/dev/sdf, sdf1, xvd-sdf -> $ns, ${ns}p1, $ns"
 
 	local pat=$OUT/pattern.nitro-nvme sum0 sum1
 	make_pattern "$pat" NITRO-NVME
 	if write_pattern "$pat" /dev/sdf && has_pattern "$pat" "/dev/$ns"; then
-		fact "1 MiB written via /dev/sdf read back from $ns"
+		fact "1 MiB via /dev/sdf on $ns"
 	else
 		problem "pattern written via /dev/sdf not read back from $ns"
 	fi
@@ -347,29 +397,40 @@ scn_nitro() {
 		nitro_cleanup "$ns"
 		return 0
 	fi
-	fact "login: $(sd_disks | tr '\n' ' ')in $(($(now_ms) - t0)) ms"
+	fact "login (6 disks) in $(($(now_ms) - t0)) ms"
 	if [ -e /sys/block/sdf ]; then
 		if [ -b /dev/sdf ] && [ ! -L /dev/sdf ] && [ "$(stat -c '%Hr:%Lr' /dev/sdf)" = "$(devnum_of sdf)" ]; then
-			fact "/dev/sdf is the node of kernel sdf ($(devnum_of sdf), LUN $(lun_of sdf))"
+			fact "/dev/sdf is the node of kernel sdf (LUN $(lun_of sdf))"
 		else
 			problem "/dev/sdf is not the node of kernel sdf $(devnum_of sdf): $(ls -l /dev/sdf 2>&1)"
 		fi
 	else
 		problem "no kernel sdf after login: $(sd_disks | tr '\n' ' ')"
 	fi
+	local np=${#PROBLEMS[@]}
 	problems_from "after login" check_sd_nodes
 	problems_from "after login" check_no_stale_sd
 	problems_from "after login" check_links_claimed
 	problems_from "after login" check_test64
 	problems_from "after login" nitro_check_identity
 	problems_from "after login" nitro_check_ns_links "$ns" noalias
-	expect_mpath_active
+	problems_from "after login" nitro_check_stock_byid "$ns"
+	[ "${#PROBLEMS[@]}" -eq "$np" ] &&
+		fact "after login: sd nodes real, no stale, links claimed, TEST-64, LUN identity, $ns has xvd-sdf and no sd link"
+	if wait_for 45 "multipath paths active ready" mpath_all_active; then
+		fact "multipath: 6 paths active ready"
+	else
+		problem "multipath paths not all active ready after 45 s: $(mpath_paths | tr '\n' ';')"
+	fi
 	problems_from "after login" nitro_check_maps
+	# The guest's multipath.conf blacklists NVMe, as an admin on Nitro has it.
+	timeout 30 multipathd show paths format '%d' 2>/dev/null | grep -q '^nvme' &&
+		problem "multipathd lists an NVMe path despite the blacklist: $(timeout 30 multipathd show paths format '%d %m' | grep '^nvme' | tr '\n' ' ')"
 	expect_status 0
 	local hl
 	hl=$(journalctl -o cat -t ec2-xvd-alias -S "$since" 2>/dev/null | grep -m 1 '^/dev/sdf: ')
 	log "ec2-xvd-alias journal since login: $(journalctl -o cat -t ec2-xvd-alias -S "$since" 2>/dev/null | tr '\n' '|')"
-	[ -n "$hl" ] && fact "journal: $hl"
+	[ -n "$hl" ] && log "handover line: $hl"
 
 	# Data: through each LUN's by-id link, into that LUN's backing file
 	# and nowhere else.
@@ -398,15 +459,16 @@ scn_nitro() {
 		has_pattern "$OUT/pattern.nitro-lun$i" "/dev/$ns" && problem "1 MiB via $byid landed on the NVMe volume"
 		ok=$((ok + 1))
 	done
-	[ "$ok" -eq 3 ] && fact "1 MiB via each LUN's by-id link found in that LUN's backing file only"
+	[ "$ok" -eq 3 ] && fact "1 MiB via each LUN's by-id link in that LUN only"
 	sum1=$(nitro_md5 "$ns")
 	if [ "$sum0" = "$sum1" ]; then
-		fact "NVMe volume md5 unchanged while logged in"
+		fact "volume md5 unchanged"
 	else
 		problem "NVMe volume changed while logged in ($sum0 -> $sum1)"
 	fi
 	wait "$latpid"
-	fact "handover latency of sdf: $(cat "$OUT/lat.nitro.result" 2>/dev/null || echo 'not measured')"
+	log "handover latency of sdf: $(cat "$OUT/lat.nitro.result" 2>/dev/null || echo 'not measured')"
+	fact "latency $(cut -c1-80 "$OUT/lat.nitro.result" 2>/dev/null || echo 'not measured')"
 
 	# Log out: the name goes back to the volume.
 	since=$(date '+%Y-%m-%d %H:%M:%S')
@@ -417,7 +479,7 @@ scn_nitro() {
 	wait_for 30 "/dev/sdf -> $ns" bash -c "[ \"\$(readlink -f /dev/sdf)\" = /dev/$ns ]"
 	settle
 	if [ -L /dev/sdf ] && [ "$(readlink -f /dev/sdf)" = "/dev/$ns" ]; then
-		fact "after logout: /dev/sdf -> $ns again in $(($(now_ms) - t0)) ms"
+		fact "logout: /dev/sdf -> $ns again in $(($(now_ms) - t0)) ms"
 	else
 		problem "after logout: /dev/sdf is not the volume's link: $(ls -l /dev/sdf 2>&1)"
 	fi
@@ -432,11 +494,105 @@ scn_nitro() {
 	expect_status 0
 	sum1=$(nitro_md5 "$ns")
 	if [ "$sum0" = "$sum1" ]; then
-		fact "NVMe volume md5 unchanged after logout"
+		fact "md5 unchanged after logout"
 	else
 		problem "NVMe volume changed after logout ($sum0 -> $sum1)"
 	fi
 	log "ec2-xvd-alias journal since logout: $(journalctl -o cat -t ec2-xvd-alias -S "$since" 2>/dev/null | tr '\n' '|')"
+	nitro_cleanup "$ns"
+	return 0
+}
+
+# ---------------------------------------------------------------- control
+
+# The by-path link udev gave a SCSI disk (its own, ../../NAME).
+nitro_bypath_of() {
+	local l
+	for l in $(udevadm info -q symlink "/sys/class/block/$1" 2>/dev/null); do
+		case $l in disk/by-path/*)
+			echo "/dev/$l"
+			return 0
+			;;
+		esac
+	done
+	return 1
+}
+
+# The stock control of Nitro: Amazon's rule (stand-in) and the ebsnvme-id
+# double, none of the project's rules. The volume attached as "sdf" gets
+# /dev/sdf; a LUN that the kernel names sdf later finds its name taken.
+# Passes when the bug shows, like stock-control does for Xen: the contract
+# (/dev/sdX is the real SCSI disk sdX) is broken as it must be.
+scn_nitro_stock_control() {
+	local PS4='+ ${EPOCHREALTIME} '
+	local ns
+	if ! ns=$(nitro_namespace); then
+		skip "no QEMU NVMe namespace with serial $NITRO_SERIAL (is -device nvme in run-guest-tests.sh?)"
+		return 0
+	fi
+	if [ ! -f "$PAYLOAD/stock/70-ec2-nvme-devices.rules" ] || [ ! -f "$PAYLOAD/stock/ebsnvme-id" ]; then
+		skip "no stock 70-ec2-nvme-devices.rules or ebsnvme-id double in the payload"
+		return 0
+	fi
+	reset_state stock || problem "reset_state failed"
+	nitro_install_stock || {
+		problem "cannot install the stock Nitro rule"
+		nitro_cleanup "$ns"
+		return 0
+	}
+	timeout 60 udevadm trigger --action=change --settle "/sys/class/block/$ns"
+	settle
+	if [ "$(readlink -f /dev/sdf)" = "/dev/$ns" ]; then
+		fact "stock rule: /dev/sdf -> $ns"
+	else
+		problem "the stock rule did not link /dev/sdf to $ns: $(ls -l /dev/sdf 2>&1) (links: $(udevadm info -q symlink "/sys/class/block/$ns" 2>&1))"
+	fi
+	nitro_setup_target || {
+		problem "LIO target setup failed"
+		nitro_cleanup "$ns"
+		return 0
+	}
+	nitro_login || {
+		problem "iSCSI login failed ($(sd_disks | tr '\n' ' '))"
+		nitro_cleanup "$ns"
+		return 0
+	}
+	if [ ! -e /sys/block/sdf ]; then
+		problem "no kernel sdf after login: $(sd_disks | tr '\n' ' ')"
+		nitro_cleanup "$ns"
+		return 0
+	fi
+	local lun got
+	lun=$(lun_of sdf)
+	got=$(readlink -f /dev/sdf)
+	if [ "$got" = "/dev/$ns" ]; then
+		fact "collision: /dev/sdf resolves to $ns, not to LUN $lun's disk sdf ($(devnum_of sdf))"
+	elif [ ! -L /dev/sdf ] && [ "$(node_devnum /dev/sdf)" = "$(devnum_of sdf)" ]; then
+		problem "no collision: /dev/sdf is the node of kernel sdf"
+	else
+		problem "/dev/sdf is neither the volume nor the LUN: $(ls -l /dev/sdf 2>&1)"
+	fi
+	# What the LUN's own by-path link leads to: ../../sdf, through the
+	# volume's link. Data meant for the LUN lands on the volume.
+	local bp pat=$OUT/pattern.nitro-stock
+	make_pattern "$pat" NITRO-STOCK
+	if ! bp=$(nitro_bypath_of sdf); then
+		problem "sdf has no by-path link"
+	elif ! write_pattern "$pat" "$bp"; then
+		problem "cannot write through $bp"
+	elif has_pattern "$pat" "/dev/$ns"; then
+		fact "1 MiB written via sdf's by-path link landed on the NVMe volume"
+		file_has_pattern "$pat" "$WORK/nitro-lun$lun.img" && problem "pattern also on LUN $lun"
+	elif file_has_pattern "$pat" "$WORK/nitro-lun$lun.img"; then
+		problem "no collision: 1 MiB via $bp reached LUN $lun"
+	else
+		problem "1 MiB via $bp reached neither the volume nor LUN $lun"
+	fi
+	local st
+	st=$(mpath_state sdf)
+	log "multipath -ll: $(timeout 30 multipath -ll 2>&1)"
+	case $st in *failed* | *faulty*) fact "multipathd: sdf $st" ;; *) log "multipathd: sdf '$st'" ;; esac
+	have_helper && log "status (no rule of ours installed): $(helper_status)"
 	nitro_cleanup "$ns"
 	return 0
 }

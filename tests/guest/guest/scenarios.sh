@@ -451,100 +451,166 @@ scn_rpm() {
 # disk mounted by systemd from an fstab line naming /dev/sdf, while a real
 # disk takes the name sdf and gives it back.
 
+# The forms under test, one per line: "MOUNTPOINT|SOURCE|OPTIONS|PASS|KIND".
+# SOURCE "UUID" stands for UUID=<the file system's>. KIND "survive": a form
+# that must stay mounted, writable and its unit active through the handover
+# and the give-back (the scenario FAILS if it does not); "report": its fate
+# is reported (systemd 252 unmounts it, see README.md), not asserted.
+MH_FORMS='/mnt/ec2xasdf|/dev/sdf|defaults|2|report
+/mnt/ec2xasdfnofail|/dev/sdf|defaults,nofail|2|report
+/mnt/ec2xasdfp0|/dev/sdf|defaults|0|survive
+/mnt/ec2xasdfp0nofail|/dev/sdf|defaults,nofail|0|survive
+/mnt/ec2xanobind|/dev/sdf|defaults,x-systemd.device-bound=no|0|report
+/mnt/ec2xaxvd|/dev/xvd-sdf|defaults|2|survive
+/mnt/ec2xauuid|UUID|defaults|2|survive'
+
+mh_unit() { echo "mnt-${1#/mnt/}.mount"; }
+# Short name of a form for the verdict: "sdf,p2,nofail".
+mh_label() {
+	local src=$1 o=$2
+	src=${src#/dev/}
+	o=${o#defaults}
+	o=${o#,}
+	o=${o/x-systemd.device-bound=no/bound=no}
+	echo "$src,p$3${o:+,$o}"
+}
+
 # What a mount point is mounted from ("SOURCE MAJ:MIN"), empty if nothing.
 data_mounted() { findmnt -n -o SOURCE,MAJ:MIN --mountpoint "$1" 2>/dev/null | head -n 1; }
 
-# mount_state MOUNTPOINT: one word for the log and the NOTE.
-mount_state() {
-	local u=mnt-${1#/mnt/}.mount
-	if [ -n "$(data_mounted "$1")" ]; then
-		echo "mounted/$(systemctl show -p SubState --value "$u")"
-	else
-		echo "NOT-mounted/$(systemctl show -p SubState --value "$u")"
-	fi
-}
-
-# Facts or problems about the mount under test at a point of the scenario:
-# still mounted from xvdf, a file written and synced through it reads back,
-# the unit active. Returns 1 only if it is not mounted any more.
-check_data_mount() {
-	local when=$1 src st f
-	src=$(data_mounted "$DATA_MNT")
-	st=$(systemctl show -p ActiveState,SubState --value "$DATA_UNIT" | paste -sd/)
+# mh_fate MOUNTPOINT WHEN: one word: "ok" (mounted from xvdf, a file
+# written, synced and read back, unit active/mounted), else what is wrong
+# ("UNMOUNTED(dead)", "readonly", "unit-failed/failed", ...).
+mh_fate() {
+	local m=$1 when=$2 u src st f
+	u=$(mh_unit "$m")
+	src=$(data_mounted "$m")
+	st=$(systemctl show -p ActiveState,SubState --value "$u" | paste -sd/)
 	if [ -z "$src" ]; then
-		problem "$when: $DATA_MNT is not mounted any more (unit $DATA_UNIT $st)"
-		return 1
+		if [ "$st" = inactive/dead ]; then echo unmounted; else echo "unmounted($st)"; fi
+		return
 	fi
 	# findmnt pads its columns: compare the second word.
 	if [ "$(echo "$src" | awk '{ print $2 }')" != "$(devnum_of xvdf)" ]; then
-		problem "$when: $DATA_MNT is mounted from $src, not xvdf ($(devnum_of xvdf))"
+		echo "mounted-from-${src%% *}"
+		return
 	fi
-	f=$DATA_MNT/written-$(now_ms)
-	if ! { echo "$when" >"$f" && sync "$f" && [ "$(cat "$f")" = "$when" ]; }; then
-		problem "$when: cannot write and sync $f"
+	f=$m/written-$(now_ms)
+	if ! { echo "$when" >"$f" && sync "$f" && [ "$(cat "$f")" = "$when" ]; } 2>/dev/null; then
+		echo "not-writable($st)"
+		return
 	fi
-	if [ "$st" = active/mounted ]; then
-		fact "$when: mounted ($src), written, $DATA_UNIT active"
-	else
-		problem "$when: $DATA_UNIT is $st while $DATA_MNT is mounted"
+	if [ "$st" != active/mounted ]; then
+		echo "mounted-but-unit-$st"
+		return
 	fi
-	return 0
+	echo ok
 }
 
-# What systemd thinks, for the log: the mount units' dependencies on
-# device units and the state of those device units.
+# What systemd thinks, for the log: the mount units' dependencies and
+# state, the device units.
 log_systemd_view() {
 	local m
 	log "systemd view ($1):"
 	for m in $DATA_MNTS; do
-		systemctl show -p Id,What,Options,BindsTo,Requires,StopPropagatedFrom,After,ActiveState,SubState \
-			"mnt-${m#/mnt/}.mount" >&2
+		systemctl show -p Id,What,Options,Requires,BindsTo,StopPropagatedFrom,After,ActiveState,SubState \
+			"$(mh_unit "$m")" >&2
 	done
 	systemctl show -p Id,ActiveState,SubState,SysFSPath,Following dev-sdf.device dev-xvdf.device \
 		'dev-xvd\x2dsdf.device' >&2
-	systemctl status --no-pager -n 0 dev-sdf.device >&2
 	findmnt -t ext4 >&2
 }
 
-# The journal of PID 1 about the mounts and the device units since $1.
+# The journal of PID 1 about the mounts, the fsck services and the device
+# units since $1.
 systemd_journal_about() {
 	journalctl -q --no-pager -o short-monotonic -S "$1" _PID=1 |
-		grep -E 'ec2xa(sdf|xvd|nobind)|dev-sdf|sdf\.device|xvdf\.device|Unmount'
+		grep -E 'mnt-ec2xa|/mnt/ec2xa|dev-sdf|sdf\.device|xvdf\.device|xvd\\x2dsdf|by\\x2duuid|systemd-fsck@'
 }
 
-# The journal lines that say what PID 1 did: dev-sdf.device's state
-# changes and the mount unit's stop, one line.
+# What PID 1 did at the handover, from its debug journal ($1), in short:
+# the device unit's change, the fsck service's stop, the unmounts.
 systemd_did() {
-	grep -E 'dev-sdf\.device: Changed|ec2xasdf\.mount: (Changed|Unmount|.*stop)|Unmount(ing|ed) .*ec2xasdf' "$1" |
-		sed -E 's/^\[ *[0-9.]+\] [^ ]+ //' | head -n 4 | cut -c1-120 | paste -sd'|'
+	local did='' u
+	grep -q 'dev-sdf\.device: Changed plugged -> dead' "$1" && did="dev-sdf.device plugged->dead"
+	grep -q 'systemd-fsck@dev-sdf\.service: Installed new job .*/stop' "$1" &&
+		did="$did > stop systemd-fsck@dev-sdf"
+	u=$(grep -o 'Unmounting mnt-ec2xa[a-z0-9]*\.mount' "$1" | sort -u | cut -d' ' -f2 | paste -sd' ')
+	[ -n "$u" ] && did="$did > Unmounting $u"
+	echo "${did# > }"
 }
 
-scn_mount_handover() {
+scn_mount_handover() { mount_handover mpath; }
+# The same without multipath: the LUNs are no multipath paths (blacklisted),
+# so udev does not mark them SYSTEMD_READY=0 and the LUN's own device unit
+# answers to dev-sdf.device. Not in the default list.
+scn_mount_handover_nompath() { mount_handover nompath; }
+
+MH_NOMPATH_CONF=/etc/multipath/conf.d/ec2xa-nompath.conf
+mh_mpath_restore() {
+	[ -e "$MH_NOMPATH_CONF" ] || return 0
+	rm -f "$MH_NOMPATH_CONF"
+	run 60 multipathd reconfigure >&2
+}
+
+# mount_handover mpath|nompath
+mount_handover() {
+	local mp=$1
 	need_helper || return 0
+	local PS4='+ ${EPOCHREALTIME} '
 	reset_state ours compat || problem "reset_state failed"
+	if [ "$mp" = nompath ]; then
+		mkdir -p "${MH_NOMPATH_CONF%/*}"
+		printf 'blacklist {\n\tdevnode "^sd"\n}\n' >"$MH_NOMPATH_CONF"
+		run 60 multipathd reconfigure >&2 || problem "multipathd reconfigure failed"
+	fi
 	attach_xvd xvdf "$WORK/xvdf-ext4.img" || {
 		problem "attach xvdf failed"
+		mh_mpath_restore
 		return 0
 	}
 	problems_from "before the mount" check_xvd_links alias
-	local m
-	for m in $DATA_MNTS; do mkdir -p "$m"; done
-	{
-		echo "/dev/sdf /mnt/ec2xasdf ext4 defaults 0 2"
-		echo "/dev/xvd-sdf /mnt/ec2xaxvd ext4 defaults 0 2"
-		echo "/dev/sdf /mnt/ec2xanobind ext4 defaults,x-systemd.device-bound=no 0 2"
-	} >>/etc/fstab
+	local uuid m src o pass kind u line
+	uuid=$(blkid -s UUID -o value /dev/xvdf)
+	[ -n "$uuid" ] || problem "no UUID on xvdf"
+	while IFS='|' read -r -u 3 m src o pass kind; do
+		mkdir -p "$m"
+		[ "$src" = UUID ] && src=UUID=$uuid
+		echo "$src $m ext4 $o 0 $pass" >>/etc/fstab
+	done 3<<<"$MH_FORMS"
+	log "fstab: $(grep ec2xa /etc/fstab | tr '\n' ';')"
 	run 120 systemctl daemon-reload
-	run 120 systemctl start "$DATA_UNIT" || {
-		problem "systemctl start $DATA_UNIT failed: $(systemctl status --no-pager "$DATA_UNIT" 2>&1 | tail -n 5 | tr '\n' ' ')"
+	# One at a time: each fsck service sees the file system mounted by the
+	# one before and skips it (systemd-fsck passes -M).
+	while IFS='|' read -r -u 3 m src o pass kind; do
+		u=$(mh_unit "$m")
+		run 120 systemctl start "$u" ||
+			problem "systemctl start $u ($(mh_label "$src" "$o" "$pass")) failed: $(systemctl status --no-pager "$u" 2>&1 | tail -n 3 | tr '\n' ' ')"
+	done 3<<<"$MH_FORMS"
+	local bad=
+	while IFS='|' read -r -u 3 m src o pass kind; do
+		line=$(mh_fate "$m" "mounted")
+		[ "$line" = ok ] || bad="$bad $(mh_label "$src" "$o" "$pass")=$line"
+	done 3<<<"$MH_FORMS"
+	if [ -n "$bad" ]; then
+		problem "before the login, not every form is mounted and writable:$bad"
+		remove_data_mount
+		mh_mpath_restore
 		return 0
-	}
-	run 120 systemctl start mnt-ec2xaxvd.mount mnt-ec2xanobind.mount ||
-		log "the side mounts did not start: $(systemctl status --no-pager mnt-ec2xaxvd.mount mnt-ec2xanobind.mount 2>&1 | tr '\n' ' ')"
-	check_data_mount "mounted by systemd from /dev/sdf" || return 0
-	local deps
-	deps=$(systemctl show -p Requires,BindsTo,StopPropagatedFrom "$DATA_UNIT" | grep -v '=$' | tr '\n' ' ')
-	fact "$DATA_UNIT: $deps"
+	fi
+	# The evidence: each unit's dependencies before anything happens.
+	while IFS='|' read -r -u 3 m src o pass kind; do
+		u=$(mh_unit "$m")
+		echo "$(mh_label "$src" "$o" "$pass") $u: $(systemctl show -p Requires,BindsTo,After "$u" | tr '\n' ' ')"
+	done 3<<<"$MH_FORMS" >"$OUT/$SCENARIO.deps"
+	systemctl show -p Id,BindsTo,After systemd-fsck@dev-sdf.service >>"$OUT/$SCENARIO.deps"
+	log "dependencies: $(cat "$OUT/$SCENARIO.deps")"
+	# The chain that decides, as systemd has it now.
+	local fsck_binds p2req p0req
+	fsck_binds=$(systemctl show -p BindsTo --value systemd-fsck@dev-sdf.service)
+	p2req=$(systemctl show -p Requires --value mnt-ec2xasdf.mount | tr ' ' '\n' | grep -E 'fsck|dev-' | sort | paste -sd,)
+	p0req=$(systemctl show -p Requires --value mnt-ec2xasdfp0.mount | tr ' ' '\n' | grep -E 'fsck|dev-' | sort | paste -sd,)
+	fact "sdf,p2 Requires=$p2req (fsck BindsTo=$fsck_binds); sdf,p0 Requires=$p0req"
 	log_systemd_view "before the login"
 	# PID 1's debug log shows every device unit state change.
 	local since
@@ -556,7 +622,12 @@ scn_mount_handover() {
 	t0=$(now_ms)
 	many_login "$MANY_LUNS" "$PORTAL" || problem "login of $MANY_LUNS LUNs failed"
 	settle
-	wait_for 60 "multipath active" mpath_all_active || problem "multipath: $(mpath_paths | tr '\n' ';')"
+	if [ "$mp" = mpath ]; then
+		wait_for 60 "multipath active" mpath_all_active || problem "multipath: $(mpath_paths | tr '\n' ';')"
+	else
+		[ -z "$(mpath_maps)" ] || problem "multipath maps despite the blacklist: $(mpath_maps | tr '\n' ';')"
+		log "sdf: $(udevadm info -q property /sys/class/block/sdf 2>&1 | grep -E 'SYSTEMD_READY|DM_MULTIPATH' | tr '\n' ' ')"
+	fi
 	log "login to converged: $(($(now_ms) - t0)) ms"
 	sleep 3 # let PID 1 act on the last uevents before judging it
 	log_systemd_view "after the handover"
@@ -566,7 +637,7 @@ scn_mount_handover() {
 		local lun link got
 		lun=$(lun_of sdf)
 		if [ "$(node_devnum /dev/sdf)" = "$(devnum_of sdf)" ] && [ ! -L /dev/sdf ]; then
-			fact "/dev/sdf is the node of LUN $lun ($(devnum_of sdf))"
+			fact "/dev/sdf: LUN $lun's node"
 		else
 			problem "/dev/sdf is not the node of sdf: $(ls -l /dev/sdf 2>&1)"
 		fi
@@ -575,9 +646,7 @@ scn_mount_handover() {
 		got=$(readlink -f "/dev/$link")
 		if [ -z "$link" ]; then
 			problem "sdf has no disk/by-id link"
-		elif [ "$got" = /dev/sdf ] || [ -e "/sys/block/${got#/dev/}/slaves/sdf" ]; then
-			fact "/dev/$link -> $got"
-		else
+		elif [ "$got" != /dev/sdf ] && [ ! -e "/sys/block/${got#/dev/}/slaves/sdf" ]; then
 			problem "/dev/$link resolves to $got, neither sdf nor its map"
 		fi
 		[ "$(blockdev --getsize64 /dev/sdf)" = $(($(many_lun_mib "$lun") * 1048576)) ] ||
@@ -586,12 +655,12 @@ scn_mount_handover() {
 	problems_from "after the handover" check_sd_names
 	problems_from "after the handover" check_links_claimed
 	problems_from "after the handover" check_test64
-	local side_h side_l after_handover after_logout
-	check_data_mount "after the handover"
-	after_handover=$?
-	side_h="xvd-sdf $(mount_state /mnt/ec2xaxvd), device-bound=no $(mount_state /mnt/ec2xanobind)"
-	systemd_journal_about "$since" >"$OUT/mount-handover.journal-handover"
-	log "PID 1 on the handover: $(cat "$OUT/mount-handover.journal-handover")"
+	declare -A fate_h fate_l
+	while IFS='|' read -r -u 3 m src o pass kind; do
+		fate_h[$m]=$(mh_fate "$m" "after the handover")
+	done 3<<<"$MH_FORMS"
+	systemd_journal_about "$since" >"$OUT/$SCENARIO.journal-handover"
+	log "PID 1 on the handover: $(cat "$OUT/$SCENARIO.journal-handover")"
 
 	# The LUNs go; the alias comes back.
 	local since2
@@ -605,32 +674,34 @@ scn_mount_handover() {
 	log_systemd_view "after the logout"
 	problems_from "after the logout" check_xvd_links alias
 	problems_from "after the logout" check_sd_names
-	[ "$(readlink -f /dev/sdf)" = /dev/xvdf ] && fact "after logout /dev/sdf -> xvdf again"
-	check_data_mount "after the logout"
-	after_logout=$?
-	side_l="xvd-sdf $(mount_state /mnt/ec2xaxvd), device-bound=no $(mount_state /mnt/ec2xanobind)"
-	systemd_journal_about "$since2" >"$OUT/mount-handover.journal-logout"
-	log "PID 1 on the logout: $(cat "$OUT/mount-handover.journal-logout")"
+	while IFS='|' read -r -u 3 m src o pass kind; do
+		fate_l[$m]=$(mh_fate "$m" "after the logout")
+	done 3<<<"$MH_FORMS"
+	systemd_journal_about "$since2" >"$OUT/$SCENARIO.journal-logout"
+	log "PID 1 on the logout: $(cat "$OUT/$SCENARIO.journal-logout")"
 	systemd-analyze log-level info
 
-	# One line for the lead: what systemd did with the mounts.
-	local what
-	what="systemd $(systemctl --version | head -n 1 | cut -d' ' -f2), /dev/sdf mount $deps;"
-	if [ "$after_handover" -eq 0 ]; then
-		what="$what handover: still mounted"
-	else
-		what="$what handover: UNMOUNTED"
-	fi
-	what="$what ($(systemd_did "$OUT/mount-handover.journal-handover")) [$side_h];"
-	if [ "$after_logout" -eq 0 ]; then
-		what="$what logout: still mounted"
-	else
-		what="$what logout: not mounted"
-	fi
-	what="$what ($(systemd_did "$OUT/mount-handover.journal-logout")) [$side_l]"
-	console "EC2XA-NOTE mount-handover: $what"
-	log "NOTE $what"
+	# The verdict: which forms survived both steps, which did not.
+	local survived='' lost='' label
+	while IFS='|' read -r -u 3 m src o pass kind; do
+		label=$(mh_label "$src" "$o" "$pass")
+		log "form $label ($kind): handover ${fate_h[$m]}, give-back ${fate_l[$m]}"
+		if [ "${fate_h[$m]}" = ok ] && [ "${fate_l[$m]}" = ok ]; then
+			survived="$survived $label"
+		else
+			lost="$lost $label(${fate_h[$m]}/${fate_l[$m]})"
+			[ "$kind" = survive ] &&
+				problem "$label must survive: handover ${fate_h[$m]}, give-back ${fate_l[$m]}"
+		fi
+	done 3<<<"$MH_FORMS"
+	fact "systemd $(systemctl --version | head -n 1 | cut -d' ' -f2): mounted, written, unit active after handover and give-back:${survived:- none}"
+	fact "lost:${lost:- none}"
+	local did
+	did=$(systemd_did "$OUT/$SCENARIO.journal-handover")
+	[ -n "$did" ] && fact "PID 1: $did"
+	console "EC2XA-NOTE $SCENARIO: survived:${survived:- none}; lost:${lost:- none}; deps in out/$SCENARIO.deps, journal in out/$SCENARIO.journal-*"
 	remove_data_mount
+	mh_mpath_restore
 }
 
 # ---------------------------------------------------------------- 10, 11
