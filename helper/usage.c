@@ -159,17 +159,18 @@ static int report(UsageScan *scan, const char *where, const char *name) {
                 snprintf(fix, sizeof(fix), "/dev/%s", stable);
 
         if (!scan->out) {
-                /* Measured with systemd 252: when the alias goes, its
-                 * dev-sdX.device goes dead, and systemd stops what is bound
-                 * to it, the fstab mount's fsck unit and with it the mount. */
-                log_warning("%s names /dev/%s, which real disk %s has taken from its alias: systemd stops a "
-                            "mount or swap that names it, and what opens it now gets the real disk; use %s",
+                /* Measured with systemd 252 (tests/guest/README.md): when
+                 * the alias goes, dev-sdX.device goes dead; the fsck unit
+                 * that a pass of 1 or 2 adds is bound to it, and its stop
+                 * takes the mount that requires it down. Pass 0 survives. */
+                log_warning("%s names /dev/%s, which real disk %s has taken from its alias: what opens it now gets "
+                            "that disk, and systemd 252 unmounts an fstab mount of it whose fsck pass is not 0; use %s",
                             where, name, disk, fix);
                 return 1;
         }
         if (!scan->header) {
                 fprintf(scan->out, "\nNames in use:   these name an EBS volume by its sd name, which a real SCSI disk can take;\n"
-                                   "                when one does, systemd stops a mount or swap that names it\n");
+                                   "                when one does, the name opens that disk, and systemd 252 unmounts an fstab mount of it whose fsck pass is not 0\n");
                 scan->header = true;
         }
         fprintf(scan->out, "  %s: /dev/%s is %s;\n    %s; use %s\n", where, name, what, can, fix);

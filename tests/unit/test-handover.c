@@ -122,10 +122,10 @@ START_TEST(test_claim_handover_names_in_use) {
         ck_assert_run(run, 0, "",
                       "ec2-xvd-alias: /dev/sda: now the node of real disk sda (8:0), handed over from its xvd alias\n"
                       "ec2-xvd-alias: /etc/fstab:2 names /dev/sda1, which real disk sda has taken from its alias: "
-                      "systemd stops a mount or swap that names it, and what opens it now gets the real disk; "
+                      "what opens it now gets that disk, and systemd 252 unmounts an fstab mount of it whose fsck pass is not 0; "
                       "use UUID=1234-abcd or /dev/xvd-sda1\n"
                       "ec2-xvd-alias: /etc/fstab:3 names /dev/sda, which real disk sda has taken from its alias: "
-                      "systemd stops a mount or swap that names it, and what opens it now gets the real disk; "
+                      "what opens it now gets that disk, and systemd 252 unmounts an fstab mount of it whose fsck pass is not 0; "
                       "use /dev/xvd-sda\n");
         /* no handover, no warning: the node is right already */
         fakeroot_run(&root, &run, "claim", "sda", NULL);

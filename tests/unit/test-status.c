@@ -197,7 +197,7 @@ START_TEST(test_names_in_use) {
         ck_assert_str_eq(run.err, "");
         ck_assert_ptr_nonnull(strstr(run.out,
                  "\nNames in use:   these name an EBS volume by its sd name, which a real SCSI disk can take;\n"
-                 "                when one does, systemd stops a mount or swap that names it\n"
+                 "                when one does, the name opens that disk, and systemd 252 unmounts an fstab mount of it whose fsck pass is not 0\n"
                  "  /etc/fstab:3: /dev/sdf is -> xvdf (Xen disk 202:80);\n"
                  "    a real SCSI disk that arrives (an iSCSI login) takes the name; use UUID=0f3c2a4e-9d1b-4c5e-8f00-5a2b7c9d1e01 or /dev/xvd-sdf\n"
                  "  /etc/crypttab:1: /dev/sda1 is -> xvda1 (Xen disk 202:1);\n"
