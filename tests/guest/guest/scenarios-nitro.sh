@@ -592,7 +592,21 @@ scn_nitro_stock_control() {
 	st=$(mpath_state sdf)
 	log "multipath -ll: $(timeout 30 multipath -ll 2>&1)"
 	case $st in *failed* | *faulty*) fact "multipathd: sdf $st" ;; *) log "multipathd: sdf '$st'" ;; esac
-	have_helper && log "status (no rule of ours installed): $(helper_status)"
+	# The admin's view (the helper installed, none of its rules), as the
+	# Xen control checks it: exit 2 and the collision named.
+	if have_helper; then
+		local out rc
+		out=$(helper_status)
+		rc=$?
+		log "status (no rule of ours installed): $out"
+		if [ "$rc" -ne 2 ]; then
+			problem "ec2-xvd-alias status exited $rc, want 2"
+		elif [[ $out != *"/dev/sdf is a symlink to '$ns'"* ]]; then
+			problem "status exit 2 but does not name /dev/sdf -> $ns: ${out:0:200}"
+		else
+			fact "status exit 2: /dev/sdf is a symlink to '$ns'"
+		fi
+	fi
 	nitro_cleanup "$ns"
 	return 0
 }
