@@ -661,6 +661,19 @@ mount_handover() {
 	done 3<<<"$MH_FORMS"
 	systemd_journal_about "$since" >"$OUT/$SCENARIO.journal-handover"
 	log "PID 1 on the handover: $(cat "$OUT/$SCENARIO.journal-handover")"
+	# The handover says so in the journal: one warning per fstab line that
+	# names /dev/sdf, each naming its line.
+	local ln warned=0 want=0
+	for ln in $(awk '$1 == "/dev/sdf" { print NR }' /etc/fstab); do
+		want=$((want + 1))
+		if journalctl -o cat -t ec2-xvd-alias -S "$since" |
+			grep -qF "/etc/fstab:$ln names /dev/sdf, which real disk sdf has taken from its alias"; then
+			warned=$((warned + 1))
+		else
+			problem "no handover warning in the journal for /etc/fstab:$ln ($(sed -n "${ln}p" /etc/fstab))"
+		fi
+	done
+	fact "the handover's journal warned about $warned of $want fstab lines naming /dev/sdf"
 
 	# The LUNs go; the alias comes back.
 	local since2
