@@ -302,6 +302,10 @@ scn_nitro() {
 	# the time goes on a slow TCG guest.
 	local PS4='+ ${EPOCHREALTIME} '
 	need_helper || return 0
+	if [ ! -f "$PAYLOAD/stock/70-ec2-nvme-devices.rules" ] || [ ! -f "$PAYLOAD/stock/ebsnvme-id" ]; then
+		skip "no stock 70-ec2-nvme-devices.rules or ebsnvme-id double in the payload (see the host's output)"
+		return 0
+	fi
 	if [ ! -f "$PAYLOAD/nvme-shim/ec2xa-nvme-shim.so" ]; then
 		skip "no nvme-shim in the payload (tests/guest/nvme-shim/build.sh failed on the host)"
 		return 0
