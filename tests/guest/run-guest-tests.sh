@@ -22,10 +22,10 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
 # The default run (CI). The Nitro pair runs after the Xen scenarios and
-# before rpm (which leaves the package installed). The scenarios of issue 8
-# not in it run when named: SCENARIOS="many-at-once many-at-once-1worker
-# handover-latency mount-handover-nompath" (see README.md).
-all="stock-control repair boot-order login-first relogin trigger-change children-max-1 mount-handover nitro-stock-control nitro rpm"
+# before rpm (which leaves the package installed). Run only when named:
+# handover-latency (it measures 1.89x against its 1.25x target, see
+# README.md) and mount-handover-nompath (the same table as mount-handover).
+all="stock-control repair boot-order login-first relogin trigger-change children-max-1 mount-handover many-at-once many-at-once-1worker nitro-stock-control nitro rpm"
 
 skip77() {
 	echo "run-guest-tests: $*" >&2
