@@ -157,6 +157,16 @@ make_images() {
 
 # ---------------------------------------------------------------- LIO
 
+# tpg_enable_demo TPG: LIO demo mode (any initiator, no CHAP, writable),
+# then the portal group on.
+tpg_enable_demo() {
+	echo 0 >"$1/attrib/authentication"
+	echo 1 >"$1/attrib/generate_node_acls"
+	echo 1 >"$1/attrib/cache_dynamic_acls"
+	echo 0 >"$1/attrib/demo_mode_write_protect"
+	echo 1 >"$1/enable"
+}
+
 # The target is built directly in configfs: the same kernel LIO target
 # targetcli-fb drives, without one Python start-up (seconds under TCG) per
 # command.
@@ -190,12 +200,7 @@ setup_target() {
 		mkdir -p "$tpg/lun/lun_$i"
 		ln -s "$cfs/core/fileio_$i/lun$i" "$tpg/lun/lun_$i/ec2xa_lun$i" || return 1
 	done
-	# Demo mode: any initiator, no CHAP, writable.
-	echo 0 >"$tpg/attrib/authentication"
-	echo 1 >"$tpg/attrib/generate_node_acls"
-	echo 1 >"$tpg/attrib/cache_dynamic_acls"
-	echo 0 >"$tpg/attrib/demo_mode_write_protect"
-	echo 1 >"$tpg/enable" || return 1
+	tpg_enable_demo "$tpg" || return 1
 	log "LIO target $IQN on $PORTAL with 2 LUNs"
 	setup_many_target
 }
@@ -225,11 +230,7 @@ setup_many_target() {
 		mkdir -p "$tpg/lun/lun_$i"
 		ln -s "$cfs/core/fileio_$((10 + i))/many$i" "$tpg/lun/lun_$i/ec2xa_many$i" || return 1
 	done
-	echo 0 >"$tpg/attrib/authentication"
-	echo 1 >"$tpg/attrib/generate_node_acls"
-	echo 1 >"$tpg/attrib/cache_dynamic_acls"
-	echo 0 >"$tpg/attrib/demo_mode_write_protect"
-	echo 1 >"$tpg/enable" || return 1
+	tpg_enable_demo "$tpg" || return 1
 	log "LIO target $MANY_IQN on $PORTAL and $PORTAL2 with $MANY_LUNS LUNs"
 }
 

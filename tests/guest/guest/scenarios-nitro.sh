@@ -82,11 +82,7 @@ nitro_setup_target() {
 		mkdir -p "$tpg/lun/lun_$i" || return 1
 		ln -s "$nitro_cfs/core/fileio_$((NITRO_HBA0 + i))/nitro$i" "$tpg/lun/lun_$i/nitro_lun$i" || return 1
 	done
-	echo 0 >"$tpg/attrib/authentication"
-	echo 1 >"$tpg/attrib/generate_node_acls"
-	echo 1 >"$tpg/attrib/cache_dynamic_acls"
-	echo 0 >"$tpg/attrib/demo_mode_write_protect"
-	echo 1 >"$tpg/enable" || return 1
+	tpg_enable_demo "$tpg" || return 1
 	log "LIO target $NITRO_IQN on ${NITRO_PORTALS[*]} with 3 LUNs"
 }
 
