@@ -25,11 +25,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
 all="domu-boot1-ours domu-boot2-ours domu-control-stock domu-rpm-install-live domu-rpm-erase-live"
 
-skip77() {
-	echo "run-domu-tests: $*" >&2
-	exit 77
-}
-say() { printf '[domu-tier %s] %s\n' "$(date +%T)" "$*"; }
+TIER=domu HERE=$here
+# shellcheck source=tests/guest/tier-lib.sh
+. "$here/tier-lib.sh"
 
 [ $# -ge 1 ] || skip77 "usage: run-domu-tests.sh RPMDIR"
 rpmdir=$1
@@ -37,52 +35,13 @@ rpmdir=$1
 [ "$(uname -m)" = x86_64 ] || skip77 "needs an x86_64 host"
 t_tier0=$(date +%s)
 
-missing_host_tools() {
-	local t
-	for t in qemu-system-x86_64 qemu-img debootstrap mkfs.ext4 tune2fs e2fsck sfdisk unshare flock; do
-		command -v "$t" >/dev/null || echo "$t"
-	done
-}
-if [ -n "$(missing_host_tools)" ]; then
-	say "installing host packages ($(missing_host_tools | tr '\n' ' ')missing)"
-	mapfile -t hostpkgs < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$here/domu/host-packages.txt")
-	{
-		apt-get update -q &&
-			DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${hostpkgs[@]}"
-	} >/tmp/ec2xa-domu-host-deps.log 2>&1 ||
-		skip77 "cannot install host packages (see /tmp/ec2xa-domu-host-deps.log)"
-	[ -z "$(missing_host_tools)" ] || skip77 "still missing: $(missing_host_tools | tr '\n' ' ')"
-fi
+tier_host_deps
 
 # ---------------------------------------------------------------- images
 
-# The guest tier's image, with its cache key and layout (run-guest-tests.sh),
-# so that one build serves both tiers.
-cache=${EC2XA_GUEST_CACHE:-/var/cache/ec2-xvd-alias/guest}
-mkdir -p "$cache" || skip77 "cannot create $cache"
-key=$(for f in "$here"/image/*; do cat "$f"; done | sha256sum | cut -c1-16)
-img="$cache/$key"
-t_build=0
-exec 9>"$cache/.lock"
-flock 9
-if [ ! -f "$img/complete" ]; then
-	say "building guest image $key (debootstrap, a few minutes)"
-	t0=$(date +%s)
-	if ! "$here/image/build-image.sh" "$img.tmp"; then
-		echo "FAIL: image: build-image.sh failed" >&2
-		exit 1
-	fi
-	rm -rf "$img"
-	mv "$img.tmp" "$img"
-	touch "$img/complete"
-	t_build=$(($(date +%s) - t0))
-	for d in "$cache"/*; do
-		[ "$d" = "$img" ] || rm -rf "$d"
-	done
-	say "image built in ${t_build}s"
-else
-	say "using cached guest image $img"
-fi
+# The guest tier's image and cache: one build serves both tiers.
+tier_image
+img=$IMG t_build=$T_BUILD
 # The domU's disk: the same root file system as a partition (xvda1) of a
 # partitioned disk, as EC2 root volumes are, with a label and UUID of its
 # own so the dom0, which sees this disk too, never takes it for its root.
@@ -109,7 +68,7 @@ if [ ! -f "$img/domu-complete" ]; then
 		exit 1
 	fi
 fi
-flock -u 9
+tier_image_done
 
 # ---------------------------------------------------------------- payload
 
@@ -122,12 +81,9 @@ mkdir -p "$work/payload/guest" "$work/payload/stock" "$work/payload/rpm" "$work/
 install -m 644 "$here/guest/lib.sh" "$work/payload/guest/lib.sh"
 install -m 755 "$here/domu/dom0-driver.sh" "$work/payload/guest/run-scenarios.sh"
 cp -r "$here/domu" "$work/payload/domu"
-install -m 755 "$src/tests/stock/ec2udev-vbd" "$work/payload/stock/ec2udev-vbd"
-sed 's|@EC2UDEV_VBD@|/usr/sbin/ec2udev-vbd|g' "$src/tests/stock/51-ec2-hvm-devices.rules.in" \
-	>"$work/payload/stock/51-ec2-hvm-devices.rules"
+tier_stock_xen "$work/payload/stock"
 rpm_reason="no binary ec2-xvd-alias RPM in $rpmdir"
-rpmf=$(find "$rpmdir" -name 'ec2-xvd-alias-*.rpm' ! -name '*.src.rpm' \
-	! -name '*-debuginfo-*' ! -name '*-debugsource-*' 2>/dev/null | sort -V | tail -n 1)
+rpmf=$(tier_rpm "$rpmdir")
 if [ -n "$rpmf" ]; then
 	cp "$rpmf" "$work/payload/rpm/"
 	say "RPM: $(basename "$rpmf")"
@@ -146,7 +102,8 @@ qemu-img create -q -f qcow2 -b "$img/domu-disk.img" -F raw "$work/domu-stock.qco
 
 console="$work/console.log"
 : >"$console"
-# dom0 gets 1 GiB; the rest of the 3 GiB is for one 1 GiB domU at a time.
+# dom0 gets 1 GiB; the rest of the 3 GiB is for the domUs: 512 MiB each, one
+# at a time, with room for the pages Xen still scrubs after the one before.
 # As soon as a domU runs beside the dom0 under TCG, dom0 processes crash at
 # random (segfaults and general protection faults in libc: xl, udevd,
 # bash), with or without xpti=false pcid=0 and PCID/INVPCID. Vector

@@ -27,11 +27,9 @@ src=$(cd "$here/../.." && pwd)
 # README.md) and mount-handover-nompath (the same table as mount-handover).
 all="stock-control repair boot-order login-first relogin trigger-change children-max-1 mount-handover many-at-once many-at-once-1worker nitro-stock-control nitro rpm"
 
-skip77() {
-	echo "run-guest-tests: $*" >&2
-	exit 77
-}
-say() { printf '[guest-tier %s] %s\n' "$(date +%T)" "$*"; }
+TIER=guest HERE=$here
+# shellcheck source=tests/guest/tier-lib.sh
+. "$here/tier-lib.sh"
 
 [ $# -ge 1 ] || skip77 "usage: run-guest-tests.sh BUILDDIR [RPMDIR]"
 builddir=$1
@@ -39,55 +37,12 @@ rpmdir=${2:-}
 [ "$(id -u)" -eq 0 ] || skip77 "needs root (debootstrap, mkfs, QEMU image handling)"
 [ "$(uname -m)" = x86_64 ] || skip77 "needs an x86_64 host"
 
-# ---------------------------------------------------------------- host deps
+# ---------------------------------------------------------------- host deps, image
 
-missing_host_tools() {
-	local t
-	for t in qemu-system-x86_64 qemu-img debootstrap mkfs.ext4 unshare flock; do
-		command -v "$t" >/dev/null || echo "$t"
-	done
-}
-if [ -n "$(missing_host_tools)" ]; then
-	say "installing host packages ($(missing_host_tools | tr '\n' ' ')missing)"
-	mapfile -t hostpkgs < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$here/host-packages.txt")
-	{
-		apt-get update -q &&
-			DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${hostpkgs[@]}"
-	} >/tmp/ec2xa-guest-host-deps.log 2>&1 ||
-		skip77 "cannot install host packages (see /tmp/ec2xa-guest-host-deps.log)"
-	[ -z "$(missing_host_tools)" ] || skip77 "still missing: $(missing_host_tools | tr '\n' ' ')"
-fi
-
-# ---------------------------------------------------------------- image
-
-cache=${EC2XA_GUEST_CACHE:-/var/cache/ec2-xvd-alias/guest}
-mkdir -p "$cache" || skip77 "cannot create $cache"
-# The key covers everything that decides the image's content.
-key=$(for f in "$here"/image/*; do cat "$f"; done | sha256sum | cut -c1-16)
-img="$cache/$key"
-t_build=0
-exec 9>"$cache/.lock"
-flock 9
-if [ ! -f "$img/complete" ]; then
-	say "building guest image $key (debootstrap, about 2 minutes)"
-	t0=$(date +%s)
-	if ! "$here/image/build-image.sh" "$img.tmp"; then
-		echo "FAIL: image: build-image.sh failed" >&2
-		exit 1
-	fi
-	rm -rf "$img"
-	mv "$img.tmp" "$img"
-	touch "$img/complete"
-	t_build=$(($(date +%s) - t0))
-	# Keep the cache to one image.
-	for d in "$cache"/*; do
-		[ "$d" = "$img" ] || rm -rf "$d"
-	done
-	say "image built in ${t_build}s"
-else
-	say "using cached guest image $img"
-fi
-flock -u 9
+tier_host_deps
+tier_image
+img=$IMG
+tier_image_done
 
 # ---------------------------------------------------------------- payload
 
@@ -96,9 +51,7 @@ mkdir -p "$work"
 rm -rf "$work/payload" "$work/out"
 mkdir -p "$work/payload/stock" "$work/payload/rpm" "$work/out"
 cp -r "$here/guest" "$work/payload/guest"
-install -m 755 "$src/tests/stock/ec2udev-vbd" "$work/payload/stock/ec2udev-vbd"
-sed 's|@EC2UDEV_VBD@|/usr/sbin/ec2udev-vbd|g' "$src/tests/stock/51-ec2-hvm-devices.rules.in" \
-	>"$work/payload/stock/51-ec2-hvm-devices.rules"
+tier_stock_xen "$work/payload/stock"
 # Nitro's stock side: the stand-in of amazon-ec2-utils' rule and the
 # ebsnvme-id double (tests/stock). The kernel read QEMU's Identify data at
 # probe time, so sysfs says model "QEMU NVMe Ctrl" and no preload can change
@@ -129,8 +82,7 @@ else
 fi
 
 if [ -n "$rpmdir" ]; then
-	rpmf=$(find "$rpmdir" -name 'ec2-xvd-alias-*.rpm' ! -name '*.src.rpm' \
-		! -name '*-debuginfo-*' ! -name '*-debugsource-*' | sort -V | tail -n 1)
+	rpmf=$(tier_rpm "$rpmdir")
 	if [ -n "$rpmf" ]; then
 		cp "$rpmf" "$work/payload/rpm/"
 		say "RPM: $(basename "$rpmf")"

@@ -1,0 +1,83 @@
+# Host side shared by the two QEMU tiers, run-guest-tests.sh (disks attached
+# to the dom0) and run-domu-tests.sh (an EC2-like domU): host packages, the
+# one cached image, the stock rule of the payload, the RPM to test. Sourced;
+# the caller sets TIER (its name in messages) and HERE (tests/guest).
+# shellcheck shell=bash
+
+say() { printf '[%s-tier %s] %s\n' "$TIER" "$(date +%T)" "$*"; }
+skip77() {
+	echo "run-$TIER-tests: $*" >&2
+	exit 77
+}
+
+tier_missing_tools() {
+	local t
+	for t in qemu-system-x86_64 qemu-img debootstrap mkfs.ext4 tune2fs e2fsck sfdisk unshare flock; do
+		command -v "$t" >/dev/null || echo "$t"
+	done
+}
+
+# Installs host-packages.txt when a tool is missing; skips (77) when that
+# is impossible.
+tier_host_deps() {
+	local -a pkgs
+	[ -n "$(tier_missing_tools)" ] || return 0
+	say "installing host packages ($(tier_missing_tools | tr '\n' ' ')missing)"
+	mapfile -t pkgs < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$HERE/host-packages.txt")
+	{
+		apt-get update -q &&
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${pkgs[@]}"
+	} >"/tmp/ec2xa-$TIER-host-deps.log" 2>&1 ||
+		skip77 "cannot install host packages (see /tmp/ec2xa-$TIER-host-deps.log)"
+	[ -z "$(tier_missing_tools)" ] || skip77 "still missing: $(tier_missing_tools | tr '\n' ' ')"
+}
+
+# Sets IMG to the cached image (building it first if needed) and T_BUILD to
+# the seconds spent building. The key covers every file that decides the
+# image's content; the cache keeps one image. Returns holding the cache's
+# lock (fd 9), so that the caller can add to the image (the domU disk);
+# tier_image_done releases it.
+tier_image() {
+	local cache=${EC2XA_GUEST_CACHE:-/var/cache/ec2-xvd-alias/guest} key t0 d
+	mkdir -p "$cache" || skip77 "cannot create $cache"
+	key=$(for f in "$HERE"/image/*; do cat "$f"; done | sha256sum | cut -c1-16)
+	IMG=$cache/$key
+	T_BUILD=0
+	exec 9>"$cache/.lock"
+	flock 9
+	if [ ! -f "$IMG/complete" ]; then
+		say "building guest image $key (debootstrap, about 2 minutes)"
+		t0=$(date +%s)
+		if ! "$HERE/image/build-image.sh" "$IMG.tmp"; then
+			echo "FAIL: image: build-image.sh failed" >&2
+			exit 1
+		fi
+		rm -rf "$IMG"
+		mv "$IMG.tmp" "$IMG"
+		touch "$IMG/complete"
+		T_BUILD=$(($(date +%s) - t0))
+		for d in "$cache"/*; do
+			[ "$d" = "$IMG" ] || rm -rf "$d"
+		done
+		say "image built in ${T_BUILD}s"
+	else
+		say "using cached guest image $IMG"
+	fi
+}
+tier_image_done() { exec 9>&-; }
+
+# Amazon's Xen rule and ec2udev-vbd (tests/stock), at Amazon Linux 2023's
+# paths, into payload directory $1.
+tier_stock_xen() {
+	local src
+	src=$(cd "$HERE/../.." && pwd)
+	install -D -m 755 "$src/tests/stock/ec2udev-vbd" "$1/ec2udev-vbd"
+	sed 's|@EC2UDEV_VBD@|/usr/sbin/ec2udev-vbd|g' "$src/tests/stock/51-ec2-hvm-devices.rules.in" \
+		>"$1/51-ec2-hvm-devices.rules"
+}
+
+# The newest binary ec2-xvd-alias RPM in directory $1 (nothing if none).
+tier_rpm() {
+	find "$1" -name 'ec2-xvd-alias-*.rpm' ! -name '*.src.rpm' \
+		! -name '*-debuginfo-*' ! -name '*-debugsource-*' 2>/dev/null | sort -V | tail -n 1
+}
