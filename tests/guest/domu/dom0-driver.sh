@@ -31,8 +31,16 @@ BRIDGE=xenbr0
 PORTAL_IPS="10.99.0.1 10.99.0.3"
 DOMU_IP=10.99.0.2/24
 LUN_MIBS="96 48 80"
+# 512 MiB is plenty for the domU's systemd, iscsid and multipathd, and
+# leaves room for a second domain while Xen still scrubs the pages of the
+# one before: with 1 GiB domUs, a restart (reboot from inside) sometimes
+# failed with "can't allocate low memory for domain" under TCG.
+DOMU_MIB=512
 DOMU_BOOT_TIMEOUT=${DOMU_BOOT_TIMEOUT:-1500}
 MODES="ours stock"
+# ours: a cold start, then a reboot from inside; stock: one boot, then the
+# live rpm -i and rpm -e.
+boots_of() { if [ "$1" = ours ]; then echo 2; else echo 1; fi; }
 # shellcheck source=/dev/null
 [ -f "$PAYLOAD/config.sh" ] && . "$PAYLOAD/config.sh"
 
@@ -161,9 +169,6 @@ prepare_domu() {
 	# amazon-ec2-utils' rule and script where Amazon Linux 2023 has them.
 	install -D -m 755 "$PAYLOAD/stock/ec2udev-vbd" "$m/usr/sbin/ec2udev-vbd"
 	install -D -m 644 "$PAYLOAD/stock/51-ec2-hvm-devices.rules" "$m/usr/lib/udev/rules.d/51-ec2-hvm-devices.rules"
-	# Until the default policy is the "no real sdX now" rule, compat is it.
-	# Written before rpm -i: the package's %config(noreplace) keeps it.
-	echo "mode = compat" >"$m/etc/ec2-xvd-alias.conf"
 	rpmf=$(find "$PAYLOAD/rpm" -name 'ec2-xvd-alias-*.rpm' 2>/dev/null | head -n 1)
 	if [ -n "$rpmf" ]; then
 		cp "$rpmf" "$m/root/"
@@ -184,7 +189,8 @@ prepare_domu() {
 	ln -sf /etc/systemd/system/ec2xa-domu-check.service \
 		"$m/etc/systemd/system/multi-user.target.wants/ec2xa-domu-check.service"
 	mkdir -p "$m/etc/ec2xa-domu"
-	printf 'MODE=%s\nBOOTS=2\nMARKER_SHA=%s\nXVDA_MIB=%s\n' "$mode" "$sha" "$xvda_mib" >"$m/etc/ec2xa-domu/plan"
+	printf 'MODE=%s\nBOOTS=%s\nMARKER_SHA=%s\nXVDA_MIB=%s\n' "$mode" "$(boots_of "$mode")" "$sha" "$xvda_mib" \
+		>"$m/etc/ec2xa-domu/plan"
 	rm -rf "$m/var/lib/ec2xa-domu"
 	umount "$m/proc"
 	run 120 umount "$m" || return 1
@@ -207,15 +213,29 @@ type = "pv"
 kernel = "$k"
 ramdisk = "$i"
 extra = "root=LABEL=ec2xa-domu ro console=hvc0 loglevel=4 systemd.show_status=error"
-memory = 1024
+memory = $DOMU_MIB
 vcpus = 2
 disk = [ 'format=raw,vdev=xvda,access=rw,script=$HOTPLUG,target=$disk',
          'format=raw,vdev=xvdf,access=rw,script=$HOTPLUG,target=$loop' ]
 vif = [ 'mac=00:16:3e:ec:2a:02,bridge=$BRIDGE,script=$HOTPLUG' ]
 on_poweroff = "destroy"
-on_reboot = "restart"
+on_reboot = "destroy"
 on_crash = "destroy"
 EOF
+}
+
+xen_free_mib() { xl info 2>/dev/null | awk '$1 == "free_memory" {print $3}'; }
+# wait_xen_free MIB SECONDS: until Xen has MIB free (checked every 2 s, as
+# xl itself is not cheap under TCG); says so and goes on when it has not.
+wait_xen_free() {
+	local end=$(($(date +%s) + $2)) free
+	while :; do
+		free=$(xen_free_mib)
+		[ "${free:-0}" -ge "$1" ] && return 0
+		[ "$(date +%s)" -lt "$end" ] || break
+		sleep 2
+	done
+	log "Xen has ${free:-?} MiB free after $2 s, want $1; trying anyway"
 }
 
 # 0 while the domain exists. An xl that fails without saying the domain is
@@ -231,30 +251,58 @@ domain_exists() {
 	awk -v n="ec2xa-$1" '$1 == n {f = 1} END {exit !f}' <<<"$out"
 }
 
-# run_domu MODE DISK: xl create, then wait (bounded) until the domain is
-# gone; it reboots itself as its plan says. Copies its results out.
+# forward_console MODE FROM: the domU's console lines from line FROM on to
+# the dom0's (its markers as notes), so a slow or stuck boot shows where it
+# is. Prints the number of lines seen.
+forward_console() {
+	local clog=/var/log/xen/console/guest-ec2xa-$1.log seen=$2 k
+	k=$(wc -l <"$clog" 2>/dev/null)
+	if [ "${k:-0}" -gt "$seen" ]; then
+		tail -n +"$((seen + 1))" "$clog" | head -n "$((k - seen))" | tr -d '\r' |
+			while IFS= read -r line; do
+				case $line in
+				*EC2XA-DOMU-*) note "$1: ${line#*EC2XA-}" ;;
+				*) console "domU-$1| $line" ;;
+				esac
+			done
+		seen=$k
+	fi
+	echo "$seen"
+}
+
+# run_domu MODE DISK BOOTS: xl create, then wait (bounded) until the domain
+# is gone. The domU reboots itself (systemctl reboot) until it has checked
+# BOOTS boots; each reboot ends the domain (on_reboot = "destroy") and the
+# driver creates it again from the same config, which is what xl's own
+# on_reboot = "destroy" does (destroy, then create), minus the background
+# xl process that has to survive for it: under TCG that process sometimes
+# did not, and the domain was simply gone. Copies the results out.
 run_domu() {
-	local mode=$1 disk=$2 t0 m=/mnt/domu-$1 end
+	local mode=$1 disk=$2 boots=$3 t0 m=/mnt/domu-$1 end b=0 seen=0
+	local clog=/var/log/xen/console/guest-ec2xa-$1.log
 	write_cfg "$mode" "$disk" || return 1
 	t0=$(now_ms)
-	run 300 xl create "$WORK/domu-$mode.cfg" >&2 || return 1
-	note "domU $mode created (domid $(xl domid "ec2xa-$mode" 2>/dev/null))"
 	end=$(($(date +%s) + DOMU_BOOT_TIMEOUT))
-	local clog=/var/log/xen/console/guest-ec2xa-$mode.log seen=0 k
-	while domain_exists "$mode"; do
-		# Forward the domU's markers (boot, done) to the dom0 console.
-		k=$(grep -ac 'EC2XA-DOMU-' "$clog" 2>/dev/null)
-		if [ "${k:-0}" -gt "$seen" ]; then
-			grep -a 'EC2XA-DOMU-' "$clog" | tail -n +"$((seen + 1))" | tr -d '\r' |
-				while read -r line; do note "$mode: ${line#*EC2XA-}"; done
-			seen=$k
-		fi
-		if [ "$(date +%s)" -gt "$end" ]; then
-			log "domU $mode still running after ${DOMU_BOOT_TIMEOUT}s"
-			run 60 xl destroy "ec2xa-$mode"
-			break
-		fi
-		sleep 2
+	while [ "$b" -lt "$boots" ]; do
+		b=$((b + 1))
+		# The pages of the domain before may still be being scrubbed.
+		wait_xen_free $((DOMU_MIB + 64)) 180
+		run 300 xl create "$WORK/domu-$mode.cfg" >&2 || break
+		note "domU $mode created for boot $b (domid $(xl domid "ec2xa-$mode" 2>/dev/null))"
+		while domain_exists "$mode"; do
+			seen=$(forward_console "$mode" "$seen")
+			if [ "$(date +%s)" -gt "$end" ]; then
+				log "domU $mode still running after ${DOMU_BOOT_TIMEOUT}s"
+				run 60 xl destroy "ec2xa-$mode"
+				break 2
+			fi
+			sleep 2
+		done
+		seen=$(forward_console "$mode" "$seen")
+		# Another boot only after this one's checks finished: the domU
+		# asked for it (it reboots until its plan's BOOTS are done).
+		[ "$(grep -ac 'EC2XA-DOMU-DONE' "$clog" 2>/dev/null)" -ge "$b" ] || break
+		grep -aq 'reboot: Restarting system' <(tail -n 5 "$clog") || break
 	done
 	timing "domu-$mode-run $(($(now_ms) - t0)) ms"
 	# Never read the disk of a running domain.
@@ -263,7 +311,8 @@ run_domu() {
 		sleep 5
 	fi
 	mkdir -p "$OUT/domu-$mode"
-	cp "/var/log/xen/console/guest-ec2xa-$mode.log" "$OUT/domu-$mode/console.log" 2>/dev/null
+	cp "$clog" "$OUT/domu-$mode/console.log" 2>/dev/null
+	cp /var/log/xen/xl-ec2xa-"$mode".log* "$OUT/domu-$mode/" 2>/dev/null
 	run 120 mount -o ro "${disk}1" "$m" || return 1
 	cp -a "$m/var/lib/ec2xa-domu/." "$OUT/domu-$mode/" 2>/dev/null
 	umount "$m"
@@ -366,7 +415,7 @@ fail_all() {
 
 t_setup=$(now_ms)
 xen_ready || fail_all "Xen toolstack not ready (xl info failed)"
-note "dom0 $(uname -r) udev $(udevadm --version) xen $(xl info 2>/dev/null | awk '$1 == "xen_major" {a = $3} $1 == "xen_minor" {b = $3} $1 == "xen_extra" {c = $3} END {print a "." b c}') free $(xl info 2>/dev/null | awk '$1 == "free_memory" {print $3}') MiB"
+note "dom0 $(uname -r) udev $(udevadm --version) xen $(xl info 2>/dev/null | awk '$1 == "xen_major" {a = $3} $1 == "xen_minor" {b = $3} $1 == "xen_extra" {c = $3} END {print a "." b c}') free $(xen_free_mib) MiB"
 # Guest consoles to files, for the logs.
 if pid=$(pidof xenconsoled); then
 	kill "$pid"
@@ -405,7 +454,7 @@ for mode in $MODES; do
 	NO_RESULT_WHY=
 	if [[ " $prep_ok " != *" $mode "* ]]; then
 		NO_RESULT_WHY="preparing its disk in the dom0 failed, see driver.log"
-	elif ! run_domu "$mode" "$disk"; then
+	elif ! run_domu "$mode" "$disk" "$(boots_of "$mode")"; then
 		NO_RESULT_WHY="xl create or reading its disk failed, see driver.log"
 	fi
 	if [ "$mode" = ours ]; then verdicts_ours; else verdicts_stock; fi

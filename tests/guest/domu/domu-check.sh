@@ -10,7 +10,7 @@
 #
 # Result files per boot: problems.PHASE (one per line), facts.PHASE, links.xvd (the Xen
 # disks' links, compared across boots by the dom0), patterns ("LUN OFFSET_MIB
-# TAG"), timing, status.txt, journal-helper.txt.
+# TAG"), timing, status.txt, journal-{errors,warnings,names}.txt.
 set -u
 export PAYLOAD=/usr/local/lib/ec2xa OUT=/var/lib/ec2xa-domu
 # shellcheck source=/dev/null # tests/guest/guest/lib.sh, checked on its own
@@ -126,8 +126,11 @@ write_lun_patterns() {
 		}
 		link=/dev/$link
 		tag="EC2XA-B$n-LUN$lun-$(od -An -N6 -tx1 /dev/urandom | tr -d ' ')"
+		# fullblock: a read from the pipe returns at most 64 KiB, and
+		# dd would write that short block as its one block.
 		if yes "$tag" | head -c 1048576 |
-			timeout 60 dd of="$link" bs=1M seek="$off" count=1 oflag=direct conv=fsync,notrunc status=none; then
+			timeout 60 dd of="$link" bs=1M seek="$off" count=1 iflag=fullblock oflag=direct \
+				conv=fsync,notrunc status=none; then
 			echo "$lun $off $tag $link -> $(readlink -f "$link")" >>"$R/patterns"
 		else
 			problem "cannot write 1 MiB through $link"
@@ -135,13 +138,26 @@ write_lun_patterns() {
 	done
 }
 
+# The journal of this boot about the helper, in three files:
+# journal-errors.txt, its lines at err or worse and udevd's own reports of
+# it (a failure, a timeout, a kill): each is a problem; journal-names.txt,
+# the handover's warnings about a name in use (an alias that changed
+# meaning, issue 8), which this instance's fstab line must get;
+# journal-warnings.txt, its other warnings, reported as facts (under TCG
+# the handover's 5 s wait can run out at boot, and the helper says so).
 helper_journal() {
-	# The helper's own syslog lines at warning or worse, and udevd's
-	# reports of it failing.
+	local pat=' names /dev/sd[a-z]*[0-9]*, which real disk '
 	{
-		journalctl -b -o short-monotonic -t ec2-xvd-alias -p warning --no-pager 2>/dev/null | grep -v '^-- '
-		journalctl -b -o short-monotonic -u systemd-udevd --no-pager 2>/dev/null | grep 'ec2-xvd-alias'
-	} >"$R/journal-helper.txt"
+		journalctl -b -o short-monotonic -t ec2-xvd-alias -p err --no-pager 2>/dev/null | grep -v '^-- '
+		# udevd's lines: the helper's syslog lines come from udevd's
+		# cgroup too, so select by identifier, not by unit.
+		journalctl -b -o short-monotonic SYSLOG_IDENTIFIER=systemd-udevd --no-pager 2>/dev/null |
+			grep 'ec2-xvd-alias'
+	} >"$R/journal-errors.txt"
+	journalctl -b -o short-monotonic -t ec2-xvd-alias -p warning..warning --no-pager 2>/dev/null |
+		grep -v '^-- ' >"$R/journal-all-warnings.txt"
+	grep "$pat" "$R/journal-all-warnings.txt" >"$R/journal-names.txt"
+	grep -v "$pat" "$R/journal-all-warnings.txt" >"$R/journal-warnings.txt"
 }
 
 xen_disks_intact() {
@@ -198,6 +214,14 @@ check_ours() {
 	elif grep -qi 'names in use' <<<"$st"; then
 		if sed -n '/[Nn]ames in use/,$p' <<<"$st" | grep -q '/dev/sdf'; then
 			fact "/data2 (fstab /dev/sdf) not mounted; status lists /dev/sdf as a name in use"
+			# What systemd did with it this boot (issue 8: it
+			# mounts the alias, then stops the mount when a LUN
+			# takes the name, because of the fsck pass).
+			local ev
+			ev=$(journalctl -b -o short-monotonic --no-pager -u data2.mount 2>/dev/null |
+				grep -E 'Mounted data2.mount|Unmounted data2.mount' |
+				sed -E 's/^\[ *([0-9.]+)\].* (Mounted|Unmounted) data2.mount.*/\2 at \1 s/' | paste -sd ',' -)
+			[ -n "$ev" ] && fact "systemd this boot: /data2 $ev (the handover took sdf; pass 2)"
 		else
 			problem "/data2 (fstab /dev/sdf) not mounted and status's Names in use does not list /dev/sdf"
 		fi
@@ -213,10 +237,22 @@ check_ours() {
 	write_lun_patterns
 	xen_disks_intact
 	helper_journal
-	if [ -s "$R/journal-helper.txt" ]; then
-		problem "helper warnings/errors in the journal: $(head -n 3 "$R/journal-helper.txt" | tr '\n' ';' | cut -c1-300)"
+	if [ -s "$R/journal-errors.txt" ]; then
+		problem "helper errors in the journal: $(head -n 3 "$R/journal-errors.txt" | tr '\n' ';' | cut -c1-300)"
 	else
-		fact "journal: no helper warning or error, no udevd report of the helper failing"
+		fact "journal: no helper error, no udevd report of the helper failing"
+	fi
+	if [ -s "$R/journal-warnings.txt" ]; then
+		fact "journal: $(grep -c . "$R/journal-warnings.txt") helper warning(s) besides names in use: $(head -n 1 "$R/journal-warnings.txt" | sed 's/^.*ec2-xvd-alias\[[0-9]*\]: //' | cut -c1-200)"
+	fi
+	# The fstab line naming /dev/sdf: if a LUN took sdf this boot, the
+	# handover must have said so in the journal, naming the line.
+	if [ -e /sys/block/sdf ]; then
+		if grep -q '/etc/fstab:[0-9]* names /dev/sdf, ' "$R/journal-names.txt"; then
+			fact "journal: the handover warned that /etc/fstab:$(grep -o '/etc/fstab:[0-9]*' "$R/journal-names.txt" | head -n 1 | cut -d: -f2) names /dev/sdf"
+		else
+			problem "a LUN took sdf, but the handover did not warn about the fstab line naming /dev/sdf"
+		fi
 	fi
 }
 
@@ -325,8 +361,13 @@ echo "end_s $(cut -d' ' -f1 /proc/uptime)" >>"$R/timing"
 console "EC2XA-DOMU-DONE $n problems=$(cat "$R"/problems.* | grep -c .)"
 sync
 if [ "$MODE" = ours ] && [ "$n" -lt "${BOOTS:-2}" ]; then
+	# The reboot from inside is part of what is tested: an orderly one.
 	systemctl --no-block reboot
 else
-	systemctl --no-block poweroff
+	# Done with this instance: its results are on disk (sync above).
+	# --force skips stopping units one by one (logouts, multipathd; a
+	# minute under TCG) but still unmounts, so the dom0 reads a clean
+	# file system.
+	systemctl --force poweroff
 fi
 exit 0
