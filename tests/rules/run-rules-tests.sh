@@ -11,6 +11,7 @@
 #   --keep             keep the work directory (events, logs, snapshots)
 #   --only SCENARIO    run one scenario (both sides)
 #
+# RT_JOBS=N runs N scenario sides at a time (default: one per CPU).
 # Exit: 0 all passed, 1 a failure, 77 cannot run here (reason on stderr).
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -23,7 +24,7 @@ while [ $# -gt 0 ]; do
 	--helper-as-stock) as_stock=1 ;;
 	--keep) keep=1 ;;
 	--only) only=$2; shift ;;
-	-h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,15p' "$0"; exit 0 ;;
 	-*) echo "unknown option $1" >&2; exit 1 ;;
 	*) break ;;
 	esac

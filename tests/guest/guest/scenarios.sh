@@ -38,7 +38,7 @@ lun0_byid() {
 	done
 	return 1
 }
-lun0_bypath() { echo "/dev/disk/by-path/ip-$PORTAL-iscsi-$IQN-lun-0"; }
+lun_bypath() { echo "/dev/disk/by-path/ip-$PORTAL-iscsi-$IQN-lun-$1"; }
 
 # Wait for multipath to settle on every path being active, report the
 # state it ended in.
@@ -102,11 +102,17 @@ make_collision() {
 
 scn_stock_control() {
 	make_collision stock || return 0
-	local s0 got pat
-	s0=$(sd_of_lun 0)
+	# The LUN the kernel named sda: the scan probes LUNs concurrently, so
+	# it is LUN 0 on most runs and LUN 1 on some.
+	local s0=sda lun got pat
+	lun=$(lun_of sda 2>/dev/null)
+	if [ ! -e /sys/block/sda ] || [ -z "$lun" ]; then
+		problem "no LUN took the kernel name sda: $(sd_disks | tr '\n' ' ')"
+		return 0
+	fi
 	got=$(readlink -f "/dev/$s0")
 	if [ "$got" = /dev/xvda ]; then
-		fact "/dev/$s0 resolves to xvda"
+		fact "/dev/$s0 (LUN $lun) resolves to xvda"
 	else
 		problem "no collision: /dev/$s0 resolves to $got"
 	fi
@@ -119,11 +125,11 @@ scn_stock_control() {
 	log "multipath -ll: $(timeout 30 multipath -ll 2>&1)"
 	pat=$OUT/pattern.stock
 	make_pattern "$pat" STOCK
-	if ! write_pattern "$pat" "$(lun0_bypath)"; then
-		problem "cannot write through $(lun0_bypath)"
+	if ! write_pattern "$pat" "$(lun_bypath "$lun")"; then
+		problem "cannot write through $(lun_bypath "$lun")"
 	elif file_has_pattern "$pat" "$WORK/xvda.img"; then
-		fact "1 MiB written via LUN 0's by-path link landed on the Xen disk"
-		file_has_pattern "$pat" "$WORK/lun0.img" && problem "pattern also on the LUN"
+		fact "1 MiB written via LUN $lun's by-path link landed on the Xen disk"
+		file_has_pattern "$pat" "$WORK/lun$lun.img" && problem "pattern also on the LUN"
 	else
 		problem "pattern written via by-path did not reach the Xen disk"
 	fi
@@ -149,12 +155,9 @@ scn_stock_control() {
 scn_repair() {
 	need_helper || return 0
 	# Right after stock-control; recreate the collision if it is not there.
-	local s0
-	s0=$(sd_of_lun 0 2>/dev/null)
-	if [ -z "$s0" ] || [ "$(readlink -f "/dev/$s0")" != /dev/xvda ]; then
+	if [ ! -e /sys/block/sda ] || [ "$(readlink -f /dev/sda)" != /dev/xvda ]; then
 		log "collision not present, making it"
 		make_collision stock || return 0
-		s0=$(sd_of_lun 0)
 	fi
 	install_project yes
 	local out rc
@@ -170,7 +173,7 @@ scn_repair() {
 	problems_from "after repair" check_state_fixed
 	expect_status 0
 	expect_mpath_active
-	[ "$(readlink -f "/dev/$s0")" = "/dev/$s0" ] && fact "/dev/$s0 is node $(node_devnum "/dev/$s0")"
+	[ "$(readlink -f /dev/sda)" = /dev/sda ] && fact "/dev/sda is node $(node_devnum /dev/sda)"
 }
 
 # ---------------------------------------------------------------- 3
@@ -385,8 +388,7 @@ scn_rpm() {
 	fi
 	# The collision as amazon-ec2-utils leaves it, nothing of ours installed.
 	make_collision none || return 0
-	local s0 out rc h
-	s0=$(sd_of_lun 0)
+	local s0=sda out rc h
 	[ "$(readlink -f "/dev/$s0")" = /dev/xvda ] || problem "no collision before rpm -i"
 	out=$(timeout 300 rpm -i --nodeps --force-debian "$rpmfile" 2>&1)
 	rc=$?
