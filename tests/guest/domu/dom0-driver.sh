@@ -251,11 +251,15 @@ domain_exists() {
 	awk -v n="ec2xa-$1" '$1 == n {f = 1} END {exit !f}' <<<"$out"
 }
 
+# The domU's console as xenconsoled logs it (restarted with --log=guest).
+domu_console_log() { echo "/var/log/xen/console/guest-ec2xa-$1.log"; }
+
 # forward_console MODE FROM: the domU's console lines from line FROM on to
 # the dom0's (its markers as notes), so a slow or stuck boot shows where it
 # is. Prints the number of lines seen.
 forward_console() {
-	local clog=/var/log/xen/console/guest-ec2xa-$1.log seen=$2 k
+	local clog seen=$2 k
+	clog=$(domu_console_log "$1")
 	k=$(wc -l <"$clog" 2>/dev/null)
 	if [ "${k:-0}" -gt "$seen" ]; then
 		tail -n +"$((seen + 1))" "$clog" | head -n "$((k - seen))" | tr -d '\r' |
@@ -274,12 +278,13 @@ forward_console() {
 # is gone. The domU reboots itself (systemctl reboot) until it has checked
 # BOOTS boots; each reboot ends the domain (on_reboot = "destroy") and the
 # driver creates it again from the same config, which is what xl's own
-# on_reboot = "destroy" does (destroy, then create), minus the background
+# on_reboot = "restart" does (destroy, then create), minus the background
 # xl process that has to survive for it: under TCG that process sometimes
 # did not, and the domain was simply gone. Copies the results out.
 run_domu() {
 	local mode=$1 disk=$2 boots=$3 t0 m=/mnt/domu-$1 end b=0 seen=0
-	local clog=/var/log/xen/console/guest-ec2xa-$1.log
+	local clog
+	clog=$(domu_console_log "$mode")
 	write_cfg "$mode" "$disk" || return 1
 	t0=$(now_ms)
 	end=$(($(date +%s) + DOMU_BOOT_TIMEOUT))
