@@ -274,6 +274,42 @@ forward_console() {
 	echo "$seen"
 }
 
+# 0 once the dom0 has no Xen disk or vif backend left of a domain before,
+# waiting at most $1 s.
+wait_backends_gone() {
+	local end=$(($(date +%s) + $1)) left
+	while :; do
+		left=$(xenstore-list /local/domain/0/backend/vbd /local/domain/0/backend/vif 2>/dev/null)
+		[ -z "$left" ] && return 0
+		[ "$(date +%s)" -lt "$end" ] || break
+		sleep 2
+	done
+	log "backends of domains $(echo "$left" | tr '\n' ' ')still there after $1 s"
+	return 1
+}
+
+# create_domu MODE BOOT: xl create, up to three times. libxl gives a new
+# Xen disk's backend 10 s to reach InitWait, and once under TCG, just after
+# the domain before had gone, it took longer: "unable to add device with
+# path /local/domain/0/backend/vbd/2/51712", and the reboot from inside had
+# no second boot. A failed try is undone (xl destroy), noted, and written
+# to OUT/domu-MODE/bootBOOT.create, which the verdict lists as a fact.
+create_domu() {
+	local mode=$1 b=$2 try
+	mkdir -p "$OUT/domu-$mode"
+	for try in 1 2 3; do
+		wait_backends_gone 60
+		# The pages of the domain before may still be being scrubbed.
+		wait_xen_free $((DOMU_MIB + 64)) 180
+		run 300 xl create "$WORK/domu-$mode.cfg" >&2 && return 0
+		note "xl create of domU $mode failed (try $try of 3)"
+		echo "xl create failed at try $try (libxl's error in driver.log), created again" >>"$OUT/domu-$mode/boot$b.create"
+		domain_exists "$mode" && run 60 xl destroy "ec2xa-$mode" >&2
+		sleep 5
+	done
+	return 1
+}
+
 # run_domu MODE DISK BOOTS: xl create, then wait (bounded) until the domain
 # is gone. The domU reboots itself (systemctl reboot) until it has checked
 # BOOTS boots; each reboot ends the domain (on_reboot = "destroy") and the
@@ -290,9 +326,7 @@ run_domu() {
 	end=$(($(date +%s) + DOMU_BOOT_TIMEOUT))
 	while [ "$b" -lt "$boots" ]; do
 		b=$((b + 1))
-		# The pages of the domain before may still be being scrubbed.
-		wait_xen_free $((DOMU_MIB + 64)) 180
-		run 300 xl create "$WORK/domu-$mode.cfg" >&2 || break
+		create_domu "$mode" "$b" || break
 		note "domU $mode created for boot $b (domid $(xl domid "ec2xa-$mode" 2>/dev/null))"
 		while domain_exists "$mode"; do
 			seen=$(forward_console "$mode" "$seen")
@@ -388,6 +422,7 @@ verdicts_ours() {
 		fi
 		local how="cold start (xl create)"
 		[ "$b" -gt 1 ] && how="reboot from inside"
+		[ -d "$r" ] && [ -f "$d/boot$b.create" ] && cat "$d/boot$b.create" >>"$r/facts.boot"
 		[ -d "$r" ] && echo "$how; login complete at $(timing_of "$r" login_done_s) s, maps ready at $(timing_of "$r" ready_s) s" >>"$r/facts.boot"
 		one_verdict "domu-boot$b-ours" "$r/problems.boot" "$r/facts.boot" "$extra"
 		[ -d "$r" ] && timing "domu-boot$b-ours login_done $(timing_of "$r" login_done_s) s ready $(timing_of "$r" ready_s) s"
@@ -396,6 +431,7 @@ verdicts_ours() {
 
 verdicts_stock() {
 	local r=$OUT/domu-stock/boot1
+	[ -d "$r" ] && [ -f "$r.create" ] && cat "$r.create" >>"$r/facts.boot"
 	[ -d "$r" ] && echo "login complete at $(timing_of "$r" login_done_s) s" >>"$r/facts.boot"
 	one_verdict "domu-control-stock" "$r/problems.boot" "$r/facts.boot"
 	[ -d "$r" ] && timing "domu-control-stock login_done $(timing_of "$r" login_done_s) s"
