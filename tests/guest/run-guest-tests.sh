@@ -28,7 +28,7 @@ src=$(cd "$here/../.." && pwd)
 # (many-at-once-1worker does its checks with twelve disks), and boot-order
 # and rpm, which the domU tier (run-domu-tests.sh) now does at a real boot
 # and on a live instance.
-all="stock-control repair login-first relogin trigger-change mount-handover many-at-once many-at-once-1worker nitro-stock-control nitro"
+all="stock-control repair login-first relogin trigger-change holder-event-in-flight mount-handover many-at-once many-at-once-1worker nitro-stock-control nitro"
 
 TIER=guest HERE=$here
 # shellcheck source=tests/guest/tier-lib.sh

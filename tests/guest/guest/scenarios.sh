@@ -993,3 +993,132 @@ scn_handover_latency() {
 		problem "handover add event ${ratio}x the plain one (target at most 1.25x): $hu ms vs $pu ms"
 	fi
 }
+
+# ---------------------------------------------------------------- 13
+# The invariant the claim's wait keeps (design.md, "The handover"): from
+# our claim's rule on, no rule of the real disk's event finds /dev/sdX
+# leading to the Xen disk, even when an event of the holder that began
+# before the disk existed (its links still include sdX) finishes during the
+# disk's event. A test rule holds such a change of xvdb for 2 s after our
+# rule computed its links; LUN 1 (sdb) is rescanned meanwhile; a test rule
+# at 57, between our claim (51) and the 60-* rules that open the node,
+# looks at /dev/sdb 60 times, 50 ms apart (more under TCG).
+HIF_SLOW_RULE=/etc/udev/rules.d/52-ec2xa-test-slow.rules
+HIF_PROBE_RULE=/etc/udev/rules.d/57-ec2xa-test-probe.rules
+HIF_PROBE=/usr/local/sbin/ec2xa-test-probe
+HIF_SLOW=/usr/local/sbin/ec2xa-test-slow
+HIF_LOG=/run/ec2xa-test-probe.log
+HIF_SLOW_LOG=/run/ec2xa-test-slow.log
+
+hif_rules_remove() {
+	rm -f "$HIF_SLOW_RULE" "$HIF_PROBE_RULE" "$HIF_PROBE" "$HIF_SLOW"
+	udevadm control --reload
+}
+
+# The probe: one line per look, "UPTIME TYPE [TARGET]"; and the hold.
+hif_write_probe() {
+	printf '%s\n' '#!/bin/sh' \
+		'# ec2xa guest tier, holder-event-in-flight: what /dev/sdb is, 60 looks.' \
+		'# Builtins but sleep: under TCG every program started costs 40 ms.' \
+		'i=0' \
+		'while [ $i -lt 60 ]; do' \
+		'	read -r up _ </proc/uptime' \
+		'	if [ -L /dev/sdb ]; then t="symbolic link $(readlink /dev/sdb)"' \
+		'	elif [ -b /dev/sdb ]; then t="block special file"' \
+		'	else t=missing; fi' \
+		"	echo \"\$up \$t\" >>$HIF_LOG" \
+		'	sleep 0.05' \
+		'	i=$((i + 1))' \
+		'done' \
+		'exit 0' >"$HIF_PROBE"
+	printf '%s\n' '#!/bin/sh' \
+		'# ec2xa guest tier, holder-event-in-flight: holds a change of xvdb for 2 s.' \
+		"echo start \$(cut -d' ' -f1 /proc/uptime) >>$HIF_SLOW_LOG" \
+		'sleep 2' \
+		"echo end \$(cut -d' ' -f1 /proc/uptime) >>$HIF_SLOW_LOG" >"$HIF_SLOW"
+	chmod 755 "$HIF_PROBE" "$HIF_SLOW"
+}
+
+scn_holder_event_in_flight() {
+	need_helper || return 0
+	reset_state ours || problem "reset_state failed"
+	attach_xvd xvdb "$WORK/xvdb.img" || {
+		problem "attach xvdb failed"
+		return 0
+	}
+	iscsi_login || {
+		problem "iSCSI login failed"
+		return 0
+	}
+	local s hctl host ctl
+	s=$(lun1_sd) || {
+		problem "no disk for LUN 1"
+		return 0
+	}
+	[ "$s" = sdb ] || {
+		problem "LUN 1 is $s, not sdb: the scenario needs xvdb's name"
+		return 0
+	}
+	hctl=$(basename "$(readlink -f /sys/block/sdb/device)")
+	host=${hctl%%:*}
+	ctl=${hctl#*:}
+	echo 1 >/sys/block/sdb/device/delete
+	wait_for 60 "sdb gone" test ! -e /sys/class/block/sdb || {
+		problem "sdb did not go"
+		return 0
+	}
+	settle
+	wait_for 30 "/dev/sdb -> xvdb" test "$(readlink /dev/sdb)" = xvdb || {
+		problem "the alias did not come back after sdb went: $(ls -l /dev/sdb 2>&1)"
+		return 0
+	}
+	hif_write_probe
+	printf '%s\n' "SUBSYSTEM==\"block\", KERNEL==\"xvdb\", ACTION==\"change\", ENV{SYNTH_ARG_EC2XATESTSLOW}==\"1\", PROGRAM=\"$HIF_SLOW\"" >"$HIF_SLOW_RULE"
+	printf '%s\n' "SUBSYSTEM==\"block\", KERNEL==\"sdb\", ACTION==\"add\", PROGRAM=\"$HIF_PROBE\"" >"$HIF_PROBE_RULE"
+	rm -f "$HIF_LOG" "$HIF_SLOW_LOG"
+	udevadm control --reload
+	# The holder's slow change first: our rule computes its links while
+	# no sdb exists, so they include sdb.
+	# The kernel takes only letters and digits in an argument's name.
+	printf 'change %s EC2XATESTSLOW=1' "$(cat /proc/sys/kernel/random/uuid)" >/sys/block/xvdb/uevent
+	wait_for 10 "the slow change of xvdb running" test -s "$HIF_SLOW_LOG" || {
+		problem "the test's slow change of xvdb did not start (rule: $(cat "$HIF_SLOW_RULE"))"
+		hif_rules_remove
+		return 0
+	}
+	local rescan
+	rescan=$(cut -d' ' -f1 /proc/uptime)
+	echo "${ctl//:/ }" >"/sys/class/scsi_host/host$host/scan"
+	wait_for 60 "sdb back" test -e /sys/class/block/sdb
+	settle
+	hif_rules_remove
+	cp "$HIF_LOG" "$OUT/holder-event-in-flight.probe" 2>/dev/null
+	cp "$HIF_SLOW_LOG" "$OUT/holder-event-in-flight.slow" 2>/dev/null
+	local start end first n alias missing node
+	start=$(awk '$1 == "start" { print $2; exit }' "$HIF_SLOW_LOG")
+	end=$(awk '$1 == "end" { print $2; exit }' "$HIF_SLOW_LOG")
+	n=$(wc -l <"$HIF_LOG" 2>/dev/null || echo 0)
+	if [ -z "$end" ] || [ "$n" -eq 0 ]; then
+		problem "no probe or no end of the slow change (probe lines $n, slow log: $(tr '\n' ' ' <"$HIF_SLOW_LOG" 2>/dev/null))"
+		return 0
+	fi
+	first=$(head -n 1 "$HIF_LOG" | cut -d' ' -f1)
+	alias=$(grep -c 'symbolic link' "$HIF_LOG")
+	missing=$(grep -c ' missing' "$HIF_LOG")
+	node=$(grep -c 'block special file' "$HIF_LOG")
+	fact "xvdb's held change ran from $start to $end s (its links computed before the rescan at $rescan s); the rule at 57 looked at /dev/sdb $n times from $first s: the real node $node, missing $missing, the Xen disk $alias"
+	# Without overlap the scenario proves nothing: the held change must end
+	# after the disk's event reached the probe.
+	if ! awk -v e="$end" -v p="$first" 'BEGIN { exit !(e > p) }'; then
+		fact "the held change ended at $end s, before the probe began at $first s: the claim waited for it"
+	fi
+	if [ "$alias" -gt 0 ]; then
+		problem "a rule between our claim and 60-* found /dev/sdb leading to the Xen disk: $(grep -m 1 'symbolic link' "$HIF_LOG")"
+	fi
+	if [ "$node" -ne "$n" ]; then
+		problem "the rule at 57 did not always find the real node ($missing times missing, $alias times the Xen disk)"
+	fi
+	if [ "$(node_devnum /dev/sdb)" != "$(devnum_of sdb)" ] || [ -L /dev/sdb ]; then
+		problem "/dev/sdb is not the node of sdb afterwards: $(ls -l /dev/sdb 2>&1)"
+	fi
+}
