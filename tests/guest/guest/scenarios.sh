@@ -996,10 +996,11 @@ scn_handover_latency() {
 
 # ---------------------------------------------------------------- 13
 # The invariant the claim's wait keeps (design.md, "The handover"): from
-# our claim's rule on, no rule of the real disk's event finds /dev/sdX
-# leading to the Xen disk, even when an event of the holder that began
-# before the disk existed (its links still include sdX) finishes during the
-# disk's event. A test rule holds such a change of xvdb for 2 s after our
+# our claim's rule on, every rule of the real disk's event finds /dev/sdX
+# the real node (not the Xen disk, and not missing), even when an event of
+# the holder that began before the disk existed (its links still include
+# sdX) finishes during the disk's event. A claim that does not wait fails
+# here: the holder's change unlinks the node in the middle of the event. A test rule holds such a change of xvdb for 2 s after our
 # rule computed its links; LUN 1 (sdb) is rescanned meanwhile; a test rule
 # at 57, between our claim (51) and the 60-* rules that open the node,
 # looks at /dev/sdb 60 times, 50 ms apart (more under TCG).
