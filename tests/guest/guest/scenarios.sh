@@ -922,27 +922,36 @@ latency_once() {
 
 median() { sort -n | awk '{ a[NR] = $1 } END { if (NR == 0) print "none"; else if (NR % 2) print a[(NR + 1) / 2]; else print int((a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
 
-scn_handover_latency() {
-	need_helper || return 0
+# The start of the scenarios on sdb: xvdb attached and aliased, the iSCSI
+# login done, LUN 1 named sdb. Sets SDB_HCTL (sdb's H:C:T:L); returns 1,
+# the problem recorded, when a step failed.
+sdb_over_xvdb() {
+	local s
+	SDB_HCTL=
 	reset_state ours compat || problem "reset_state failed"
 	attach_xvd xvdb "$WORK/xvdb.img" || {
 		problem "attach xvdb failed"
-		return 0
+		return 1
 	}
 	iscsi_login || {
 		problem "iSCSI login failed"
-		return 0
+		return 1
 	}
-	local s hctl reps=7 i r kind holder
 	s=$(lun1_sd) || {
 		problem "no disk for LUN 1"
-		return 0
+		return 1
 	}
 	[ "$s" = sdb ] || {
-		problem "LUN 1 is $s, not sdb: the measurement needs xvdb's name"
-		return 0
+		problem "LUN 1 is $s, not sdb: the scenario needs xvdb's name"
+		return 1
 	}
-	hctl=$(basename "$(readlink -f /sys/block/sdb/device)")
+	SDB_HCTL=$(basename "$(readlink -f /sys/block/sdb/device)")
+}
+
+scn_handover_latency() {
+	need_helper || return 0
+	sdb_over_xvdb || return 0
+	local hctl=$SDB_HCTL reps=7 i r kind holder
 	wait_for 60 "multipath active" mpath_all_active
 	: >"$OUT/latency.handover"
 	: >"$OUT/latency.plain"
@@ -1042,25 +1051,8 @@ hif_write_probe() {
 
 scn_holder_event_in_flight() {
 	need_helper || return 0
-	reset_state ours || problem "reset_state failed"
-	attach_xvd xvdb "$WORK/xvdb.img" || {
-		problem "attach xvdb failed"
-		return 0
-	}
-	iscsi_login || {
-		problem "iSCSI login failed"
-		return 0
-	}
-	local s hctl host ctl
-	s=$(lun1_sd) || {
-		problem "no disk for LUN 1"
-		return 0
-	}
-	[ "$s" = sdb ] || {
-		problem "LUN 1 is $s, not sdb: the scenario needs xvdb's name"
-		return 0
-	}
-	hctl=$(basename "$(readlink -f /sys/block/sdb/device)")
+	sdb_over_xvdb || return 0
+	local hctl=$SDB_HCTL host ctl
 	host=${hctl%%:*}
 	ctl=${hctl#*:}
 	echo 1 >/sys/block/sdb/device/delete
