@@ -1052,6 +1052,9 @@ hif_write_probe() {
 scn_holder_event_in_flight() {
 	need_helper || return 0
 	sdb_over_xvdb || return 0
+	# What is tested is the order, not the bound: a slow host must not turn
+	# the claim's wait into its timeout (which replaces the link anyway).
+	printf 'mode = auto\nhandover_timeout = 30\n' >"$CONF"
 	local hctl=$SDB_HCTL host ctl
 	host=${hctl%%:*}
 	ctl=${hctl#*:}
