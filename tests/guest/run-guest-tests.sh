@@ -22,14 +22,12 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
 # The default run (CI). The Nitro pair runs after the Xen scenarios. Run
-# only when named: handover-latency (1.34x and 1.22x against its 1.25x
-# target with the two kinds alternating: the order's own cost at the
-# target's edge, see README.md),
+# only when named:
 # mount-handover-nompath (the same table as mount-handover), children-max-1
 # (many-at-once-1worker does its checks with twelve disks), and boot-order
 # and rpm, which the domU tier (run-domu-tests.sh) now does at a real boot
 # and on a live instance.
-all="stock-control repair login-first relogin trigger-change holder-event-in-flight mount-handover many-at-once many-at-once-1worker nitro-stock-control nitro"
+all="stock-control repair login-first relogin trigger-change holder-event-in-flight handover-latency mount-handover many-at-once many-at-once-1worker nitro-stock-control nitro"
 
 TIER=guest HERE=$here
 # shellcheck source=tests/guest/tier-lib.sh

@@ -2,6 +2,7 @@
 """Measure the handover latency of one SCSI disk inside the guest.
 
     latency.py NAME READYFILE RESULTFILE TIMEOUT [HOLDER]
+    latency.py --change NAME READYFILE RESULTFILE TIMEOUT
 
 Listens to kernel uevents (netlink group 1), udev events (group 2) and
 inotify on /dev. t0 = the kernel's "add" uevent of block device NAME;
@@ -14,6 +15,10 @@ the holder's rules while the disk's add waited.
 Writes "kernel_add_seen=... kernel_add_to_node_ms=...
 kernel_add_to_udev_add_ms=... [holder_change_ms=...]" to RESULTFILE. All
 times are CLOCK_MONOTONIC, taken at receipt here.
+
+With --change, times one synthetic change of block device NAME instead:
+from the kernel's "change" uevent that carries a SYNTH_UUID to udev's
+event with the same SYNTH_UUID, and writes "change_ms=...".
 
 Nothing here polls: /dev is checked when inotify reports a name created,
 moved in or removed there, so the measurement takes no CPU from the udev
@@ -73,15 +78,51 @@ def is_node(path, want):
     return stat.S_ISBLK(st.st_mode) and st.st_rdev == want
 
 
-def main():
-    name, ready, result, timeout = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
-    holder = sys.argv[5] if len(sys.argv) > 5 else None
+def listen():
+    """The kernel (group 1) and udev (group 2) uevent sockets."""
     socks = []
     for group in (1, 2):
         s = socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, NETLINK_KOBJECT_UEVENT)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
         s.bind((0, group))
         socks.append(s)
+    return socks
+
+
+def time_change(name, ready, result, timeout):
+    socks = listen()
+    with open(ready, "w") as f:
+        f.write("ready\n")
+    t0 = t2 = uuid = None
+    deadline = time.monotonic() + timeout
+    while t2 is None:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
+        r, _, _ = select.select(socks, [], [], left)
+        for s in r:
+            buf = s.recv(1 << 16)
+            now = time.monotonic()
+            p = props(buf)
+            if p.get("SUBSYSTEM") != "block" or p.get("ACTION") != "change" or \
+                    p.get("DEVNAME", "").split("/")[-1] != name or not p.get("SYNTH_UUID"):
+                continue
+            if s is socks[0] and t0 is None:
+                t0, uuid = now, p["SYNTH_UUID"]
+            elif s is socks[1] and t0 is not None and p["SYNTH_UUID"] == uuid:
+                t2 = now
+    ms = "none" if t0 is None or t2 is None else "%.0f" % ((t2 - t0) * 1000)
+    with open(result, "w") as f:
+        f.write("change_ms=%s\n" % ms)
+
+
+def main():
+    if sys.argv[1] == "--change":
+        time_change(sys.argv[2], sys.argv[3], sys.argv[4], float(sys.argv[5]))
+        return
+    name, ready, result, timeout = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
+    holder = sys.argv[5] if len(sys.argv) > 5 else None
+    socks = listen()
     ino = inotify_dev()
     with open(ready, "w") as f:
         f.write("ready\n")
