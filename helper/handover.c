@@ -39,6 +39,24 @@ static void alias_unlink(const Alias *a, const char *why) {
                 log_notice("/dev/%s: removed the alias of %s%s", a->name, a->holder, why);
 }
 
+/* The holder's change asks its rule to drop the alias because the real
+ * disk (a partition alias's: the disk the partition is on) is there. The
+ * rule checks that disk exists when it runs; only then does it skip the
+ * helper. */
+static void yield_arg(const Alias *a, char *buf, size_t size) {
+        char disk[DISK_NAME_BUF];
+        const char *reason;
+        DiskName n, whole;
+
+        if (sd_name_parse(a->name, &n, &reason) < 0) {
+                snprintf(buf, size, UEVENT_ARG_YIELD "=%s", a->name);
+                return;
+        }
+        whole = disk_name_whole(&n);
+        disk_name_format_ec2(&whole, disk);
+        snprintf(buf, size, UEVENT_ARG_YIELD "=%s", disk);
+}
+
 int aliases_drop(const AliasSet *s, unsigned timeout_ms, const char *consequence) {
         _cleanup_(waiter_done) Waiter w = WAITER_NULL;
         char uuids[ALIASES_MAX][UUID_BUF];
@@ -49,10 +67,13 @@ int aliases_drop(const AliasSet *s, unsigned timeout_ms, const char *consequence
                 return 0;
         waiter_open(&w);
         for (size_t i = 0; i < s->n; i++) {
+                char args[sizeof(UEVENT_ARG_YIELD "=") + DISK_NAME_BUF];
+
                 /* A holder that is gone gets no event: nothing drops its link. */
                 if (sysfs_block_devnum(s->v[i].holder, &(dev_t) { 0 }) < 0)
                         continue;
-                if (uevent_send(s->v[i].holder, "change", uuids[n]) >= 0)
+                yield_arg(&s->v[i], args, sizeof(args));
+                if (uevent_send(s->v[i].holder, "change", args, uuids[n]) >= 0)
                         n++;
         }
         if (n == 0) {
@@ -173,7 +194,7 @@ int handover_recheck(const DiskName *xvd) {
         if (xvd->partition == 0) {
                 partition_aliases_find(xvd, info.holder, &parts);
                 for (size_t i = 0; i < parts.n; i++)
-                        (void) uevent_send(parts.v[i].holder, "change", uuid);
+                        (void) uevent_send(parts.v[i].holder, "change", NULL, uuid);
         }
         /* Only the node udev deleted with a dropped alias is put back here;
          * a handover in progress belongs to the real disk's event. */
@@ -193,7 +214,7 @@ int handover_recheck(const DiskName *xvd) {
         log_notice("/dev/%s: restored the node of real disk %s (" DEVNUM_FMT ") after %s dropped its alias",
                    info.name, info.name, DEVNUM_ARGS(info.devnum), info.holder);
         /* So that udev applies permissions and the disk's links to it. */
-        (void) uevent_send(info.name, "change", uuid);
+        (void) uevent_send(info.name, "change", NULL, uuid);
         return 0;
 }
 
@@ -214,7 +235,7 @@ static int give_back_one(const char *xvd, void *userdata) {
 
         /* An EBS NVMe volume: its rule reads the mapping name and decides. */
         if (xvd_name_parse(xvd, &n, &reason) < 0) {
-                if (uevent_send(xvd, "change", uuid) >= 0)
+                if (uevent_send(xvd, "change", NULL, uuid) >= 0)
                         log_notice("%s: real disk %s is gone; asked udev to re-run the rules of %s", xvd, g->gone,
                                    xvd);
                 return 0;
@@ -225,7 +246,7 @@ static int give_back_one(const char *xvd, void *userdata) {
                 log_debug("%s: not giving /dev/%s back: %s", xvd, ec2, d.reason);
                 return 0;
         }
-        if (uevent_send(xvd, "change", uuid) >= 0)
+        if (uevent_send(xvd, "change", NULL, uuid) >= 0)
                 log_notice("%s: real disk %s is gone; asked udev to give /dev/%s back to %s", xvd, g->gone, ec2,
                            xvd);
         return 0;

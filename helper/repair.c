@@ -44,7 +44,7 @@ static const char *rerun_rules(const char *name, unsigned timeout_ms) {
         if (!udevd_running())
                 return "udevd is not running, so its rules run when udevd starts";
         waiter_open(&w);
-        if (uevent_send(name, "change", uuid[0]) < 0)
+        if (uevent_send(name, "change", NULL, uuid[0]) < 0)
                 return "could not ask udev to re-run its rules";
         if (!waiter_has_monitor(&w))
                 return "udev was asked to re-run its rules";
@@ -63,7 +63,7 @@ static int drop_latent(const Config *c, Collision *col, unsigned timeout_ms) {
         int r;
 
         waiter_open(&w);
-        if (uevent_send(col->info.holder, "change", uuid[0]) < 0)
+        if (uevent_send(col->info.holder, "change", NULL, uuid[0]) < 0)
                 return -EIO;
         r = waiter_wait(&w, uuid, 1, never, NULL, timeout_ms);
         if (r == -ETIMEDOUT && udev_db_name_has_link(col->info.holder, col->info.name) > 0)

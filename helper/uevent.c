@@ -25,9 +25,9 @@ static void uuid_make(char buf[static UUID_BUF]) {
                  (unsigned long long) (b & 0xffffffffffffull));
 }
 
-int uevent_send(const char *name, const char *action, char uuid[static UUID_BUF]) {
+int uevent_send(const char *name, const char *action, const char *args, char uuid[static UUID_BUF]) {
         _cleanup_close_ int fd = -1;
-        char path[PATH_MAX], buf[64];
+        char path[PATH_MAX], buf[128];
         int r, len;
 
         r = root_path(path, "/sys/class/block/%s/uevent", name);
@@ -37,9 +37,11 @@ int uevent_send(const char *name, const char *action, char uuid[static UUID_BUF]
         fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);
         if (fd < 0)
                 return log_warning_errno(errno, "%s: cannot send a %s uevent: %m", name, action);
-        len = snprintf(buf, sizeof(buf), "%s %s", action, uuid);
+        len = snprintf(buf, sizeof(buf), "%s %s%s%s", action, uuid, args ? " " : "", args ? args : "");
+        if (len < 0 || (size_t) len >= sizeof(buf))
+                return log_warning_errno(ENAMETOOLONG, "%s: the %s uevent's arguments are too long", name, action);
         if (write(fd, buf, (size_t) len) != len)
                 return log_warning_errno(errno ? errno : EIO, "%s: cannot send a %s uevent: %m", name, action);
-        log_debug("%s: sent %s uevent %s", name, action, uuid);
+        log_debug("%s: sent %s uevent %s%s%s", name, action, uuid, args ? " " : "", args ? args : "");
         return 0;
 }

@@ -42,6 +42,22 @@ static void expect_record(const char *name) {
         ck_assert_str_eq(fakeroot_read(&root, path), rec);
 }
 
+/* The first line of XVD's uevent file is the claim's request: "change",
+ * a UUID, and EC2XAYIELD naming the real disk DISK (the rule checks it is
+ * there before it drops the alias without starting the helper). */
+static void expect_yield(const char *xvd, const char *disk) {
+        char path[256], want[64];
+        const char *got;
+
+        snprintf(path, sizeof(path), "/sys/class/block/%s/uevent", xvd);
+        got = fakeroot_read(&root, path);
+        ck_assert_ptr_nonnull(got);
+        ck_assert_int_eq(strncmp(got, "change ", 7), 0);
+        ck_assert_uint_ge(strlen(got), 7 + 36);
+        snprintf(want, sizeof(want), " EC2XAYIELD=%s\n", disk);
+        ck_assert_int_eq(strncmp(got + 7 + 36, want, strlen(want)), 0);
+}
+
 /* The boot state under the old rule or ours: xvda holds sda and sda1. */
 static void aliased(void) {
         fakeroot_symlink(&root, "/dev/sda", "xvda");
@@ -92,8 +108,10 @@ START_TEST(test_claim_handover) {
         ck_assert_str_eq(fakeroot_describe(&root, "/dev/sda1"), "missing");
         /* the record names this very node: devnum and inode */
         expect_record("sda");
-        /* the whole disk's change went to its partitions too */
-        ck_assert_int_eq(strncmp(fakeroot_read(&root, "/sys/class/block/xvda1/uevent"), "change ", 7), 0);
+        /* the whole disk's change went to its partitions too, each asked to
+         * yield to the real disk */
+        expect_yield("xvda", "sda");
+        expect_yield("xvda1", "sda");
         /* idempotent */
         fakeroot_run(&root, &run, "claim", "sda", NULL);
         ck_assert_run(run, 0, "", "");
@@ -146,9 +164,11 @@ START_TEST(test_claim_timeout) {
                       "ec2-xvd-alias: /dev/sda1: now the node of real disk sda1 (8:1), handed over from its xvd alias\n");
         ck_assert_str_eq(fakeroot_describe(&root, "/dev/sda1"), "node 8:1");
         u = fakeroot_read(&root, "/sys/class/block/xvda1/uevent");
-        /* "change " and a UUID, 8-4-4-4-12 (then the attributes, which
-         * reading a sysfs uevent file gives: fakeroot_run()) */
-        ck_assert_uint_eq(strcspn(u, "\n"), 7 + 36);
+        /* "change ", a UUID, 8-4-4-4-12, the request to yield to the disk
+         * of sda1 (then the attributes, which reading a sysfs uevent file
+         * gives: fakeroot_run()) */
+        ck_assert_uint_eq(strcspn(u, "\n"), 7 + 36 + strlen(" EC2XAYIELD=sda"));
+        expect_yield("xvda1", "sda");
         ck_assert_ptr_nonnull(strstr(u, "\nMAJOR=202\nMINOR=1\n"));
         ck_assert_int_eq(strncmp(u, "change ", 7), 0);
         ck_assert(u[15] == '-' && u[20] == '-' && u[25] == '-' && u[30] == '-');

@@ -1002,7 +1002,7 @@ sdb_over_xvdb() {
 scn_handover_latency() {
 	need_helper || return 0
 	sdb_over_xvdb || return 0
-	local hctl=$SDB_HCTL reps=7 i r kind holder
+	local hctl=$SDB_HCTL reps=7 i r kind holder yields=0
 	wait_for 60 "multipath active" mpath_all_active
 	: >"$OUT/latency.handover"
 	: >"$OUT/latency.plain"
@@ -1028,8 +1028,20 @@ scn_handover_latency() {
 			if [ "$(node_devnum /dev/sdb)" != "$(devnum_of sdb)" ] || [ -L /dev/sdb ]; then
 				problem "$kind $i: /dev/sdb is not the node of sdb afterwards: $(ls -l /dev/sdb 2>&1)"
 			fi
+			[ "$kind" = handover ] || continue
+			# The claim asked xvdb to yield (helper/uevent.h): its rule kept
+			# the stable link without starting the helper.
+			if [ "$(readlink /dev/xvd-sdb)" != xvdb ]; then
+				problem "handover $i: /dev/xvd-sdb is not xvdb's afterwards: $(ls -l /dev/xvd-sdb 2>&1)"
+			fi
+			if udevadm info -q property /dev/xvdb | grep -qx 'SYNTH_ARG_EC2XAYIELD=sdb' &&
+				udevadm info -q property /dev/xvdb | grep -qx 'EC2XA_STABLE=xvd-sdb'; then
+				yields=$((yields + 1))
+			fi
 		done
 	done
+	fact "xvdb's last event after a handover was the claim's request to yield in $yields of $reps"
+	[ "$yields" -gt 0 ] || problem "the claim's request to yield never reached xvdb's rule: $(udevadm info -q property /dev/xvdb | grep -E 'SYNTH|EC2XA' | tr '\n' ' ')"
 	printf 'mode = auto\n' >"$CONF"
 	# udev's own processing of the add (kernel uevent to udev's event) and
 	# the time until /dev/sdb is the right node.
