@@ -1034,14 +1034,16 @@ scn_handover_latency() {
 			if [ "$(readlink /dev/xvd-sdb)" != xvdb ]; then
 				problem "handover $i: /dev/xvd-sdb is not xvdb's afterwards: $(ls -l /dev/xvd-sdb 2>&1)"
 			fi
-			if udevadm info -q property /dev/xvdb | grep -qx 'SYNTH_ARG_EC2XAYIELD=sdb' &&
+			# (udev keeps only what rules set in its database, so the
+			# request shows as the rule's EC2XA_YIELDED_TO.)
+			if udevadm info -q property /dev/xvdb | grep -qx 'EC2XA_YIELDED_TO=sdb' &&
 				udevadm info -q property /dev/xvdb | grep -qx 'EC2XA_STABLE=xvd-sdb'; then
 				yields=$((yields + 1))
 			fi
 		done
 	done
 	fact "xvdb's last event after a handover was the claim's request to yield in $yields of $reps"
-	[ "$yields" -gt 0 ] || problem "the claim's request to yield never reached xvdb's rule: $(udevadm info -q property /dev/xvdb | grep -E 'SYNTH|EC2XA' | tr '\n' ' ')"
+	[ "$yields" -gt 0 ] || problem "the claim's request to yield never reached xvdb's rule: $(udevadm info -q property /dev/xvdb | grep -E 'EC2XA' | tr '\n' ' ')"
 	printf 'mode = auto\n' >"$CONF"
 	# udev's own processing of the add (kernel uevent to udev's event) and
 	# the time until /dev/sdb is the right node.
