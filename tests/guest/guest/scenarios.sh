@@ -984,16 +984,27 @@ sdb_over_xvdb() {
 		problem "attach xvdb failed"
 		return 1
 	}
-	iscsi_login || {
-		problem "iSCSI login failed"
-		return 1
-	}
-	s=$(lun1_sd) || {
-		problem "no disk for LUN 1"
-		return 1
-	}
+	local try
+	for try in 1 2 3; do
+		iscsi_login || {
+			problem "iSCSI login failed"
+			return 1
+		}
+		s=$(lun1_sd) || {
+			problem "no disk for LUN 1"
+			return 1
+		}
+		[ "$s" = sdb ] && break
+		# The kernel names the two LUNs in the order their probes end:
+		# most logins give LUN 1 sdb, some give it sda. Log in again.
+		log "LUN 1 is $s, not sdb (login $try of 3): logging out and in again"
+		iscsi_logout || {
+			problem "iSCSI logout failed"
+			return 1
+		}
+	done
 	[ "$s" = sdb ] || {
-		problem "LUN 1 is $s, not sdb: the scenario needs xvdb's name"
+		problem "LUN 1 is $s, not sdb, in 3 logins: the scenario needs xvdb's name"
 		return 1
 	}
 	SDB_HCTL=$(basename "$(readlink -f /sys/block/sdb/device)")
