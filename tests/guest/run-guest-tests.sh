@@ -54,20 +54,27 @@ rm -rf "$work/payload" "$work/out"
 mkdir -p "$work/payload/stock" "$work/payload/rpm" "$work/out"
 cp -r "$here/guest" "$work/payload/guest"
 tier_stock_xen "$work/payload/stock"
-# Nitro's stock side: the stand-in of amazon-ec2-utils' rule and the
-# ebsnvme-id double (tests/stock). The kernel read QEMU's Identify data at
-# probe time, so sysfs says model "QEMU NVMe Ctrl" and no preload can change
-# that (QEMU 7.2 has no mn= property either): the guest's copy also accepts
-# QEMU's model, the one change to the rule's text. The mapping name comes
-# from the double (from the shim's configuration file, by serial).
-install -m 755 "$src/tests/stock/ebsnvme-id" "$work/payload/stock/ebsnvme-id"
-sed -e 's|@EBSNVME_ID@|/usr/sbin/ebsnvme-id|g' \
-	-e 's/ATTRS{model}=="Amazon Elastic Block Store"/ATTRS{model}=="Amazon Elastic Block Store|QEMU NVMe Ctrl"/' \
-	"$src/tests/stock/70-ec2-nvme-devices.rules.in" >"$work/payload/stock/70-ec2-nvme-devices.rules"
-# A stand-in that no longer has that match would silently never fire here.
-if ! grep -q 'QEMU NVMe Ctrl' "$work/payload/stock/70-ec2-nvme-devices.rules"; then
-	say "tests/stock/70-ec2-nvme-devices.rules.in has no model match to widen: the Nitro scenarios will SKIP"
-	rm -f "$work/payload/stock/70-ec2-nvme-devices.rules"
+# The instance's rule set (issue 18 item 5), installed once in the guest
+# before the first scenario (guest/lib.sh, install_instance_rules): what
+# amazon-ec2-utils puts beside the rule we replace.
+#  - REAL: Debian's amazon-ec2-utils package (tests/stock/real-amazon-ec2-utils.sh),
+#    the .deb itself, which the guest installs with dpkg: Amazon's
+#    70-ec2-nvme-devices.rules unchanged and the real Python ebsnvme-id.
+#  - the empty /etc/udev/rules.d/60-cdrom_id.rules of AL2023's package
+#    (an empty file is what it is: nothing stands in).
+#  - 51-ec2-xen-vbd-devices.rules: tests/stock's stand-in when the tree has
+#    one, else the guest's own (tests/guest/instance/, a STAND-IN).
+mkdir -p "$work/payload/instance"
+: >"$work/payload/instance/60-cdrom_id.rules"
+xvbd=$src/tests/stock/51-ec2-xen-vbd-devices.rules
+[ -f "$xvbd" ] || xvbd=$here/instance/51-ec2-xen-vbd-devices.rules
+install -m 644 "$xvbd" "$work/payload/instance/51-ec2-xen-vbd-devices.rules"
+say "51-ec2-xen-vbd-devices.rules: ${xvbd#"$src"/} ($(head -n 1 "$xvbd" | cut -c1-100))"
+if aeu=$("$src/tests/stock/real-amazon-ec2-utils.sh" 2>"$work/real-amazon-ec2-utils.log") && [ -f "$aeu.deb" ]; then
+	cp "$aeu.deb" "$work/payload/instance/"
+	say "real amazon-ec2-utils: $(basename "$aeu.deb")"
+else
+	say "no real amazon-ec2-utils ($(tail -n 1 "$work/real-amazon-ec2-utils.log")): the Nitro scenarios will SKIP"
 fi
 
 # The project as meson installs it (helper, rule, man pages, ...).
@@ -113,7 +120,7 @@ tar -cf "$work/payload.tar" -C "$work/payload" .
 truncate -s 64M "$work/out.img"
 rm -f "$work/overlay.qcow2"
 qemu-img create -q -f qcow2 -b "$img/rootfs.img" -F raw "$work/overlay.qcow2"
-# The NVMe volume of scenario nitro, blank at every boot.
+# The NVMe volume of the Nitro scenarios, blank at every boot.
 rm -f "$work/nvme.img"
 truncate -s 80M "$work/nvme.img"
 

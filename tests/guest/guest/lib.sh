@@ -378,6 +378,37 @@ install_stock() {
 	install -D -m 644 "$PAYLOAD/stock/51-ec2-hvm-devices.rules" "$STOCK_RULE"
 }
 
+# The instance's rule set (issue 18 item 5), installed once by the driver
+# before the first scenario and kept for the whole boot: Debian's real
+# amazon-ec2-utils package (dpkg -i of the .deb: its
+# 70-ec2-nvme-devices.rules and Python ebsnvme-id), AL2023's empty
+# /etc/udev/rules.d/60-cdrom_id.rules (cdrom_id never runs on an
+# instance), and 51-ec2-xen-vbd-devices.rules (a stand-in, its first line
+# says whose). Prints one line saying what is in force.
+XEN_VBD_RULE=/usr/lib/udev/rules.d/51-ec2-xen-vbd-devices.rules
+CDROM_OVERRIDE=/etc/udev/rules.d/60-cdrom_id.rules
+AEU_RULE=/lib/udev/rules.d/70-ec2-nvme-devices.rules
+install_instance_rules() {
+	local deb out
+	install -D -m 644 "$PAYLOAD/instance/51-ec2-xen-vbd-devices.rules" "$XEN_VBD_RULE" || return 1
+	install -D -m 644 "$PAYLOAD/instance/60-cdrom_id.rules" "$CDROM_OVERRIDE" || return 1
+	deb=$(find "$PAYLOAD/instance" -name 'amazon-ec2-utils_*.deb' | head -n 1)
+	if [ -n "$deb" ]; then
+		out=$(timeout 300 dpkg -i "$deb" 2>&1) || {
+			log "dpkg -i $deb failed: $out"
+			return 1
+		}
+	fi
+	# scsi_debug (nitro-sda1) is a local disk, not a path: as on the
+	# cockpit-style machine of amazon-ec2-utils#37, no multipath map.
+	mkdir -p /etc/multipath/conf.d
+	printf 'blacklist {\n\tdevice {\n\t\tvendor "Linux"\n\t\tproduct "scsi_debug"\n\t}\n}\n' \
+		>/etc/multipath/conf.d/ec2xa-scsi-debug.conf
+	systemctl -q is-active multipathd && run 60 multipathd reconfigure >&2
+	udevadm control --reload
+	echo "cdrom override $CDROM_OVERRIDE ($(stat -c %s "$CDROM_OVERRIDE") bytes), $XEN_VBD_RULE ($(head -n 1 "$XEN_VBD_RULE" | cut -c1-60)), amazon-ec2-utils $(dpkg-query -W -f '${Version}' amazon-ec2-utils 2>/dev/null || echo 'not installed') (real, dpkg -i: $(dpkg -L amazon-ec2-utils 2>/dev/null | grep -E 'rules$|ebsnvme-id$' | tr '\n' ' '))"
+}
+
 # The project's files, as meson installs them under DESTDIR.
 project_files() {
 	[ -d "$PAYLOAD/install" ] || return 0
@@ -728,6 +759,11 @@ reset_state() {
 		run 60 multipathd reconfigure >&2
 	fi
 	iscsi_logout || rc=1
+	# nitro-sda1's local SCSI disk, if it was cut short.
+	if [ -d /sys/module/scsi_debug ]; then
+		run 60 modprobe -r scsi_debug >&2 || rc=1
+		settle
+	fi
 	multipath -F >/dev/null 2>&1
 	detach_all_xvd || rc=1
 	iscsi_unload || rc=1

@@ -48,6 +48,15 @@ if [ "$setup_ok" = yes ]; then
 		setup_err="LIO target setup failed"
 	}
 fi
+# The instance's rule set, for every scenario (lib.sh).
+if [ "$setup_ok" = yes ]; then
+	if inst=$(install_instance_rules); then
+		console "EC2XA-NOTE instance rule set: $inst"
+	else
+		setup_ok=no
+		setup_err="cannot install the instance's rule set (amazon-ec2-utils, 60-cdrom_id override, 51-ec2-xen-vbd-devices.rules)"
+	fi
+fi
 # Where meson put the helper: the rule names it, HACKING.md says
 # /usr/lib/udev/ec2-xvd-alias.
 for f in $(project_files); do

@@ -5,11 +5,19 @@
 # check_*) it uses.
 #
 # The NVMe device is QEMU's (-device nvme, see run-guest-tests.sh). Its
-# EC2 identity comes from a TEST DOUBLE at exactly one boundary: the
-# payload's nvme-shim, listed in /etc/ld.so.preload, rewrites the answer to
-# NVMe Identify Controller (PCI vendor 0x1D0F, model "Amazon Elastic Block
-# Store", block device mapping name "sdf") for the serial below. Everything
-# else is real: the kernel's NVMe driver, udevd 252 running our
+# EC2 identity comes from TEST DOUBLES at two boundaries, and nowhere
+# else:
+#  - the payload's nvme-shim, listed in /etc/ld.so.preload, rewrites the
+#    answer to NVMe Identify Controller (PCI vendor 0x1D0F, model "Amazon
+#    Elastic Block Store", the block device mapping name) for the serial
+#    below, for every program that asks: our helper and Amazon's real
+#    ebsnvme-id alike;
+#  - the controller's sysfs `model` file is bind-mounted with the EBS model
+#    (the kernel read QEMU's model at probe time, and QEMU 7.2 cannot set
+#    it), so Amazon's real rule matches as it does on an instance.
+# Everything else is real: Debian's amazon-ec2-utils package as dpkg
+# installed it (70-ec2-nvme-devices.rules unchanged, the Python
+# ebsnvme-id), the kernel's NVMe driver, udevd 252 running our
 # 71-ec2-xvd-alias-nvme.rules and the helper's own ioctl, a LIO target
 # with three LUNs on two portals, open-iscsi, multipathd.
 
@@ -28,12 +36,12 @@ NITRO_LUN_MIB=(56 72 88)
 NITRO_HBA0=10
 
 nitro_cfs=/sys/kernel/config/target
-# Amazon's side on an instance: the rule amazon-ec2-utils installs and the
-# tool it runs; the payload's copies are tests/stock's stand-in rule (its
-# model match widened to QEMU's, see run-guest-tests.sh) and the
-# ebsnvme-id TEST DOUBLE.
-NITRO_STOCK_RULE=/usr/lib/udev/rules.d/70-ec2-nvme-devices.rules
+# Amazon's side, as Debian's amazon-ec2-utils installed it (lib.sh,
+# install_instance_rules): the real rule and the real tool.
+NITRO_STOCK_RULE=$AEU_RULE
 NITRO_EBSNVME_ID=/usr/sbin/ebsnvme-id
+NITRO_EBS_MODEL="Amazon Elastic Block Store"
+NITRO_MODEL_FILE=/run/ec2xa-ebs-model
 
 # Kernel name of the QEMU NVMe namespace with our serial, from sysfs.
 nitro_namespace() {
@@ -171,8 +179,11 @@ nitro_check_ns_links() {
 # Amazon's by-id link of the volume (the 70 rule's own name, -ns-N) is
 # still among its links: our rule rebuilds the list without dropping it.
 nitro_check_stock_byid() {
-	local ns=$1 want links
-	want=disk/by-id/nvme-QEMU_NVMe_Ctrl_${NITRO_SERIAL}-ns-${1##*n}
+	local ns=$1 want links model
+	# The model as udev reads it (EBS's while the identity is on), spaces
+	# escaped as the rule's string_escape=replace does.
+	model=$(sed 's/ *$//' "$(nitro_model_files "$ns" | head -n 1)" 2>/dev/null)
+	want=disk/by-id/nvme-${model// /_}_${NITRO_SERIAL}-ns-${1##*n}
 	links=" $(udevadm info -q symlink "/sys/class/block/$ns" 2>/dev/null) "
 	[[ $links == *" $want "* ]] && return 0
 	echo "$ns lost Amazon's link $want (links:$links)"
@@ -237,35 +248,85 @@ nitro_lun_byid() {
 
 # ---------------------------------------------------------------- state
 
-# The configuration both doubles read: the shim (for the helper's ioctl)
-# and the ebsnvme-id double (for the stock rule).
+# The shim's configuration: the volume's serial and mapping name ($1,
+# default sdf).
 nitro_write_conf() {
-	printf '# TEST DOUBLE configuration of the guest tier (scenario nitro)\nserial=%s mapping=%s\n' \
-		"$NITRO_SERIAL" "$NITRO_MAPPING" >"$NITRO_SHIM_CONF"
+	printf '# TEST DOUBLE configuration of the guest tier (Nitro scenarios)\nserial=%s mapping=%s\n' \
+		"$NITRO_SERIAL" "${1:-$NITRO_MAPPING}" >"$NITRO_SHIM_CONF"
 }
 
-# Amazon's rule and the ebsnvme-id double, as amazon-ec2-utils puts them.
-nitro_install_stock() {
-	install -D -m 755 "$PAYLOAD/stock/ebsnvme-id" "$NITRO_EBSNVME_ID" || return 1
-	install -D -m 644 "$PAYLOAD/stock/70-ec2-nvme-devices.rules" "$NITRO_STOCK_RULE" || return 1
-	nitro_write_conf || return 1
-	udevadm control --reload
+# Amazon's real package is installed (the driver did it at setup).
+nitro_have_real() {
+	[ -f "$NITRO_STOCK_RULE" ] && [ -x "$NITRO_EBSNVME_ID" ] &&
+		dpkg-query -W -f '${Status}' amazon-ec2-utils 2>/dev/null | grep -q 'ok installed'
 }
 
-nitro_uninstall_stock() {
-	rm -f "$NITRO_STOCK_RULE" "$NITRO_EBSNVME_ID"
-	udevadm control --reload
+# The sysfs model files udev's ATTRS{model} can find above namespace $1:
+# the one of the device its `device` link names (the controller, or with
+# native NVMe multipath the subsystem) and every controller with our serial.
+nitro_model_files() {
+	local d
+	{
+		d=$(readlink -f "/sys/block/$1/device")
+		[ -f "$d/model" ] && echo "$d/model"
+		for d in /sys/class/nvme/nvme*; do
+			[ "$(cat "$d/serial" 2>/dev/null)" = "$NITRO_SERIAL" ] || continue
+			d=$(readlink -f "$d")
+			[ -f "$d/model" ] && echo "$d/model"
+		done
+	} | sort -u
 }
 
-nitro_install_shim() {
+# What udevd itself reads at model file $1 (it runs in a mount namespace of
+# its own, PrivateMounts=yes).
+nitro_udevd_reads() {
+	local pid
+	pid=$(systemctl show -p MainPID --value systemd-udevd.service)
+	[ -n "$pid" ] && [ "$pid" != 0 ] || return 1
+	nsenter -t "$pid" -m cat "$1" 2>/dev/null
+}
+
+# nitro_ebs_on NS [MAPPING]: give QEMU's controller its EBS identity (the
+# two TEST DOUBLES above), the mapping name MAPPING (default sdf). The
+# caller then sends the volume a change (or partitions it).
+nitro_ebs_on() {
+	local ns=$1 f
 	install -D -m 644 "$PAYLOAD/nvme-shim/ec2xa-nvme-shim.so" "$NITRO_SHIM" || return 1
-	nitro_write_conf || return 1
+	nitro_write_conf "${2:-}" || return 1
 	# udev runs programs with only the device's properties as their
 	# environment: LD_PRELOAD would not reach them, ld.so.preload does.
 	grep -qxF "$NITRO_SHIM" /etc/ld.so.preload 2>/dev/null || echo "$NITRO_SHIM" >>/etc/ld.so.preload
+	printf '%s\n' "$NITRO_EBS_MODEL" >"$NITRO_MODEL_FILE"
+	for f in $(nitro_model_files "$ns"); do
+		mountpoint -q "$f" || mount --bind "$NITRO_MODEL_FILE" "$f" || return 1
+	done
+	f=$(nitro_model_files "$ns" | head -n 1)
+	[ -n "$f" ] || {
+		log "no sysfs model file above $ns"
+		return 1
+	}
+	# A bind mount made after udevd started reaches its namespace only if
+	# /sys propagates there; otherwise a restarted udevd sees it.
+	if [ "$(nitro_udevd_reads "$f")" != "$NITRO_EBS_MODEL" ]; then
+		log "udevd does not see the model mount; restarting systemd-udevd"
+		run 60 systemctl restart systemd-udevd.service
+		wait_for 30 "udevd running" systemctl -q is-active systemd-udevd.service
+	fi
+	if [ "$(nitro_udevd_reads "$f")" != "$NITRO_EBS_MODEL" ]; then
+		log "udevd reads '$(nitro_udevd_reads "$f")' at $f"
+		return 1
+	fi
+	return 0
 }
 
-nitro_uninstall_shim() {
+# Undo nitro_ebs_on (QEMU's identity again). The caller re-evaluates the
+# volume's links.
+nitro_ebs_off() {
+	local f
+	for f in $(awk '$5 ~ "^/sys/.*/model$" { print $5 }' /proc/self/mountinfo); do
+		umount "$f" || log "cannot unmount $f"
+	done
+	rm -f "$NITRO_MODEL_FILE"
 	if [ -f /etc/ld.so.preload ]; then
 		grep -vxF "$NITRO_SHIM" /etc/ld.so.preload >/etc/ld.so.preload.new
 		if [ -s /etc/ld.so.preload.new ]; then
@@ -277,55 +338,65 @@ nitro_uninstall_shim() {
 	rm -f "$NITRO_SHIM_CONF" "$NITRO_SHIM"
 }
 
+# What the volume is to Amazon's side: the NOTE line of a Nitro scenario.
+nitro_note() {
+	console "EC2XA-NOTE $SCENARIO: REAL: Debian's amazon-ec2-utils $(dpkg-query -W -f '${Version}' amazon-ec2-utils 2>/dev/null) as dpkg installed it ($NITRO_STOCK_RULE unchanged, md5 $(md5sum <"$NITRO_STOCK_RULE" | cut -c1-8); the Python $NITRO_EBSNVME_ID, whose ioctl reaches the QEMU NVMe controller), the kernel's nvme driver, udevd $(udevadm --version). TEST DOUBLES (QEMU cannot present Amazon's vendor data): ec2xa-nvme-shim.so (/etc/ld.so.preload) rewrites the Identify Controller answer of $1 (serial $NITRO_SERIAL: vendor 0x1D0F, model, mapping '$2') for every program that asks, and the controller's sysfs model file is bind-mounted to read '$NITRO_EBS_MODEL' (the kernel read QEMU's at probe time), so the real rule's model match applies."
+}
+
 # Leave the guest as the other scenarios expect it: no session or target
-# of ours, no shim, the NVMe volume's links re-evaluated without it.
+# of ours, no EBS identity, the NVMe volume's links re-evaluated without it.
 nitro_cleanup() {
 	local ns=$1
 	iscsiadm -m session 2>/dev/null | grep -q "$NITRO_IQN" && nitro_logout
 	run 60 iscsiadm -m node -T "$NITRO_IQN" -o delete >/dev/null 2>&1
 	nitro_remove_target || problem "cleanup: LIO target $NITRO_IQN not removed"
 	udevadm control --log-level=info
-	nitro_uninstall_shim
-	nitro_uninstall_stock
+	nitro_ebs_off
 	[ -n "$ns" ] && timeout 60 udevadm trigger --action=change --settle "/sys/class/block/$ns"
 	settle
 }
 
 # ---------------------------------------------------------------- scenario
 
+# nitro_prepare ours|stock|none MAPPING: the skip checks of a Nitro
+# scenario, then reset_state SIDE, the EBS identity with mapping MAPPING,
+# the NOTE line. Sets NITRO_NS. Returns 1 when the scenario is over
+# (skipped, or the problem recorded).
+nitro_prepare() {
+	local side=$1 mapping=$2
+	NITRO_NS=
+	if ! nitro_have_real; then
+		skip "Debian's amazon-ec2-utils is not installed in the guest (see the host's output: tests/stock/real-amazon-ec2-utils.sh)"
+		return 1
+	fi
+	if [ ! -f "$PAYLOAD/nvme-shim/ec2xa-nvme-shim.so" ]; then
+		skip "no nvme-shim in the payload (tests/guest/nvme-shim/build.sh failed on the host)"
+		return 1
+	fi
+	if ! NITRO_NS=$(nitro_namespace); then
+		skip "no QEMU NVMe namespace with serial $NITRO_SERIAL (is -device nvme in run-guest-tests.sh?)"
+		return 1
+	fi
+	nitro_note "$NITRO_NS" "$mapping"
+	reset_state "$side" || problem "reset_state $side failed"
+	nitro_ebs_on "$NITRO_NS" "$mapping" || {
+		problem "cannot give $NITRO_NS its EBS identity (shim, sysfs model)"
+		nitro_cleanup "$NITRO_NS"
+		return 1
+	}
+	return 0
+}
+
 scn_nitro() {
 	# Time stamps in the trace (no fork: bash's own clock), to see where
 	# the time goes on a slow TCG guest.
 	local PS4='+ ${EPOCHREALTIME} '
 	need_helper || return 0
-	if [ ! -f "$PAYLOAD/stock/70-ec2-nvme-devices.rules" ] || [ ! -f "$PAYLOAD/stock/ebsnvme-id" ]; then
-		skip "no stock 70-ec2-nvme-devices.rules or ebsnvme-id double in the payload (see the host's output)"
-		return 0
-	fi
-	if [ ! -f "$PAYLOAD/nvme-shim/ec2xa-nvme-shim.so" ]; then
-		skip "no nvme-shim in the payload (tests/guest/nvme-shim/build.sh failed on the host)"
-		return 0
-	fi
 	local ns
-	if ! ns=$(nitro_namespace); then
-		skip "no QEMU NVMe namespace with serial $NITRO_SERIAL (is -device nvme in run-guest-tests.sh?)"
-		return 0
-	fi
-	console "EC2XA-NOTE nitro: QEMU cannot present Amazon's NVMe vendor data (PCI vendor 0x1D0F, model, mapping name at byte 3072): the one TEST DOUBLE is ec2xa-nvme-shim.so (/etc/ld.so.preload), which rewrites the Identify Controller answer of $ns (serial $NITRO_SERIAL) to EBS mapping '$NITRO_MAPPING'; sysfs keeps model '$(sed 's/ *$//' "/sys/block/$ns/device/model" 2>/dev/null)'. Amazon's side (70-ec2-nvme-devices.rules stand-in, model match also QEMU's, and the ebsnvme-id double) runs beside our 71 rule."
-	reset_state ours || problem "reset_state failed"
+	nitro_prepare ours "$NITRO_MAPPING" || return 0
+	ns=$NITRO_NS
 	local since
 	since=$(date '+%Y-%m-%d %H:%M:%S')
-	# As on an instance: Amazon's rule first (70), ours after it (71).
-	nitro_install_stock || {
-		problem "cannot install the stock Nitro rule"
-		nitro_cleanup "$ns"
-		return 0
-	}
-	nitro_install_shim || {
-		problem "cannot install the shim"
-		nitro_cleanup "$ns"
-		return 0
-	}
 	# udevd logs its programs' stderr (the shim's TEST DOUBLE lines) only
 	# at debug level.
 	udevadm control --log-level=debug
@@ -354,10 +425,12 @@ scn_nitro() {
 		problem "no 'TEST DOUBLE' line of the shim in the journal: the helper did not read Identify through the shim"
 	fi
 	# Amazon's rule ran first: udev's debug log has its link lines.
-	if journalctl -o cat -S "$since" 2>/dev/null | grep -q "$ns: $NITRO_STOCK_RULE:[0-9]* LINK '$NITRO_MAPPING'"; then
-		fact "70 rule: LINK '$NITRO_MAPPING'"
+	# (udev names the file by the directory it read it from: /lib and
+	# /usr/lib are one directory on Debian.)
+	if journalctl -o cat -S "$since" 2>/dev/null | grep -Eq "$ns: [^ ]*/70-ec2-nvme-devices.rules:[0-9]+ LINK '$NITRO_MAPPING'"; then
+		fact "Amazon's real 70 rule and ebsnvme-id: LINK '$NITRO_MAPPING'"
 	else
-		problem "no \"$ns: $NITRO_STOCK_RULE:N LINK '$NITRO_MAPPING'\" in udev's debug log: Amazon's rule did not run"
+		problem "no \"$ns: .../70-ec2-nvme-devices.rules:N LINK '$NITRO_MAPPING'\" in udev's debug log: Amazon's rule did not run"
 	fi
 	problems_from "before login" nitro_check_stock_byid "$ns"
 	problems_from "before login" nitro_check_ns_links "$ns" alias
@@ -526,20 +599,8 @@ nitro_bypath_of() {
 scn_nitro_stock_control() {
 	local PS4='+ ${EPOCHREALTIME} '
 	local ns
-	if ! ns=$(nitro_namespace); then
-		skip "no QEMU NVMe namespace with serial $NITRO_SERIAL (is -device nvme in run-guest-tests.sh?)"
-		return 0
-	fi
-	if [ ! -f "$PAYLOAD/stock/70-ec2-nvme-devices.rules" ] || [ ! -f "$PAYLOAD/stock/ebsnvme-id" ]; then
-		skip "no stock 70-ec2-nvme-devices.rules or ebsnvme-id double in the payload"
-		return 0
-	fi
-	reset_state stock || problem "reset_state failed"
-	nitro_install_stock || {
-		problem "cannot install the stock Nitro rule"
-		nitro_cleanup "$ns"
-		return 0
-	}
+	nitro_prepare stock "$NITRO_MAPPING" || return 0
+	ns=$NITRO_NS
 	timeout 60 udevadm trigger --action=change --settle "/sys/class/block/$ns"
 	settle
 	if [ "$(readlink -f /dev/sdf)" = "/dev/$ns" ]; then
@@ -607,6 +668,316 @@ scn_nitro_stock_control() {
 			fact "status exit 2: /dev/sdf is a symlink to '$ns'"
 		fi
 	fi
+	nitro_cleanup "$ns"
+	return 0
+}
+
+# ---------------------------------------------------------------- #37
+# amazon-ec2-utils#37 (issue 17, item 4): a root volume mapped `sda1` (as
+# most AMIs that are not Amazon Linux map it) is the whole disk nvme0n1,
+# so Amazon's rule gives it /dev/sda1 and its partitions /dev/sda11,
+# /dev/sda12, /dev/sda13. A local SCSI disk then becomes sda (scsi_debug,
+# as cockpit's storage tests load it) and is partitioned and written at
+# once, before udev has handled anything: with Amazon's rules alone the
+# write through /dev/sda1 lands on the root volume.
+
+# Offset of the pattern inside /dev/sda1 (and, through the stock link, of
+# the volume): inside the scsi_debug disk's one partition.
+SDA1_PATTERN_MIB=20
+SDA1_DEBUG_MIB=64
+
+# "NAME -> TARGET" or "NAME node MAJ:MIN" of every /dev/sda*, sorted.
+sda_names() {
+	local f
+	for f in /dev/sda /dev/sda[0-9]*; do
+		if [ -L "$f" ]; then
+			echo "${f#/dev/} -> $(readlink -f "$f")"
+		elif [ -b "$f" ]; then
+			echo "${f#/dev/} node $(stat -c '%Hr:%Lr' "$f")"
+		fi
+	done | sort
+}
+
+# The 1 MiB at SDA1_PATTERN_MIB of block device $2 (a path) equals file $1.
+sda1_has_pattern() {
+	timeout 60 dd if="$2" bs=1M skip="$SDA1_PATTERN_MIB" count=1 iflag=direct status=none 2>/dev/null |
+		cmp -s - "$1"
+}
+
+# A private node of kernel block device $1 (from its sysfs devnum), so
+# that what is read comes from that device whatever /dev says.
+sysfs_node() {
+	local n=/run/ec2xa-node-$1 d
+	d=$(devnum_of "$1") || return 1
+	rm -f "$n"
+	mknod "$n" b "${d%%:*}" "${d##*:}" || return 1
+	echo "$n"
+}
+
+# nitro_sda1 ours|stock: the scenario; the stock side passes when the bug
+# shows.
+nitro_sda1() {
+	local side=$1 PS4='+ ${EPOCHREALTIME} '
+	local ns
+	need_helper || return 0
+	if ! modinfo scsi_debug >/dev/null 2>&1; then
+		skip "the guest kernel has no scsi_debug module"
+		return 0
+	fi
+	nitro_prepare "$side" sda1 || return 0
+	ns=$NITRO_NS
+	# A root volume's three partitions.
+	printf 'label: gpt\nsize=20MiB\nsize=20MiB\nsize=20MiB\n' |
+		timeout 60 sfdisk -q -W always "/dev/$ns" >&2 || problem "sfdisk /dev/$ns failed"
+	wait_for 30 "${ns}p3" test -e "/sys/class/block/${ns}p3" || problem "no ${ns}p3 after sfdisk"
+	settle
+	local before
+	before=$(sda_names)
+	log "/dev/sda* before scsi_debug: $(echo "$before" | paste -sd ';')"
+	if [ "$(readlink -f /dev/sda1)" = "/dev/$ns" ] && [ -L /dev/sda1 ]; then
+		fact "before: /dev/sda1 -> $ns ($(echo "$before" | grep -c ' -> ') sda names lead to the volume: $(echo "$before" | cut -d' ' -f1 | paste -sd ' '))"
+	else
+		problem "before scsi_debug: /dev/sda1 is not the volume's link: $(ls -l /dev/sda1 2>&1)"
+	fi
+	[ "$side" = ours ] && problems_from "before" nitro_check_ns_links_mapped "$ns" sda1
+	local pat=$OUT/pattern.sda1-$side sum0 sum1 t0 tdisk tparted st_write
+	make_pattern "$pat" "SDA1-$side"
+	sum0=$(nitro_md5 "$ns")
+
+	# At once: the disk, its partition, the write. Only the kernel's disk
+	# is waited for (parted needs it); nothing of udev's.
+	t0=$(now_ms)
+	run 60 modprobe scsi_debug dev_size_mb=$SDA1_DEBUG_MIB || problem "modprobe scsi_debug failed"
+	wait_for 30 "kernel disk sda" test -b /dev/sda -a -e /sys/block/sda || problem "no kernel sda after modprobe scsi_debug"
+	tdisk=$(($(now_ms) - t0))
+	if [ "$(cat /sys/block/sda/device/model 2>/dev/null | sed 's/ *$//')" != scsi_debug ]; then
+		problem "kernel sda is not the scsi_debug disk: $(cat /sys/block/sda/device/model 2>&1)"
+	fi
+	timeout 60 parted -s /dev/sda mklabel gpt mkpart p 1MiB 100% >&2 || problem "parted /dev/sda failed"
+	tparted=$(($(now_ms) - t0))
+	st_write=$(ls -l /dev/sda1 2>&1)
+	# conv=nocreat: a missing /dev/sda1 must not become a regular file.
+	timeout 60 dd if="$pat" of=/dev/sda1 bs=1M seek="$SDA1_PATTERN_MIB" count=1 \
+		oflag=direct conv=fsync,notrunc,nocreat status=none 2>"$OUT/sda1-dd.err" ||
+		log "dd to /dev/sda1 failed: $(cat "$OUT/sda1-dd.err")"
+	log "timeline: kernel sda after ${tdisk} ms, parted done after ${tparted} ms, write after $(($(now_ms) - t0)) ms; /dev/sda1 at the write: $st_write"
+	fact "kernel sda after ${tdisk} ms, parted done after ${tparted} ms, /dev/sda1 at the write: ${st_write%% *}$([ -L /dev/sda1 ] && echo " -> $(readlink /dev/sda1)")"
+	settle
+	local dnode=
+	if [ -e /sys/class/block/sda1 ] && dnode=$(sysfs_node sda1); then
+		:
+	else
+		problem "no kernel sda1 after parted"
+	fi
+	local on_debug=no on_vol=no
+	[ -n "$dnode" ] && sda1_has_pattern "$pat" "$dnode" && on_debug=yes
+	sda1_has_pattern "$pat" "/dev/$ns" && on_vol=yes
+	sum1=$(nitro_md5 "$ns")
+	rm -f "$dnode"
+	local out rc
+	out=$(helper_status)
+	rc=$?
+	log "status: $out"
+	if [ "$side" = stock ]; then
+		# The bug, as amazon-ec2-utils#37 reports it.
+		if [ "$on_vol" = yes ] && [ "$sum0" != "$sum1" ]; then
+			fact "collision: 1 MiB written via /dev/sda1 landed on the volume $ns (md5 changed), not on scsi_debug's sda1"
+		else
+			problem "no collision: via /dev/sda1 on the volume: $on_vol, on scsi_debug's sda1: $on_debug, volume md5 $([ "$sum0" = "$sum1" ] && echo unchanged || echo changed)"
+		fi
+		if [ "$rc" -eq 2 ]; then
+			fact "status exit 2 (the collision named)"
+		else
+			problem "ec2-xvd-alias status exited $rc with Amazon's rules alone, want 2: ${out:0:300}"
+		fi
+	else
+		if [ "$on_debug" = yes ] && [ "$on_vol" = no ]; then
+			fact "1 MiB via /dev/sda1 on scsi_debug's sda1, not on the volume"
+		else
+			problem "1 MiB via /dev/sda1: on scsi_debug's sda1: $on_debug, on the volume $ns: $on_vol"
+		fi
+		if [ "$sum0" = "$sum1" ]; then
+			fact "volume md5 unchanged"
+		else
+			problem "the volume $ns changed ($sum0 -> $sum1)"
+		fi
+		problems_from "with sda" check_sd_nodes
+		problems_from "with sda" check_no_stale_sd
+		problems_from "with sda" check_test64
+		if [ "$rc" -eq 0 ]; then
+			fact "status exit 0"
+		else
+			problem "ec2-xvd-alias status exited $rc, want 0: ${out:0:300}"
+		fi
+	fi
+
+	# The disk goes: the names come back as they were.
+	run 60 modprobe -r scsi_debug >&2 || problem "rmmod scsi_debug failed"
+	wait_for 60 "sda gone" test ! -e /sys/block/sda || problem "sda still there after rmmod"
+	settle
+	if [ "$side" = ours ]; then
+		wait_for 30 "/dev/sda1 -> $ns" test "$(readlink -f /dev/sda1)" = "/dev/$ns"
+		local after
+		after=$(sda_names)
+		if [ "$after" = "$before" ]; then
+			fact "rmmod scsi_debug: the sda names back as before ($(echo "$after" | cut -d' ' -f1 | paste -sd ' '))"
+		else
+			problem "after rmmod scsi_debug: /dev/sda* is '$(echo "$after" | paste -sd ';')', was '$(echo "$before" | paste -sd ';')'"
+		fi
+		problems_from "after rmmod" check_test64
+	fi
+	# The next scenario partitions the volume itself.
+	timeout 60 wipefs -q -a "/dev/$ns" >&2
+	nitro_cleanup "$ns"
+	return 0
+}
+
+# The volume's stable link /dev/xvd-MAPPING resolves to the whole disk NS.
+# (Only the disk's: its partitions' stable names are issue 17 item 3's
+# table, which the rule tier checks row by row.)
+nitro_check_ns_links_mapped() {
+	local ns=$1 mapping=$2
+	if [ "$(readlink -f "/dev/xvd-$mapping")" != "/dev/$ns" ]; then
+		echo "/dev/xvd-$mapping does not resolve to $ns ($(ls -l "/dev/xvd-$mapping" 2>&1); links of $ns: $(udevadm info -q symlink "/sys/class/block/$ns" 2>&1))"
+		return 1
+	fi
+}
+
+scn_nitro_sda1() { nitro_sda1 ours; }
+scn_nitro_sda1_stock_control() { nitro_sda1 stock; }
+
+# ---------------------------------------------------------------- live install
+# Issue 17, item 4: the package installed on a running Nitro instance. The
+# volume mapped sdf was handled by Amazon's rules alone (its /dev/sdf is
+# amazon-ec2-utils' link, it has no /dev/xvd-sdf); then `rpm -i` (the path
+# of scenario rpm and the domU tier), then an iSCSI login of three LUNs on
+# two portals, one path of which the kernel names sdf. nitro-stock-control
+# is its stock side: the same login without the install.
+scn_nitro_live_install() {
+	local PS4='+ ${EPOCHREALTIME} '
+	local rpmfile ns
+	rpmfile=$(find "$PAYLOAD/rpm" -name '*.rpm' ! -name '*.src.rpm' 2>/dev/null | head -n 1)
+	if [ -z "$rpmfile" ]; then
+		skip "${RPM_SKIP_REASON:-no RPMDIR given}"
+		return 0
+	fi
+	# Amazon's rules only: nothing of the project's installed.
+	nitro_prepare none "$NITRO_MAPPING" || return 0
+	ns=$NITRO_NS
+	timeout 60 udevadm trigger --action=change --settle "/sys/class/block/$ns"
+	settle
+	if [ -L /dev/sdf ] && [ "$(readlink -f /dev/sdf)" = "/dev/$ns" ] && [ ! -e /dev/xvd-sdf ]; then
+		fact "before rpm -i: /dev/sdf -> $ns from Amazon's rule, no /dev/xvd-sdf"
+	else
+		problem "before rpm -i: want Amazon's /dev/sdf -> $ns and no /dev/xvd-sdf: $(ls -l /dev/sdf /dev/xvd-sdf 2>&1 | tr '\n' ' ')"
+	fi
+	local sum0 sum1 out rc h
+	sum0=$(nitro_md5 "$ns")
+	out=$(timeout 300 rpm -i --nodeps --force-debian "$rpmfile" 2>&1)
+	rc=$?
+	log "rpm -i exit $rc: $out"
+	[ "$rc" -eq 0 ] || problem "rpm -i exited $rc: ${out//$'\n'/ | }"
+	h=$(rpm -ql ec2-xvd-alias 2>/dev/null | grep -E '/ec2-xvd-alias$' | head -n 1)
+	if [ -z "$h" ] || [ ! -x "$h" ]; then
+		problem "rpm installed no helper: $(rpm -ql ec2-xvd-alias 2>&1 | tr '\n' ' ')"
+		nitro_cleanup "$ns"
+		return 0
+	fi
+	HELPER=$h
+	settle
+	# %post applied the contract to the volume already attached.
+	if [ "$(readlink -f /dev/xvd-sdf)" = "/dev/$ns" ] && [ "$(readlink -f /dev/sdf)" = "/dev/$ns" ]; then
+		fact "after rpm -i: /dev/xvd-sdf and /dev/sdf -> $ns (no reboot, no event by hand)"
+	else
+		problem "after rpm -i: want /dev/xvd-sdf and /dev/sdf -> $ns: $(ls -l /dev/sdf /dev/xvd-sdf 2>&1 | tr '\n' ' ') (links of $ns: $(udevadm info -q symlink "/sys/class/block/$ns" 2>&1))"
+	fi
+
+	nitro_setup_target || {
+		problem "LIO target setup failed"
+		timeout 300 rpm -e ec2-xvd-alias >/dev/null 2>&1
+		nitro_cleanup "$ns"
+		return 0
+	}
+	local t0
+	t0=$(now_ms)
+	if ! nitro_login; then
+		problem "iSCSI login failed ($(sd_disks | tr '\n' ' '))"
+		timeout 300 rpm -e ec2-xvd-alias >/dev/null 2>&1
+		nitro_cleanup "$ns"
+		return 0
+	fi
+	fact "login (6 disks) in $(($(now_ms) - t0)) ms"
+	local lun=
+	if [ ! -e /sys/block/sdf ]; then
+		problem "no kernel sdf after login: $(sd_disks | tr '\n' ' ')"
+	else
+		lun=$(lun_of sdf)
+		# A real node: what the name resolves to and the devnum sysfs gives.
+		if [ ! -L /dev/sdf ] && [ "$(readlink -f /dev/sdf)" = /dev/sdf ] && [ -b /dev/sdf ] &&
+			[ "$(stat -c '%Hr:%Lr' /dev/sdf)" = "$(devnum_of sdf)" ]; then
+			fact "/dev/sdf is the node of kernel sdf ($(devnum_of sdf), LUN $lun)"
+		else
+			problem "/dev/sdf is not the node of kernel sdf $(devnum_of sdf): $(ls -l /dev/sdf 2>&1) -> $(readlink -f /dev/sdf)"
+		fi
+		# Its by-path link leads to it; its by-id links to it or to the
+		# multipath map that holds it (udev gives the map priority).
+		local l tgt maps ok=0
+		maps=" $(for h in /sys/block/sdf/holders/dm-*; do [ -e "$h" ] && echo "/dev/${h##*/}"; done | tr '\n' ' ') "
+		for l in $(udevadm info -q symlink /sys/class/block/sdf); do
+			case $l in disk/by-path/* | disk/by-id/*) ;; *) continue ;; esac
+			tgt=$(readlink -f "/dev/$l")
+			if [ "$tgt" = /dev/sdf ] || [[ $maps == *" $tgt "* ]]; then
+				ok=$((ok + 1))
+			else
+				problem "/dev/$l (a link of sdf) resolves to $tgt"
+			fi
+		done
+		[ "$ok" -gt 0 ] && fact "$ok by-id/by-path links of sdf resolve to it or its map"
+		local bp
+		if bp=$(nitro_bypath_of sdf) && [ "$(readlink -f "$bp")" = /dev/sdf ]; then
+			:
+		else
+			problem "sdf's by-path link does not resolve to /dev/sdf: ${bp:-none} -> $(readlink -f "${bp:-/nonexistent}")"
+		fi
+		if wait_for 45 "sdf active ready" test "$(mpath_state sdf)" = "active ready"; then
+			fact "multipathd: sdf active ready"
+		else
+			problem "multipathd: sdf is '$(mpath_state sdf)', not active ready"
+		fi
+		# Data round-trips through /dev/sdf, into the LUN's backing file only.
+		local pat=$OUT/pattern.live-install
+		make_pattern "$pat" LIVE-INSTALL
+		if ! write_pattern "$pat" /dev/sdf; then
+			problem "cannot write through /dev/sdf"
+		elif ! has_pattern "$pat" /dev/sdf; then
+			problem "1 MiB written via /dev/sdf not read back from it"
+		elif ! file_has_pattern "$pat" "$WORK/nitro-lun$lun.img"; then
+			problem "1 MiB via /dev/sdf not in LUN $lun's backing file"
+		else
+			fact "1 MiB via /dev/sdf read back and in LUN $lun's backing file"
+		fi
+		has_pattern "$pat" "/dev/$ns" && problem "1 MiB via /dev/sdf landed on the volume"
+	fi
+	problems_from "after login" check_sd_nodes
+	problems_from "after login" check_links_claimed
+	problems_from "after login" check_test64
+	problems_from "after login" nitro_check_ns_links "$ns" noalias
+	expect_status 0
+	sum1=$(nitro_md5 "$ns")
+	if [ "$sum0" = "$sum1" ]; then
+		fact "volume md5 unchanged"
+	else
+		problem "the volume $ns changed ($sum0 -> $sum1)"
+	fi
+
+	# Log out, erase: Amazon's link again (reported).
+	nitro_logout || problem "logout failed"
+	out=$(timeout 300 rpm -e ec2-xvd-alias 2>&1)
+	rc=$?
+	log "rpm -e exit $rc: $out"
+	[ "$rc" -eq 0 ] || problem "rpm -e exited $rc: ${out//$'\n'/ | }"
+	settle
+	fact "after logout and rpm -e: /dev/sdf $(readlink -f /dev/sdf 2>&1 || echo missing), /dev/xvd-sdf $( [ -e /dev/xvd-sdf ] && readlink -f /dev/xvd-sdf || echo gone)"
 	nitro_cleanup "$ns"
 	return 0
 }
