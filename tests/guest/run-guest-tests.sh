@@ -21,14 +21,14 @@ set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
-# The default run (CI). The Nitro pair runs after the Xen scenarios. Run
+# The default run (CI). The Nitro scenarios run after the Xen ones. Run
 # only when named:
 # mount-handover-nompath (the same table as mount-handover), children-max-1
-# (many-at-once-1worker does its checks with twelve disks), and boot-order
-# and rpm, which the domU tier (run-domu-tests.sh) now does at a real boot
-# and on a live instance.
-all="stock-control repair login-first relogin trigger-change holder-event-in-flight handover-latency mount-handover many-at-once many-at-once-1worker nitro-stock-control nitro"
-
+# (many-at-once-1worker does its checks with twelve disks), boot-order
+# and rpm, which the domU tier (run-domu-tests.sh) does at a real boot and
+# on a live instance, and handover-latency, which measures (its figures
+# are in README.md and the notes; it takes about 5 minutes).
+all="stock-control repair login-first relogin trigger-change holder-event-in-flight mount-handover many-at-once many-at-once-1worker nitro-stock-control nitro-live-install nitro nitro-sda1-stock-control nitro-sda1"
 TIER=guest HERE=$here
 # shellcheck source=tests/guest/tier-lib.sh
 . "$here/tier-lib.sh"
@@ -62,12 +62,11 @@ tier_stock_xen "$work/payload/stock"
 #    70-ec2-nvme-devices.rules unchanged and the real Python ebsnvme-id.
 #  - the empty /etc/udev/rules.d/60-cdrom_id.rules of AL2023's package
 #    (an empty file is what it is: nothing stands in).
-#  - 51-ec2-xen-vbd-devices.rules: tests/stock's stand-in when the tree has
-#    one, else the guest's own (tests/guest/instance/, a STAND-IN).
+#  - 51-ec2-xen-vbd-devices.rules: tests/stock's STAND-IN (its first line
+#    says so), the rule tier's too.
 mkdir -p "$work/payload/instance"
 : >"$work/payload/instance/60-cdrom_id.rules"
 xvbd=$src/tests/stock/51-ec2-xen-vbd-devices.rules
-[ -f "$xvbd" ] || xvbd=$here/instance/51-ec2-xen-vbd-devices.rules
 install -m 644 "$xvbd" "$work/payload/instance/51-ec2-xen-vbd-devices.rules"
 say "51-ec2-xen-vbd-devices.rules: ${xvbd#"$src"/} ($(head -n 1 "$xvbd" | cut -c1-100))"
 if aeu=$("$src/tests/stock/real-amazon-ec2-utils.sh" 2>"$work/real-amazon-ec2-utils.log") && [ -f "$aeu.deb" ]; then

@@ -144,6 +144,12 @@ make_images() {
 	# Content on the plain Xen disks, so that their md5 before and after
 	# a scenario means something (a stray write into zeros shows too).
 	yes EC2XA-XVDB | head -c 2M | dd of="$WORK/xvdb.img" conv=notrunc status=none
+	# handover-latency's Xen disk: xvdb partitioned as an Amazon Linux
+	# 2023 root (GPT partitions 1, 127 and 128: root, BIOS boot, EFI).
+	truncate -s "${XVDB_MIB}M" "$WORK/xvdb-al2023.img"
+	printf 'label: gpt\n%s1 : start=12MiB\n%s127 : start=11MiB, size=1MiB\n%s128 : start=1MiB, size=10MiB\n' \
+		"$WORK/xvdb-al2023.img" "$WORK/xvdb-al2023.img" "$WORK/xvdb-al2023.img" |
+		sfdisk -q "$WORK/xvdb-al2023.img" >&2 || return 1
 	yes EC2XA-XVDC | head -c 2M | dd of="$WORK/xvdc.img" conv=notrunc status=none
 	truncate -s "${LUN0_MIB}M" "$WORK/lun0.img"
 	truncate -s "${LUN1_MIB}M" "$WORK/lun1.img"
