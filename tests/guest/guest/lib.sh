@@ -581,6 +581,12 @@ check_xvd_links() {
 			echo "/dev/xvd-$ec2 does not resolve to $n"
 			bad=1
 		fi
+		# The instance's 51-ec2-xen-vbd-devices.rules (install_instance_rules):
+		# by-path/xen-vbd-N[-partM].
+		if [ -f "$XEN_VBD_RULE" ] && [[ $links != *" disk/by-path/xen-vbd-"* ]]; then
+			echo "$n has no disk/by-path/xen-vbd-* link (links:$links)"
+			bad=1
+		fi
 		mode=$want
 		# policy: the one rule, no alias exactly when a real disk has the
 		# whole disk's name (docs/design.md, "Policy")
