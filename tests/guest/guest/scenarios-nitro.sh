@@ -961,14 +961,19 @@ scn_nitro_live_install() {
 		problem "the volume $ns changed ($sum0 -> $sum1)"
 	fi
 
-	# Log out, erase: Amazon's link again (reported).
+	# Log out, erase: Amazon's link again, ours gone (%postun re-runs the
+	# EBS volumes' events).
 	nitro_logout || problem "logout failed"
 	out=$(timeout 300 rpm -e ec2-xvd-alias 2>&1)
 	rc=$?
 	log "rpm -e exit $rc: $out"
 	[ "$rc" -eq 0 ] || problem "rpm -e exited $rc: ${out//$'\n'/ | }"
 	settle
-	fact "after logout and rpm -e: /dev/sdf $(readlink -f /dev/sdf 2>&1 || echo missing), /dev/xvd-sdf $( [ -e /dev/xvd-sdf ] && readlink -f /dev/xvd-sdf || echo gone)"
+	if [ -L /dev/sdf ] && [ "$(readlink -f /dev/sdf)" = "/dev/$ns" ] && [ ! -e /dev/xvd-sdf ] && [ ! -L /dev/xvd-sdf ]; then
+		fact "after logout and rpm -e: Amazon's /dev/sdf -> $ns back, no /dev/xvd-sdf"
+	else
+		problem "after logout and rpm -e: want Amazon's /dev/sdf -> $ns and no /dev/xvd-sdf: $(ls -l /dev/sdf /dev/xvd-sdf 2>&1 | tr '\n' ' ')"
+	fi
 	nitro_cleanup "$ns"
 	return 0
 }
