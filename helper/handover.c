@@ -47,20 +47,19 @@ static void alias_unlink(const Alias *a, const char *why) {
 
 /* The holder's change asks its rule to drop the alias because the real
  * disk (a partition alias's: the disk the partition is on) is there. The
- * rule checks that disk exists when it runs; only then does it skip the
- * helper. */
+ * request names the disk by its letters ("b" for sdb): the rule checks
+ * that sd<letters> exists and that xvd<letters> is the device itself (or
+ * the disk of the partition) before it skips the helper, so a request sent
+ * to any other device changes nothing. */
 static void yield_arg(const Alias *a, char *buf, size_t size) {
-        char disk[DISK_NAME_BUF];
         const char *reason;
-        DiskName n, whole;
+        DiskName n;
 
         if (sd_name_parse(a->name, &n, &reason) < 0) {
-                snprintf(buf, size, UEVENT_ARG_YIELD "=%s", a->name);
+                snprintf(buf, size, UEVENT_ARG_YIELD "=none");
                 return;
         }
-        whole = disk_name_whole(&n);
-        disk_name_format_ec2(&whole, disk);
-        snprintf(buf, size, UEVENT_ARG_YIELD "=%s", disk);
+        snprintf(buf, size, UEVENT_ARG_YIELD "=%s", n.letters);
 }
 
 /* The first alias of the set that is still there, for the log line. */
@@ -82,19 +81,19 @@ int aliases_drop(const AliasSet *s, unsigned timeout_ms, const char *consequence
         char uuids[ALIASES_MAX][UUID_BUF];
         const Alias *a;
         size_t n = 0;
-        int r;
+        int r = 0;
 
         if (s->n == 0 || all_dropped((void *) s))
                 return 0;
         /* Nobody would run the holders' rules (a rescue shell, an image
          * build): no request, no wait. */
         if (!udevd_running()) {
+                for (size_t i = 0; i < s->n; i++)
+                        if (!s->v[i].remove_on_timeout && alias_present(&s->v[i]))
+                                r = log_warning_errno(ESRCH, "%s: udevd is not running, so nothing drops its claim "
+                                                      "on /dev/%s; %s", s->v[i].holder, s->v[i].name, consequence);
                 unlink_partition_aliases(s, " (udevd is not running)");
-                a = first_present(s);
-                if (!alias_present(a))
-                        return 0;
-                return log_warning_errno(ESRCH, "%s: udevd is not running, so nothing drops its claim on /dev/%s%s; %s",
-                                         a->holder, a->name, s->n > 1 ? " and others" : "", consequence);
+                return r;
         }
         waiter_open(&w);
         /* Every holder's request at once, then one wait for all of them. */
@@ -118,17 +117,19 @@ int aliases_drop(const AliasSet *s, unsigned timeout_ms, const char *consequence
         if (r == 0)
                 return 0;
         a = first_present(s);
-        unlink_partition_aliases(s, " (udev did not drop it in time)");
         if (r == -ETIMEDOUT)
-                return log_warning_errno(r, "%s: udev did not drop its claim on /dev/%s%s within %.1f s "
-                                         "(is udevd running? all workers busy?); %s", a->holder,
-                                         a->name, s->n > 1 ? " and others" : "", timeout_ms / 1000.0,
-                                         consequence);
-        if (r == 1)
-                return log_warning_errno(EBUSY, "%s: udev processed its change but it still claims /dev/%s "
-                                         "(another rule?); %s", a->holder, a->name, consequence);
-        return log_warning_errno(r, "%s: waiting for udev to drop /dev/%s failed: %m; %s", a->holder,
-                                 a->name, consequence);
+                r = log_warning_errno(r, "%s: udev did not drop its claim on /dev/%s%s within %.1f s "
+                                      "(is udevd running? all workers busy?); %s", a->holder,
+                                      a->name, s->n > 1 ? " and others" : "", timeout_ms / 1000.0,
+                                      consequence);
+        else if (r == 1)
+                r = log_warning_errno(EBUSY, "%s: udev processed its change but it still claims /dev/%s "
+                                      "(another rule?); %s", a->holder, a->name, consequence);
+        else
+                r = log_warning_errno(r, "%s: waiting for udev to drop /dev/%s failed: %m; %s", a->holder,
+                                      a->name, consequence);
+        unlink_partition_aliases(s, " (udev did not drop it in time)");
+        return r;
 }
 
 static int refuse(const NameInfo *info) {

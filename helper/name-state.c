@@ -6,6 +6,7 @@
 #include "node.h"
 #include "root.h"
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 bool dev_entry_leads_to_holder(const DevEntry *e, char holder[static DISK_NAME_BUF]) {
@@ -111,6 +112,10 @@ static bool names_in_namespace(const char *entry, const char *disk) {
         return strlen(entry) < DISK_NAME_BUF;
 }
 
+static int alias_by_name(const void *a, const void *b) {
+        return strverscmp(((const Alias *) a)->name, ((const Alias *) b)->name);
+}
+
 void partition_aliases_find(const DiskName *disk, AliasSet *ret) {
         DiskName whole = disk_name_whole(disk);
         _cleanup_closedir_ DIR *d = NULL;
@@ -137,4 +142,6 @@ void partition_aliases_find(const DiskName *disk, AliasSet *ret) {
                         continue;
                 alias_set_add(ret, de->d_name, holder, true);
         }
+        /* In name order, whatever order /dev lists them in. */
+        qsort(ret->v, ret->n, sizeof(ret->v[0]), alias_by_name);
 }

@@ -43,8 +43,9 @@ static void expect_record(const char *name) {
 }
 
 /* The first line of XVD's uevent file is the claim's request: "change",
- * a UUID, and EC2XAYIELD naming the real disk DISK (the rule checks it is
- * there before it drops the alias without starting the helper). */
+ * a UUID, and EC2XAYIELD naming the real disk by its letters, "a" for sda
+ * (the rule checks that the disk is there and that XVD is xvda or a
+ * partition of it before it drops the alias without starting the helper). */
 static void expect_yield(const char *xvd, const char *disk) {
         char path[256], want[64];
         const char *got;
@@ -110,8 +111,8 @@ START_TEST(test_claim_handover) {
         expect_record("sda");
         /* the whole disk's change went to its partitions too, each asked to
          * yield to the real disk */
-        expect_yield("xvda", "sda");
-        expect_yield("xvda1", "sda");
+        expect_yield("xvda", "a");
+        expect_yield("xvda1", "a");
         /* idempotent */
         fakeroot_run(&root, &run, "claim", "sda", NULL);
         ck_assert_run(run, 0, "", "");
@@ -168,8 +169,8 @@ START_TEST(test_claim_timeout) {
         /* "change ", a UUID, 8-4-4-4-12, the request to yield to the disk
          * of sda1 (then the attributes, which reading a sysfs uevent file
          * gives: fakeroot_run()) */
-        ck_assert_uint_eq(strcspn(u, "\n"), 7 + 36 + strlen(" EC2XAYIELD=sda"));
-        expect_yield("xvda1", "sda");
+        ck_assert_uint_eq(strcspn(u, "\n"), 7 + 36 + strlen(" EC2XAYIELD=a"));
+        expect_yield("xvda1", "a");
         ck_assert_ptr_nonnull(strstr(u, "\nMAJOR=202\nMINOR=1\n"));
         ck_assert_int_eq(strncmp(u, "change ", 7), 0);
         ck_assert(u[15] == '-' && u[20] == '-' && u[25] == '-' && u[30] == '-');
@@ -367,9 +368,9 @@ START_TEST(test_partition_alias_follows_disk) {
         fakeroot_symlink(&root, "/dev/sda1", "xvda1");
         fakeroot_run(&root, &run, "claim", "sda", NULL);
         ck_assert_run(run, 0, "",
-                      "ec2-xvd-alias: /dev/sda1: removed the alias of xvda1 (udev did not drop it in time)\n"
                       "ec2-xvd-alias: xvda1: udev did not drop its claim on /dev/sda1 within 0.2 s (is udevd "
-                      "running? all workers busy?); removed them\n");
+                      "running? all workers busy?); removed them\n"
+                      "ec2-xvd-alias: /dev/sda1: removed the alias of xvda1 (udev did not drop it in time)\n");
         ck_assert_str_eq(fakeroot_describe(&root, "/dev/sda1"), "missing");
 
         /* xvda's own event (recheck) asks xvda1 to drop it */
@@ -384,9 +385,9 @@ START_TEST(test_partition_alias_follows_disk) {
         ck_assert_run(run, 0,
                       "sda1: removed the alias of xvda1 (its disk is a real SCSI disk)\n"
                       "repair: 1 fixed, 0 left\n",
-                      "ec2-xvd-alias: /dev/sda1: removed the alias of xvda1 (udev did not drop it in time)\n"
                       "ec2-xvd-alias: xvda1: udev did not drop its claim on /dev/sda1 within 0.2 s (is udevd "
-                      "running? all workers busy?); removed it\n");
+                      "running? all workers busy?); removed it\n"
+                      "ec2-xvd-alias: /dev/sda1: removed the alias of xvda1 (udev did not drop it in time)\n");
         ck_assert_str_eq(fakeroot_describe(&root, "/dev/sda1"), "missing");
 }
 END_TEST
@@ -527,6 +528,103 @@ START_TEST(test_repair_no_udevd) {
 }
 END_TEST
 
+/* amazon-ec2-utils#37 on Nitro: the root volume is mapped sda1, so the
+ * stock rule (or ours, while no disk sda exists) linked /dev/sda1 to the
+ * whole disk and /dev/sda11 to its partition 1. A SCSI disk without
+ * partitions becomes sda: every name of its namespace that leads to the
+ * volume is a collision, and its claim takes them all back (no udevd
+ * here: removed at once), though no /dev/xvd-sda leads there. */
+START_TEST(test_claim_nitro_partition_style_root) {
+        fakeroot_add_nvme(&root, "nvme0n1", 259, 8, NULL, "sda1");
+        fakeroot_add_nvme(&root, "nvme0n1p1", 259, 9, "nvme0n1", NULL);
+        fakeroot_add_nvme(&root, "nvme0n1p2", 259, 10, "nvme0n1", NULL);
+        fakeroot_symlink(&root, "/dev/sda1", "nvme0n1");
+        fakeroot_symlink(&root, "/dev/sda11", "nvme0n1p1");
+        fakeroot_symlink(&root, "/dev/sda12", "nvme0n1p2");
+        fakeroot_symlink(&root, "/dev/xvd-sda1", "nvme0n1p1");
+        fakeroot_add_scsi(&root, "sda", 8, 0, NULL, 1, 0);
+        fakeroot_add_node(&root, "sda", 8, 0);
+        fakeroot_run(&root, &run, "status", NULL);
+        ck_assert_int_eq(run.status, 2);
+        ck_assert_ptr_nonnull(strstr(run.out, "\nCollisions:     3\n"));
+        ck_assert_ptr_nonnull(strstr(run.out, "/dev/sda1 "));
+        ck_assert_ptr_nonnull(strstr(run.out, "/dev/sda11 "));
+        ck_assert_ptr_nonnull(strstr(run.out, "/dev/sda12 "));
+        fakeroot_run(&root, &run, "claim", "sda", NULL);
+        ck_assert_run(run, 0, "",
+                      "ec2-xvd-alias: /dev/sda1: removed the alias of nvme0n1 (udevd is not running)\n"
+                      "ec2-xvd-alias: /dev/sda11: removed the alias of nvme0n1p1 (udevd is not running)\n"
+                      "ec2-xvd-alias: /dev/sda12: removed the alias of nvme0n1p2 (udevd is not running)\n");
+        ck_assert_str_eq(fakeroot_describe(&root, "/dev/sda1"), "missing");
+        ck_assert_str_eq(fakeroot_describe(&root, "/dev/sda11"), "missing");
+        ck_assert_str_eq(fakeroot_describe(&root, "/dev/sda12"), "missing");
+        /* not in the disk's namespace: stays */
+        ck_assert_str_eq(fakeroot_describe(&root, "/dev/xvd-sda1"), "link nvme0n1p1");
+        fakeroot_run(&root, &run, "status", NULL);
+        ck_assert_int_eq(run.status, 0);
+}
+END_TEST
+
+/* The same with udevd running and the partitions' holders slow: the
+ * holders are asked at once and waited for once (0.2 s), then removed. */
+START_TEST(test_claim_nitro_one_wait) {
+        fakeroot_add_nvme(&root, "nvme0n1", 259, 8, NULL, "sda1");
+        fakeroot_add_nvme(&root, "nvme0n1p1", 259, 9, "nvme0n1", NULL);
+        fakeroot_symlink(&root, "/dev/sda1", "nvme0n1");
+        fakeroot_symlink(&root, "/dev/sda11", "nvme0n1p1");
+        fakeroot_add_scsi(&root, "sda", 8, 0, NULL, 1, 0);
+        fakeroot_symlink(&root, "/dev/sda", "xvda");
+        fakeroot_udevd_listening(&root);
+        fakeroot_run(&root, &run, "claim", "sda", NULL);
+        ck_assert_run(run, 0, "",
+                      "ec2-xvd-alias: nvme0n1: udev did not drop its claim on /dev/sda1 and others within 0.2 s (is "
+                      "udevd running? all workers busy?); replacing the link anyway\n"
+                      "ec2-xvd-alias: /dev/sda1: removed the alias of nvme0n1 (udev did not drop it in time)\n"
+                      "ec2-xvd-alias: /dev/sda11: removed the alias of nvme0n1p1 (udev did not drop it in time)\n"
+                      "ec2-xvd-alias: /dev/sda: now the node of real disk sda (8:0), handed over from its xvd alias\n");
+        /* each holder got its request */
+        expect_yield("xvda", "a");
+        ck_assert_int_eq(strncmp(fakeroot_read(&root, "/sys/class/block/nvme0n1/uevent"), "change ", 7), 0);
+        ck_assert_int_eq(strncmp(fakeroot_read(&root, "/sys/class/block/nvme0n1p1/uevent"), "change ", 7), 0);
+}
+END_TEST
+
+/* A live install on Nitro: Amazon's rule made /dev/sdf -> nvme1n1 before
+ * the package was there (no /dev/xvd-sdf yet). A path the kernel names
+ * sdf takes the name from the volume: a handover, not "leaving it alone". */
+START_TEST(test_claim_nitro_stock_link) {
+        fakeroot_add_nvme(&root, "nvme1n1", 259, 0, NULL, "sdf");
+        fakeroot_symlink(&root, "/dev/sdf", "nvme1n1");
+        fakeroot_add_scsi(&root, "sdf", 8, 80, NULL, 1, 2);
+        fakeroot_run(&root, &run, "status", NULL);
+        ck_assert_int_eq(run.status, 2);
+        fakeroot_run(&root, &run, "repair", NULL);
+        ck_assert_run(run, 0,
+                      "sdf: handed over from the xvd alias; /dev/sdf is the node of 8:80; udevd is not running, so its "
+                      "rules run when udevd starts\n"
+                      "repair: 1 fixed, 0 left\n",
+                      "ec2-xvd-alias: nvme1n1: udevd is not running, so nothing drops its claim on /dev/sdf; replacing "
+                      "the link anyway\n"
+                      "ec2-xvd-alias: /dev/sdf: now the node of real disk sdf (8:80), handed over from its xvd alias\n");
+        ck_assert_str_eq(fakeroot_describe(&root, "/dev/sdf"), "node 8:80");
+        expect_record("sdf");
+}
+END_TEST
+
+/* Xen PV: a root mapped sda1 is the whole disk xvdb1 here (no xvdb). Real
+ * disk sdb's claim takes /dev/sdb1 back from it. */
+START_TEST(test_claim_pv_whole_disk) {
+        fakeroot_add_xvd(&root, "xvdb1", 202, 17, NULL);
+        fakeroot_symlink(&root, "/dev/sdb1", "xvdb1");
+        fakeroot_add_scsi(&root, "sdb", 8, 16, NULL, 1, 1);
+        fakeroot_run(&root, &run, "claim", "sdb", NULL);
+        ck_assert_run(run, 0, "",
+                      "ec2-xvd-alias: /dev/sdb1: removed the alias of xvdb1 (udevd is not running)\n"
+                      "ec2-xvd-alias: /dev/sdb: now the node of real disk sdb (8:16)\n");
+        ck_assert_str_eq(fakeroot_describe(&root, "/dev/sdb1"), "missing");
+}
+END_TEST
+
 /* Without udevd to drop the claim, repair says what is left. */
 START_TEST(test_repair_latent_left) {
         lun_arrives();
@@ -571,6 +669,10 @@ Suite *handover_suite(void) {
         tcase_add_test(tc, test_repair);
         tcase_add_test(tc, test_repair_latent_left);
         tcase_add_test(tc, test_repair_no_udevd);
+        tcase_add_test(tc, test_claim_nitro_partition_style_root);
+        tcase_add_test(tc, test_claim_nitro_one_wait);
+        tcase_add_test(tc, test_claim_nitro_stock_link);
+        tcase_add_test(tc, test_claim_pv_whole_disk);
         suite_add_tcase(s, tc);
         return s;
 }
