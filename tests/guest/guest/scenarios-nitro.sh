@@ -818,7 +818,7 @@ nitro_sda1() {
 	wait_for 60 "sda gone" test ! -e /sys/block/sda || problem "sda still there after rmmod"
 	settle
 	if [ "$side" = ours ]; then
-		wait_for 30 "/dev/sda1 -> $ns" test "$(readlink -f /dev/sda1)" = "/dev/$ns"
+		wait_for 60 "/dev/sda1 -> $ns" test "$(readlink -f /dev/sda1)" = "/dev/$ns"
 		local after
 		after=$(sda_names)
 		if [ "$after" = "$before" ]; then
