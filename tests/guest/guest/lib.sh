@@ -393,6 +393,7 @@ install_stock() {
 # says whose). Prints one line saying what is in force.
 XEN_VBD_RULE=/usr/lib/udev/rules.d/51-ec2-xen-vbd-devices.rules
 CDROM_OVERRIDE=/etc/udev/rules.d/60-cdrom_id.rules
+# shellcheck disable=SC2034 # scenarios-nitro.sh's NITRO_STOCK_RULE
 AEU_RULE=/lib/udev/rules.d/70-ec2-nvme-devices.rules
 install_instance_rules() {
 	local deb out

@@ -874,6 +874,7 @@ scn_nitro_live_install() {
 		nitro_cleanup "$ns"
 		return 0
 	fi
+	# shellcheck disable=SC2034 # helper_status (lib.sh) runs it
 	HELPER=$h
 	settle
 	# %post applied the contract to the volume already attached.
