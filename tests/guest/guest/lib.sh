@@ -413,6 +413,12 @@ install_instance_rules() {
 		>/etc/multipath/conf.d/ec2xa-scsi-debug.conf
 	systemctl -q is-active multipathd && run 60 multipathd reconfigure >&2
 	udevadm control --reload
+	# As if the guest had booted with the package: the devices already
+	# there (the NVMe namespace, for the 70 rule's by-id link) get their
+	# events now, not at the first scenario that triggers them
+	# (trigger-change would see the link appear).
+	timeout 120 udevadm trigger --settle --action=change --subsystem-match=block --sysname-match='nvme*' ||
+		log "udevadm trigger of the NVMe namespaces did not finish"
 	echo "cdrom override $CDROM_OVERRIDE ($(stat -c %s "$CDROM_OVERRIDE") bytes), $XEN_VBD_RULE ($(head -n 1 "$XEN_VBD_RULE" | cut -c1-60)), amazon-ec2-utils $(dpkg-query -W -f '${Version}' amazon-ec2-utils 2>/dev/null || echo 'not installed') (real, dpkg -i: $(dpkg -L amazon-ec2-utils 2>/dev/null | grep -E 'rules$|ebsnvme-id$' | tr '\n' ' '))"
 }
 
