@@ -1682,10 +1682,11 @@ sc_nitro_boot() {
 	$(exp_nvme nvme1n1p1 sdf1)
 	$(exp_nvme nvme2n1 xvdg)
 	EOF
-	# ours: no sda11 (a partition 11 of a disk sda), the stable names
+	# ours: the stock names while no disk sda exists, and the stable names
+	# of the roles, as on Xen HVM: xvd-sda the disk, xvd-sda1 partition 1
 	expect ours <<-EOF
-	$(exp_nvme nvme0n1 sda1 xvd-sda1)
-	$(exp_nvme nvme0n1p1 xvd-sda1p1)
+	$(exp_nvme nvme0n1 sda1 xvd-sda)
+	$(exp_nvme nvme0n1p1 sda11 xvd-sda1)
 	$(exp_nvme nvme1n1 sdf xvd-sdf)
 	$(exp_nvme nvme1n1p1 sdf1 xvd-sdf1)
 	$(exp_nvme nvme2n1 xvdg xvd-sdg)
