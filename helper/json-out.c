@@ -97,7 +97,10 @@ void json_init(JsonOut *j, FILE *f) {
 
 /* The comma, newline and indent before a value, and its key. */
 static void value_begin(JsonOut *j, const char *key) {
-        if (j->depth > 0) {
+        if (j->depth > 0 && j->depth < JSON_DEPTH_MAX && j->one_line[j->depth]) {
+                if (j->has_items[j->depth])
+                        fputs(", ", j->f);
+        } else if (j->depth > 0) {
                 if (j->has_items[j->depth])
                         fputc(',', j->f);
                 fputc('\n', j->f);
@@ -112,16 +115,18 @@ static void value_begin(JsonOut *j, const char *key) {
         }
 }
 
-static void container_begin(JsonOut *j, const char *key, char open) {
+static void container_begin(JsonOut *j, const char *key, char open, bool one_line) {
         value_begin(j, key);
         fputc(open, j->f);
         j->depth++;
-        if (j->depth < JSON_DEPTH_MAX)
+        if (j->depth < JSON_DEPTH_MAX) {
                 j->has_items[j->depth] = false;
+                j->one_line[j->depth] = one_line;
+        }
 }
 
 static void container_end(JsonOut *j, char close) {
-        bool items = j->depth < JSON_DEPTH_MAX && j->has_items[j->depth];
+        bool items = j->depth < JSON_DEPTH_MAX && j->has_items[j->depth] && !j->one_line[j->depth];
 
         j->depth--;
         if (items) {
@@ -133,7 +138,7 @@ static void container_end(JsonOut *j, char close) {
 }
 
 void json_object_begin(JsonOut *j, const char *key) {
-        container_begin(j, key, '{');
+        container_begin(j, key, '{', false);
 }
 
 void json_object_end(JsonOut *j) {
@@ -141,7 +146,11 @@ void json_object_end(JsonOut *j) {
 }
 
 void json_array_begin(JsonOut *j, const char *key) {
-        container_begin(j, key, '[');
+        container_begin(j, key, '[', false);
+}
+
+void json_array_begin_line(JsonOut *j, const char *key) {
+        container_begin(j, key, '[', true);
 }
 
 void json_array_end(JsonOut *j) {
@@ -177,7 +186,7 @@ void json_words(JsonOut *j, const char *key, const char *words) {
                 json_null(j, key);
                 return;
         }
-        json_array_begin(j, key);
+        json_array_begin_line(j, key);
         for (const char *p = words + strspn(words, " "); *p; p += strspn(p, " ")) {
                 size_t len = strcspn(p, " ");
 

@@ -17,6 +17,7 @@ typedef struct JsonOut {
         FILE *f;
         unsigned depth;
         bool has_items[JSON_DEPTH_MAX]; /* a value written at this level */
+        bool one_line[JSON_DEPTH_MAX];  /* this level's values on one line */
 } JsonOut;
 
 void json_init(JsonOut *j, FILE *f);
@@ -25,14 +26,16 @@ void json_object_begin(JsonOut *j, const char *key);
 void json_object_end(JsonOut *j);
 void json_array_begin(JsonOut *j, const char *key);
 void json_array_end(JsonOut *j);
+/* An array whose values (scalars) go on one line: ["sda", "xvd-sda"]. */
+void json_array_begin_line(JsonOut *j, const char *key);
 
 /* s NULL writes null. */
 void json_string(JsonOut *j, const char *key, const char *s);
 void json_int(JsonOut *j, const char *key, long long v);
 void json_bool(JsonOut *j, const char *key, bool v);
 void json_null(JsonOut *j, const char *key);
-/* The words of a space-separated list ("sda xvd-sda") as an array of
- * strings; NULL writes null. */
+/* The words of a space-separated list ("sda xvd-sda") as a one-line array
+ * of strings; NULL writes null. */
 void json_words(JsonOut *j, const char *key, const char *words);
 /* Ends the top value with a newline. */
 void json_finish(JsonOut *j);

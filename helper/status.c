@@ -232,10 +232,11 @@ static int count_wrong_link(const char *link, void *userdata) {
         return 0;
 }
 
-static void print_collision(const Collision *c, FILE *out) {
+/* The collision's sentence, as the report's lines (without the count of
+ * its links that lead elsewhere). */
+static void print_collision_what(const Collision *c, FILE *out) {
         const NameInfo *i = &c->info;
         char what[256], transport[400];
-        WrongLinks w = { .devnum = i->devnum };
 
         switch (c->kind) {
         case COLLISION_PARTITION_ALIAS: {
@@ -247,7 +248,7 @@ static void print_collision(const Collision *c, FILE *out) {
                 fprintf(out, "  /dev/%s is a symlink to '%s', but %s is a real SCSI disk (%s): a partition made\n"
                         "    on it would be written through this name to the Xen disk\n", i->name, i->holder, disk,
                         transport);
-                return;
+                break;
         }
         case COLLISION_LATENT:
                 describe_transport(i->name, transport, sizeof(transport));
@@ -271,7 +272,15 @@ static void print_collision(const Collision *c, FILE *out) {
                         dev_entry_describe(&i->entry, what, sizeof(what)), i->name, DEVNUM_ARGS(i->devnum),
                         transport);
         }
-        (void) udev_db_foreach_link(i->devnum, count_wrong_link, &w);
+}
+
+static void print_collision(const Collision *c, FILE *out) {
+        WrongLinks w = { .devnum = c->info.devnum };
+
+        print_collision_what(c, out);
+        if (c->kind == COLLISION_PARTITION_ALIAS)
+                return;
+        (void) udev_db_foreach_link(c->info.devnum, count_wrong_link, &w);
         if (w.n > 0)
                 fprintf(out, "    %u of its links in udev's database lead elsewhere, e.g. %s\n", w.n, w.first);
 }
@@ -441,7 +450,7 @@ static void json_policy(JsonOut *j, const Config *c) {
         json_object_begin(j, "policy");
         json_string(j, "mode", mode_to_string(c->mode));
         json_string(j, "mode_source", c->mode_source);
-        json_array_begin(j, "reserved");
+        json_array_begin_line(j, "reserved");
         for (size_t i = 0; i < c->n_reserve; i++)
                 json_string(j, NULL, c->reserve[i]);
         json_array_end(j);
@@ -549,7 +558,7 @@ static int json_name_use(const NameUse *u, void *userdata) {
         return 0;
 }
 
-/* The prose report's lines of one collision, as one line. */
+/* The prose report's sentence of one collision, on one line. */
 static void collision_message(const Collision *c, char **ret) {
         char *buf = NULL, *w;
         size_t size = 0;
@@ -558,7 +567,7 @@ static void collision_message(const Collision *c, char **ret) {
         *ret = NULL;
         if (!f)
                 return;
-        print_collision(c, f);
+        print_collision_what(c, f);
         if (fclose(f) != 0 || !buf) {
                 free(buf);
                 return;

@@ -69,7 +69,7 @@ pid_t fakeroot_udevd_standin(FakeRoot *r, const char *xvd, const char *name, uns
 
 typedef struct HelperRun {
         int status; /* exit status, or 128+signal */
-        char out[8192];
+        char out[65536];
         char err[8192];
 } HelperRun;
 

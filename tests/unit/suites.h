@@ -8,6 +8,7 @@ Suite *names_suite(void);
 Suite *config_suite(void);
 Suite *links_suite(void);
 Suite *status_suite(void);
+Suite *status_json_suite(void);
 Suite *nvme_suite(void);
 Suite *nitro_suite(void);
 Suite *handover_suite(void);

@@ -43,6 +43,7 @@ int main(void) {
         srunner_add_suite(sr, config_suite());
         srunner_add_suite(sr, links_suite());
         srunner_add_suite(sr, status_suite());
+        srunner_add_suite(sr, status_json_suite());
         srunner_add_suite(sr, nvme_suite());
         srunner_add_suite(sr, nitro_suite());
 #endif
