@@ -12,6 +12,7 @@ Suite *status_json_suite(void);
 Suite *nvme_suite(void);
 Suite *nitro_suite(void);
 Suite *handover_suite(void);
+Suite *schema_suite(void);
 
 #define ck_assert_run(run, exp_status, exp_out, exp_err)                  \
         do {                                                              \
