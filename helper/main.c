@@ -77,10 +77,12 @@ static void help(void) {
                "Options:\n"
                "  --root DIR        read and write DIR/sys, DIR/dev, DIR/etc, DIR/run, DIR/proc/cmdline\n"
                "  --debug           say why, also when all is well\n"
+               "  --json            with status: the report as one JSON object\n"
                "  -h, --help        show this help\n"
                "  --version         show the version\n"
                "\n"
-               "Exit status: 0 ok, 1 bad usage or name, 2 collision, 3 system error.\n");
+               "Exit status: 0 ok, 1 bad usage or name (status --json: also a warning),\n"
+               "2 collision, 3 system error.\n");
 }
 
 static int parse_argv(int argc, char *argv[]) {
