@@ -114,6 +114,8 @@ fuzz_stage() {
 
 stage unit meson test -C build-dev --suite unit -v --no-rebuild
 stage unit-valgrind meson test -C build-release --suite unit --setup valgrind -v --no-rebuild
+# status --json against its schema (python3-jsonschema); docs/fleet offline
+stage schema meson test -C build-dev --suite schema --suite fleet -v --no-rebuild
 stage fuzz fuzz_stage
 stage rules tests/rules/run-rules-tests.sh build-dev
 stage bench tests/bench/bench.sh build-release build-bench-nvme
