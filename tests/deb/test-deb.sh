@@ -276,6 +276,76 @@ else
 	echo "SKIP: deb: xen: control: no default (xen_aliases=true) meson build given as BUILDDIR to compare with"
 fi
 
+# --- Nitro keeps the contract in this configuration ----------------------------------------
+# The package's helper asks the NVMe controller itself, which no fake root
+# can answer; a build with the package's meson options plus
+# test_identify_dir reads the Identify data from a file instead (as the
+# unit suites' fakeroot_add_nvme writes it) and shows the EBS volume's
+# answer with xen_aliases=false: the alias while no real sdf exists.
+if ! grep -q -- '-Dxen_aliases=false' "$src/packaging/deb/debian/rules"; then
+	fail "nitro: debian/rules does not pass -Dxen_aliases=false; the check below would not be of the package's configuration"
+fi
+nb=$work/build-identify
+if meson setup "$nb" "$src" -Dudevdir=/usr/lib/udev -Drulesdir=/usr/lib/udev/rules.d -Dxen_aliases=false \
+	-Dtest_identify_dir=/run/ec2xa-test-identify -Dtests=disabled -Db_sanitize=none >"$work/build-identify.log" 2>&1 &&
+	ninja -j1 -C "$nb" helper/ec2-xvd-alias >>"$work/build-identify.log" 2>&1; then
+	nf=$work/fake-nitro
+	cp -a "$fake" "$nf"
+	d=/sys/devices/pci0000:00/0000:00:04.0/nvme/nvme1/nvme1n1
+	mkdir -p "$nf$d" "$nf/run/ec2xa-test-identify"
+	echo 259:0 >"$nf$d/dev"
+	printf 'MAJOR=259\nMINOR=0\nDEVNAME=nvme1n1\nDEVTYPE=disk\n' >"$nf$d/uevent"
+	ln -s "../..${d#/sys}" "$nf/sys/class/block/nvme1n1"
+	ln -s "../..${d#/sys}" "$nf/sys/dev/block/259:0"
+	ln -s ../../../../../../class/block "$nf$d/subsystem"
+	python3 - "$nf/run/ec2xa-test-identify/nvme1n1" <<-'EOF'
+	import sys
+	page = bytearray(4096)
+	page[0:4] = b"\x0f\x1d\x0f\x1d"                      # vendor 0x1D0F (Amazon), twice
+	page[4:24] = b"vol0123456789abcdef0"                # serial
+	page[24:64] = b"Amazon Elastic Block Store".ljust(40)  # model
+	page[3072:3104] = b"sdf".ljust(32)                 # the block device mapping name
+	open(sys.argv[1], "wb").write(page)
+	EOF
+	out=$(env -u SEQNUM "$nb/helper/ec2-xvd-alias" --root "$nf" nvme nvme1n1 2>"$work/nitro.err")
+	rc=$?
+	want="EC2XA_STOCK_LINK=sdf
+EC2XA_ALIAS=sdf
+EC2XA_STABLE=xvd-sdf
+EC2XA_NAME=xvdf"
+	if [ $rc -eq 0 ] && [ "$out" = "$want" ] && [ ! -s "$work/nitro.err" ]; then
+		pass "nitro: with xen_aliases=false an EBS volume attached as sdf still gets /dev/sdf and /dev/xvd-sdf (nvme nvme1n1: EC2XA_ALIAS=sdf)"
+	else
+		fail "nitro: nvme nvme1n1 printed '$(tr '\n' ';' <<<"$out")' (exit $rc), stderr '$(tr '\n' ' ' <"$work/nitro.err")'; expected '$(tr '\n' ';' <<<"$want")'"
+	fi
+	s=/sys/devices/platform/host2/session1/target2:0:0/2:0:0:2/block/sdf
+	mkdir -p "$nf$s"
+	echo 8:80 >"$nf$s/dev"
+	printf 'MAJOR=8\nMINOR=80\nDEVNAME=sdf\nDEVTYPE=disk\n' >"$nf$s/uevent"
+	ln -s "../..${s#/sys}" "$nf/sys/class/block/sdf"
+	ln -s "../..${s#/sys}" "$nf/sys/dev/block/8:80"
+	out=$(env -u SEQNUM "$nb/helper/ec2-xvd-alias" --root "$nf" nvme nvme1n1 2>"$work/nitro.err")
+	rc=$?
+	want="EC2XA_STOCK_LINK=sdf
+EC2XA_STABLE=xvd-sdf
+EC2XA_NAME=xvdf"
+	want_err="ec2-xvd-alias: nvme1n1: no alias sdf: real SCSI disk sdf (8:80) exists"
+	if [ $rc -eq 0 ] && [ "$out" = "$want" ] && [ "$(cat "$work/nitro.err")" = "$want_err" ]; then
+		pass "nitro: with xen_aliases=false and a real SCSI disk sdf, the EBS volume drops /dev/sdf and keeps /dev/xvd-sdf, saying why"
+	else
+		fail "nitro: with a real sdf, nvme nvme1n1 printed '$(tr '\n' ';' <<<"$out")' (exit $rc), stderr '$(tr '\n' ' ' <"$work/nitro.err")'"
+	fi
+	out=$(env -u SEQNUM "$nb/helper/ec2-xvd-alias" --root "$nf" links xvdf 2>/dev/null)
+	if [ "$out" = xvd-sdf ]; then
+		pass "nitro: the same build gives Xen disk xvdf only 'xvd-sdf', as the package's helper does"
+	else
+		fail "nitro: the same build gave Xen disk xvdf '$out', expected 'xvd-sdf'"
+	fi
+else
+	tail -n 20 "$work/build-identify.log" | sed 's/^/  /'
+	fail "nitro: the test build with -Dtest_identify_dir failed (log: $work/build-identify.log)"
+fi
+
 # --- maintainer scripts, run --------------------------------------------------------------
 # The unmodified scripts, in a private mount namespace with a tmpfs over /run
 # (udevd's control socket is a socket the test makes, or none) and over
