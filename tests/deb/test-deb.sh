@@ -232,12 +232,18 @@ for m in "$root"/usr/share/man/man8/$name.8.gz "$root"/usr/share/man/man5/$name.
 	if zcat "$m" | grep -q '@[A-Z_]*@'; then manok=0; echo "  ${m#"$root"}: unsubstituted @VAR@"; fi
 	if ! zcat "$m" | grep -q "^\.TH .*$meson_version"; then manok=0; echo "  ${m#"$root"}: no version $meson_version in .TH"; fi
 done
-if zcat "$root/usr/share/man/man8/$name.8.gz" 2>/dev/null | grep -q '/etc/udev/rules.d/51-ec2-hvm-devices.rules'; then
+# FILES names the rule where this package installs it; NOTES says what a
+# xen_aliases=false build does.
+if ! zcat "$root/usr/share/man/man8/$name.8.gz" 2>/dev/null | grep -qx "\.B $xen_rule"; then
 	manok=0
-	echo "  $name.8 names the rule at /etc/udev/rules.d, where this package does not put it"
+	echo "  $name.8 does not name the rule at $xen_rule"
+fi
+if ! zcat "$root/usr/share/man/man8/$name.8.gz" 2>/dev/null | grep -q '^This build (xen_aliases=false'; then
+	manok=0
+	echo "  $name.8 does not say that this build gives Xen disks only the stable link"
 fi
 if [ $manok = 1 ]; then
-	pass "man: both pages render with groff -man -ww without a warning, version $meson_version, the rule's path as installed"
+	pass "man: both pages render with groff -man -ww without a warning, version $meson_version; $name(8) names the rule at $xen_rule and says Xen disks get only the stable link"
 else
 	fail "man: page problems (above)"
 fi
