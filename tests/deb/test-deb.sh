@@ -111,14 +111,10 @@ conf=/etc/$name.conf
 doc=/usr/share/doc/$name
 dpkg-deb -c "$deb" | awk '{ print $1, $2, $6 }' | sed 's| \./| /|; s|/$||' >"$work/contents"
 awk '{ print $3 }' "$work/contents" | sed '/^$/d' >"$work/files"
-# The lead's tmpfiles.d entry for /run/ec2-xvd-alias, once meson installs it.
-tmpfiles=
-if grep -qs 'tmpfiles' "$src/meson.build" "$src"/*/meson.build; then
-	tmpfiles=/usr/lib/tmpfiles.d/$name.conf
-fi
+# The state directory's tmpfiles.d entry (/run/ec2-xvd-alias).
+tmpfiles=/usr/lib/tmpfiles.d/$name.conf
 {
-	printf '%s\n' /etc "$conf" /usr /usr/lib
-	[ -z "$tmpfiles" ] || printf '%s\n' /usr/lib/tmpfiles.d "$tmpfiles"
+	printf '%s\n' /etc "$conf" /usr /usr/lib /usr/lib/tmpfiles.d "$tmpfiles"
 	printf '%s\n' /usr/lib/udev "$helper" /usr/lib/udev/rules.d "$xen_rule" "$nvme_rule" \
 		/usr/share /usr/share/doc "$doc" "$doc/README.md.gz" "$doc/changelog.Debian.gz" "$doc/copyright" \
 		/usr/share/lintian /usr/share/lintian/overrides "/usr/share/lintian/overrides/$name" \
@@ -127,7 +123,7 @@ fi
 } | sort >"$work/files.want"
 sort "$work/files" >"$work/files.got"
 if diff -u "$work/files.want" "$work/files.got" >"$work/files.diff"; then
-	pass "files: exactly helper and both rules in /usr/lib/udev, the config, 2 man pages, README, copyright, changelog, lintian overrides${tmpfiles:+, tmpfiles.d entry}"
+	pass "files: exactly helper and both rules in /usr/lib/udev, the config, 2 man pages, README, copyright, changelog, lintian overrides, tmpfiles.d entry"
 else
 	sed 's/^/  /' "$work/files.diff"
 	fail "files: the file list differs from the expected one (above)"
@@ -137,11 +133,11 @@ if grep -q '^/etc/udev\|^/lib/\|^/usr/sbin/\|ec2udev-vbd\|70-ec2-nvme-devices' "
 else
 	pass "files: nothing in /etc/udev/rules.d (the admin's), nothing in /lib or /usr/sbin, no file of amazon-ec2-utils"
 fi
-got=$(awk -v h="$helper" -v x="$xen_rule" -v n="$nvme_rule" -v c="$conf" '$3 == h || $3 == x || $3 == n || $3 == c { print $1, $2, $3 }' "$work/contents" | sort -k3)
+got=$(awk -v h="$helper" -v x="$xen_rule" -v n="$nvme_rule" -v c="$conf" -v t="$tmpfiles" '$3 == h || $3 == x || $3 == n || $3 == c || $3 == t { print $1, $2, $3 }' "$work/contents" | sort -k3)
 want=$(printf '%s\n' "-rw-r--r-- root/root $conf" "-rwxr-xr-x root/root $helper" "-rw-r--r-- root/root $xen_rule" \
-	"-rw-r--r-- root/root $nvme_rule" | sort -k3)
+	"-rw-r--r-- root/root $nvme_rule" "-rw-r--r-- root/root $tmpfiles" | sort -k3)
 if [ "$got" = "$want" ]; then
-	pass "modes: helper 0755, rules and config 0644, all root:root"
+	pass "modes: helper 0755, rules, config and tmpfiles.d entry 0644, all root:root"
 else
 	fail "modes: got '$(tr '\n' ';' <<<"$got")'"
 fi
@@ -387,6 +383,8 @@ if [ "$virt" != absent ]; then
 	EOV
 	chmod +x "$sim/bin/systemd-detect-virt"
 fi
+printf '#!/bin/sh\necho "systemd-tmpfiles $*" >>"%s/calls"\n' "$sim" >"$sim/bin/systemd-tmpfiles"
+chmod +x "$sim/bin/systemd-tmpfiles"
 printf '#!/bin/sh\necho "helper $*" >>"%s/calls"\n[ "%s" = ok ] || exit 2\n' "$sim" "$hlp" >/usr/lib/udev/ec2-xvd-alias
 chmod +x /usr/lib/udev/ec2-xvd-alias
 [ "$sock" = no ] || python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' /run/udev/control
@@ -413,7 +411,11 @@ expect() { # NAME WANT
 trig="udevadm trigger --settle --action=change --subsystem-match=block --sysname-match="
 triggers="${trig}xvd*
 ${trig}nvme* --property-match=ID_MODEL=Amazon Elastic Block Store"
-post_calls="udevadm control --reload
+# debhelper's snippet (dh_installtmpfiles) first: the state directory, on
+# configure and the abort-* actions, whether udevd runs or not.
+tmpf="systemd-tmpfiles --create $name.conf"
+post_calls="$tmpf
+udevadm control --reload
 $triggers
 helper repair
 helper status"
@@ -434,22 +436,28 @@ expect "postinst: without systemd-detect-virt, udevd running: the same calls; ex
 exit=0
 run-dir=kept"
 scenario postinst no ok none ok '' configure ''
-expect "postinst: no udevd (no control socket): no call, exit 0" "exit=0
+expect "postinst: no udevd (no control socket): only the state directory (systemd-tmpfiles --create), no udev call, exit 0" "$tmpf
+exit=0
 run-dir=kept"
 scenario postinst yes none none ok '' configure ''
-expect "postinst: udevadm not installed: no call, exit 0" "exit=0
+expect "postinst: udevadm not installed: only the state directory (systemd-tmpfiles --create), no udev call, exit 0" "$tmpf
+exit=0
 run-dir=kept"
 scenario postinst yes ok chroot ok '' configure ''
-expect "postinst: in a chroot (systemd-detect-virt --chroot): no call, exit 0" "exit=0
+expect "postinst: in a chroot (systemd-detect-virt --chroot): only the state directory (systemd-tmpfiles --create), no udev call, exit 0" "$tmpf
+exit=0
 run-dir=kept"
 scenario postinst yes ok container ok '' configure ''
-expect "postinst: in a container (systemd-detect-virt --container): no call, exit 0" "exit=0
+expect "postinst: in a container (systemd-detect-virt --container): only the state directory (systemd-tmpfiles --create), no udev call, exit 0" "$tmpf
+exit=0
 run-dir=kept"
 scenario postinst yes ok none ok /nonexistent-root configure ''
-expect "postinst: dpkg --root (DPKG_ROOT set): no call, exit 0" "exit=0
+expect "postinst: dpkg --root (DPKG_ROOT set): systemd-tmpfiles --root only, no udev call, exit 0" "systemd-tmpfiles --root=/nonexistent-root --create $name.conf
+exit=0
 run-dir=kept"
 scenario postinst yes ok none ok '' abort-upgrade 0.2.0-1
-expect "postinst: abort-upgrade: no call, exit 0" "exit=0
+expect "postinst: abort-upgrade: only the state directory, no udev call, exit 0" "$tmpf
+exit=0
 run-dir=kept"
 scenario postrm yes ok none ok '' remove
 expect "postrm: remove, udevd running: reload, change to xvd* and EBS NVMe only, exit 0" "udevadm control --reload
@@ -498,13 +506,6 @@ elif grep -v '^[[:space:]]*#' "$ctl/postinst" "$ctl/postrm" | grep "sysname-matc
 else
 	pass "scripts: every udevadm call ends '|| true', every trigger names block and a sysname, nvme* only with the EBS model"
 fi
-if [ -n "$tmpfiles" ]; then
-	if grep -q "systemd-tmpfiles .*--create.*$name.conf" "$ctl/postinst"; then
-		pass "scripts: postinst runs systemd-tmpfiles --create for $tmpfiles"
-	else
-		fail "scripts: the package ships $tmpfiles but postinst does not run systemd-tmpfiles --create for it"
-	fi
-fi
 
 # --- install beside Debian's real amazon-ec2-utils, remove, purge -------------------------
 # dpkg --root into a merged-/usr scratch root (bookworm's layout: /lib is
@@ -547,6 +548,16 @@ if [ "$(status_of $name)" = ii ] && [ -x "$sr$helper" ] && [ -f "$sr$xen_rule" ]
 else
 	sed 's/^/  /' "$work/dpkg-root.log" | tail -n 20
 	fail "install: status '$(status_of $name)', or files missing, or dpkg -V not clean: $(tr '\n' ' ' <"$work/verify.out")"
+fi
+# debhelper's postinst snippet ran systemd-tmpfiles --root on the scratch
+# root (chrootless, DPKG_ROOT set) when this machine has it.
+if ! command -v systemd-tmpfiles >/dev/null 2>&1; then
+	echo "SKIP: deb: install: state directory: this machine has no systemd-tmpfiles for the postinst snippet to run"
+elif [ "$(stat -c %a "$sr/run/ec2-xvd-alias/nodes" 2>/dev/null)" = 755 ] &&
+	[ "$(stat -c %a "$sr/run/ec2-xvd-alias/lock" 2>/dev/null)" = 700 ]; then
+	pass "install: postinst made the state directory from $tmpfiles (systemd-tmpfiles --root): /run/ec2-xvd-alias/nodes 0755, lock 0700"
+else
+	fail "install: no /run/ec2-xvd-alias/nodes (0755) and lock (0700) in the scratch root after postinst"
 fi
 out=$(env -u SEQNUM "$sr$helper" --root "$fake" links xvdf 2>/dev/null)
 if [ "$out" = xvd-sdf ]; then
