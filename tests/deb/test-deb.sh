@@ -245,8 +245,12 @@ if ! zcat "$root/usr/share/man/man8/$name.8.gz" 2>/dev/null | grep -q '^This bui
 	manok=0
 	echo "  $name.8 does not say that this build gives Xen disks only the stable link"
 fi
+if ! zcat "$root/usr/share/man/man5/$name.conf.5.gz" 2>/dev/null | grep -q '^This build (xen_aliases=false'; then
+	manok=0
+	echo "  $name.conf.5 does not say that this build gives Xen disks only the stable link"
+fi
 if [ $manok = 1 ]; then
-	pass "man: both pages render with groff -man -ww without a warning, version $meson_version; $name(8) names the rule at $xen_rule and says Xen disks get only the stable link"
+	pass "man: both pages render with groff -man -ww without a warning, version $meson_version; $name(8) names the rule at $xen_rule, both say Xen disks get only the stable link"
 else
 	fail "man: page problems (above)"
 fi
