@@ -90,10 +90,11 @@ version=$(dpkg-parsechangelog -l "$src/packaging/deb/debian/changelog" -S Versio
 arch=$(dpkg --print-architecture)
 deb=$work/out/${name}_${version}_$arch.deb
 dbgsym=$work/out/${name}-dbgsym_${version}_$arch.deb
-if [ -f "$deb" ] && [ -f "$dbgsym" ] && [ "$(ls "$work/out"/*.deb | wc -l)" -eq 2 ]; then
+debs=$(find "$work/out" -maxdepth 1 -name '*.deb' -printf '%f\n' | sort | tr '\n' ' ')
+if [ -f "$deb" ] && [ -f "$dbgsym" ] && [ "$debs" = "$(basename "$dbgsym") $(basename "$deb") " ]; then
 	pass "build: $(basename "$deb") and its -dbgsym from dpkg-buildpackage -b"
 else
-	fail "build: expected $(basename "$deb") and $(basename "$dbgsym"), got: $(cd "$work/out" && ls ./*.deb 2>/dev/null | tr '\n' ' ')"
+	fail "build: expected $(basename "$deb") and $(basename "$dbgsym"), got: $debs"
 	finish
 fi
 case " ${DEB_BUILD_OPTIONS:-} " in
@@ -189,7 +190,7 @@ if [ "$(cat "$ctl/conffiles" 2>/dev/null)" = "$conf" ]; then
 else
 	fail "conffiles: '$(tr '\n' ' ' <"$ctl/conffiles" 2>/dev/null)', expected '$conf'"
 fi
-scripts=$(cd "$ctl" && ls | grep -v -x -e control -e md5sums -e conffiles | sort | tr '\n' ' ')
+scripts=$(find "$ctl" -mindepth 1 -maxdepth 1 -printf '%f\n' | grep -v -x -e control -e md5sums -e conffiles | sort | tr '\n' ' ')
 if [ "$scripts" = "postinst postrm prerm " ] && sh -n "$ctl/postinst" && sh -n "$ctl/prerm" && sh -n "$ctl/postrm"; then
 	pass "scripts: postinst, prerm, postrm, all parse with POSIX sh (dash); no preinst, no triggers file"
 else
