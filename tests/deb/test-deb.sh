@@ -90,7 +90,7 @@ version=$(dpkg-parsechangelog -l "$src/packaging/deb/debian/changelog" -S Versio
 arch=$(dpkg --print-architecture)
 deb=$work/out/${name}_${version}_$arch.deb
 dbgsym=$work/out/${name}-dbgsym_${version}_$arch.deb
-debs=$(find "$work/out" -maxdepth 1 -name '*.deb' -printf '%f\n' | sort | tr '\n' ' ')
+debs=$(find "$work/out" -maxdepth 1 -name '*.deb' -printf '%f\n' | LC_ALL=C sort | tr '\n' ' ')
 if [ -f "$deb" ] && [ -f "$dbgsym" ] && [ "$debs" = "$(basename "$dbgsym") $(basename "$deb") " ]; then
 	pass "build: $(basename "$deb") and its -dbgsym from dpkg-buildpackage -b"
 else
