@@ -108,6 +108,13 @@ static bool is_sd_name(const char *l) {
         return sd_name_parse(l, &n, &reason) >= 0;
 }
 
+static bool links_contain(char **links, size_t n_links, const char *name) {
+        for (size_t i = 0; i < n_links; i++)
+                if (streq(links[i], name))
+                        return true;
+        return false;
+}
+
 static void print_links(FILE *out, char **links, size_t n_links, const char *drop, bool drop_sd_names,
                         const char *alias, const char *stable) {
         char chunks[LINKS_CHUNKS][LINKS_CHUNK_MAX + 1] = {};
@@ -220,7 +227,14 @@ int nitro_links(const Config *c, const char *name, char **links, size_t n_links,
         disk_name_format_ec2(&n, ec2);
         disk_name_format_xvd(&n, xvd);
         d.alias = false;
-        if (!m.xvd_prefix) {
+        if (!m.xvd_prefix && n_links > 0 && !links_contain(links, n_links, stock)) {
+                /* Under udev, $links holds what Amazon's rule made in this
+                 * event: no stock name (Fedora patches its EBS lines out,
+                 * or amazon-ec2-utils is not installed) means the system
+                 * never had this name, and it gets none from us either. */
+                log_info("%s: no alias %s: no rule before this one made /dev/%s (amazon-ec2-utils' EBS rule is absent "
+                         "or patched out)", name, ec2, stock);
+        } else if (!m.xvd_prefix) {
                 policy_decide_alias(c, &n, name, &d);
                 if (d.alias) {
                         fprintf(out, "EC2XA_ALIAS=%s\n", ec2);

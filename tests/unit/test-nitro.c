@@ -62,6 +62,21 @@ START_TEST(test_links_list) {
 }
 END_TEST
 
+/* Fedora patches the EBS lines out of Amazon's rule (and a system may lack
+ * amazon-ec2-utils): under udev no earlier rule made /dev/sdf, so the
+ * system never had that name and gets none from us; the stable name
+ * comes all the same. */
+START_TEST(test_no_stock_link) {
+        fakeroot_add_nvme(&root, "nvme1n1", 259, 0, NULL, "sdf");
+        fakeroot_run(&root, &run, "nvme", "nvme1n1", "disk/by-id/nvme-Amazon_Elastic_Block_Store_vol0123", NULL);
+        ck_assert_run(run, 0,
+                      "EC2XA_STOCK_LINK=sdf\nEC2XA_STABLE=xvd-sdf\nEC2XA_NAME=xvdf\n"
+                      "EC2XA_LINKS=xvd-sdf disk/by-id/nvme-Amazon_Elastic_Block_Store_vol0123\n",
+                      "ec2-xvd-alias: nvme1n1: no alias sdf: no rule before this one made /dev/sdf (amazon-ec2-utils' "
+                      "EBS rule is absent or patched out)\n");
+}
+END_TEST
+
 /* Attached as xvdg: the stock /dev/xvdg is no SCSI name and stays; the
  * stable name is the same as on a Xen instance. */
 START_TEST(test_xvd_mapping) {
@@ -178,6 +193,7 @@ Suite *nitro_suite(void) {
         tcase_add_test(tc, test_ebs_volume);
         tcase_add_test(tc, test_links_list);
         tcase_add_test(tc, test_xvd_mapping);
+        tcase_add_test(tc, test_no_stock_link);
         tcase_add_test(tc, test_partition_style_root);
         tcase_add_test(tc, test_partition_style_high_partition);
         tcase_add_test(tc, test_not_ours);
