@@ -54,8 +54,13 @@ RT_IDENTIFY_DIR=${RT_IDENTIFY_DIR:-/run/ec2xa-test-identify}
 # a udevadm test that runs ebsnvme-id and the helper: measured up to 250 s
 # on a 2-core machine shared with other jobs (load 12 to 16).
 RT_SCENARIO_TIMEOUT=${RT_SCENARIO_TIMEOUT:-600}
-# systemd's own rules loaded beside the 51 file (from this machine's udev)
-RT_SYSTEM_RULES="50-udev-default.rules 60-block.rules 60-persistent-storage.rules"
+# systemd's own rules loaded beside the 51 file (from this machine's udev);
+# 60-cdrom_id.rules is there to be masked as on an instance (the Xen
+# scenarios install amazon-ec2-utils' empty override, see ns_install_common)
+RT_SYSTEM_RULES="50-udev-default.rules 60-block.rules 60-cdrom_id.rules 60-persistent-storage.rules"
+# Nitro: Debian's real amazon-ec2-utils (tests/stock/real-amazon-ec2-utils.sh):
+# the unpacked tree, or "" for the project's stand-in rule (rt_stock_nvme)
+RT_AEU_TREE=${RT_AEU_TREE-}
 
 # The scenarios, in order. Each is a function sc_<name with - as _>.
 # shellcheck disable=SC2034 # used by the scripts that source this file
@@ -147,6 +152,28 @@ rt_identify_dir() {
 	echo "$d"
 }
 
+# rt_stock_nvme: which 70-ec2-nvme-devices.rules the Nitro scenarios run,
+# decided once per run. Sets and exports RT_AEU_TREE (the unpacked tree of
+# Debian's real amazon-ec2-utils, or "" for the project's stand-in,
+# tests/stock/70-ec2-nvme-devices.rules.in, when the package cannot be had)
+# and prints the one NOTE line that says which.
+rt_stock_nvme() {
+	local tree rc=0 err ver
+	err=$(mktemp)
+	tree=$("$RT_REPO/tests/stock/real-amazon-ec2-utils.sh" 2>"$err") || rc=$?
+	if [ "$rc" = 0 ] && [ -f "$tree/lib/udev/rules.d/70-ec2-nvme-devices.rules" ]; then
+		ver=${tree##*/amazon-ec2-utils_}
+		ver=${ver%_*}
+		RT_AEU_TREE=$tree
+		echo "NOTE: Amazon's real 70-ec2-nvme-devices.rules (Debian amazon-ec2-utils $ver, with its ec2nvme-nsid in /lib/udev); ebsnvme-id is a test double (tests/stock/ebsnvme-id)"
+	else
+		RT_AEU_TREE=""
+		echo "NOTE: Debian's amazon-ec2-utils cannot be had here (real-amazon-ec2-utils.sh exited $rc: $(tail -n 1 "$err")): the Nitro scenarios run the project's STAND-IN of 70-ec2-nvme-devices.rules (tests/stock/70-ec2-nvme-devices.rules.in); ebsnvme-id is a test double (tests/stock/ebsnvme-id)"
+	fi
+	rm -f "$err"
+	export RT_AEU_TREE
+}
+
 # rt_run SCENARIO SIDE OUTDIR BUILDDIR [HELPER_AS_STOCK]: runs one scenario
 # on one side in a fresh namespace. Results land in OUTDIR.
 rt_run() {
@@ -156,7 +183,7 @@ rt_run() {
 	if [ "$side" = ours ]; then
 		idir=$(rt_identify_dir "$build") || idir=/run/ec2xa-test-identify
 	fi
-	RT_BUILD="$build" RT_HELPER_AS_STOCK="$as_stock" RT_IDENTIFY_DIR="$idir" \
+	RT_BUILD="$build" RT_HELPER_AS_STOCK="$as_stock" RT_IDENTIFY_DIR="$idir" RT_AEU_TREE="$RT_AEU_TREE" \
 		timeout --kill-after=10 "$RT_SCENARIO_TIMEOUT" \
 		unshare --mount --net --pid --fork --mount-proc --propagation private \
 		bash "$RT_LIB" __inner "$sc" "$side" "$out" > "$out/inner.log" 2>&1
@@ -288,19 +315,52 @@ ns_setup() {
 	esac
 }
 
-# The stock rule and script are installed on both sides, where
-# amazon-ec2-utils puts them: ours masks the rule from /etc.
+# The stock rules and scripts are installed on both sides, where
+# amazon-ec2-utils puts them: ours masks the Xen rule from /etc.
+#
+# Xen scenarios: the set Amazon Linux 2023's amazon-ec2-utils installs
+# around the rule we replace (stand-ins, tests/stock/): the Xen rule and
+# ec2udev-vbd, 51-ec2-xen-vbd-devices.rules (the by-path/xen-vbd-* links)
+# in /usr/lib/udev/rules.d, and the empty 60-cdrom_id.rules in
+# /etc/udev/rules.d that masks systemd's.
+# Nitro scenarios (nitro-*): what Debian's amazon-ec2-utils installs (it
+# has no Xen rule, no xen-vbd rule, no cdrom override): its real
+# 70-ec2-nvme-devices.rules and ec2nvme-nsid in /lib/udev, byte for byte,
+# and the ebsnvme-id double at /usr/sbin/ebsnvme-id, where the package has
+# the real one. Without the package ($RT_AEU_TREE empty): the stand-in rule.
+# The Xen rule is installed in the Nitro scenarios too (it matches no
+# nvme device), so that ours always masks something.
 ns_install_common() {
 	cp "$OUT"/sysrules/*.rules "$RT_RULES_STOCK_DIR/"
 	install -m 755 "$RT_REPO/tests/stock/ec2udev-vbd" "$RT_STOCK_SCRIPT"
 	sed "s|@EC2UDEV_VBD@|$RT_STOCK_SCRIPT|" "$RT_REPO/tests/stock/51-ec2-hvm-devices.rules.in" \
 		> "$RT_RULES_STOCK_DIR/51-ec2-hvm-devices.rules"
 	write_scsi_id_double /usr/lib/udev/scsi_id
-	# Nitro: what amazon-ec2-utils installs for EBS NVMe volumes (test
-	# stand-ins, tests/stock/): the rule and, where it calls it, the tool
+	case $SC in
+	nitro-*) ;;
+	*)
+		install -m 644 "$RT_REPO/tests/stock/51-ec2-xen-vbd-devices.rules" "$RT_RULES_STOCK_DIR/"
+		install -m 644 "$RT_REPO/tests/stock/60-cdrom_id.rules" "$RT_RULES_OURS_DIR/"
+		;;
+	esac
 	install -m 755 "$RT_REPO/tests/stock/ebsnvme-id" "$RT_EBSNVME_ID"
-	sed "s|@EBSNVME_ID@|$RT_EBSNVME_ID|" "$RT_REPO/tests/stock/70-ec2-nvme-devices.rules.in" \
-		> "$RT_RULES_STOCK_DIR/70-ec2-nvme-devices.rules"
+	if [ -n "$RT_AEU_TREE" ]; then
+		# /lib/udev must be this namespace's /usr/lib/udev (merged /usr):
+		# a split /usr would put these files on this machine's /lib
+		if [ "$(readlink -f /lib/udev)" != /usr/lib/udev ]; then
+			echo "/lib/udev is not /usr/lib/udev here (no merged /usr): cannot install Debian's amazon-ec2-utils in the namespace" >&2
+			exit 2
+		fi
+		install -m 644 "$RT_AEU_TREE/lib/udev/rules.d/70-ec2-nvme-devices.rules" /lib/udev/rules.d/70-ec2-nvme-devices.rules
+		install -m 755 "$RT_AEU_TREE/lib/udev/ec2nvme-nsid" /lib/udev/ec2nvme-nsid
+		if ! cmp -s "$RT_AEU_TREE/lib/udev/rules.d/70-ec2-nvme-devices.rules" "$RT_RULES_STOCK_DIR/70-ec2-nvme-devices.rules"; then
+			echo "the installed 70-ec2-nvme-devices.rules is not the package's" >&2
+			exit 2
+		fi
+	else
+		sed "s|@EBSNVME_ID@|$RT_EBSNVME_ID|" "$RT_REPO/tests/stock/70-ec2-nvme-devices.rules.in" \
+			> "$RT_RULES_STOCK_DIR/70-ec2-nvme-devices.rules"
+	fi
 }
 
 # The path the generated rule calls the helper by.
@@ -494,6 +554,9 @@ sys_xen_disk() {
 	sys_attr "$v" nodename "device/vbd/$vbd"
 	sys_link /sys/bus/xen "$v/subsystem"
 	sys_link "$v" "/sys/bus/xen/devices/vbd-$vbd"
+	# bound to xen-blkfront (the driver Amazon's xen-vbd rule matches)
+	mkdir -p /sys/bus/xen/drivers/vbd
+	sys_link /sys/bus/xen/drivers/vbd "$v/driver"
 	sys_block_dev "$v/block" "$name" 202 "$min" disk
 	for ((i = 1; i <= nparts; i++)); do
 		sys_block_dev "$v/block/$name" "$name$i" 202 $((min + i)) partition "$i"
@@ -1173,6 +1236,43 @@ exp_db() { # NAME LINKS...
 	fi
 }
 
+# xen_path_link NAME: the by-path link of a Xen disk or partition (Amazon's
+# 51-ec2-xen-vbd-devices.rules sets ID_PATH=xen-<vbd device>, and
+# 60-persistent-storage.rules links it): disk/by-path/xen-vbd-51712,
+# ...-part1; nothing for a device not on a vbd
+xen_path_link() {
+	local p vbd n
+	p=$(cat "$OUT/uevent/$1.path")
+	case $p in
+	/sys/devices/vbd-*) ;;
+	*) return 0 ;;
+	esac
+	vbd=${p#/sys/devices/}
+	vbd=${vbd%%/*}
+	n=$(sed -n 's/^PARTN=//p' "$OUT/uevent/$1")
+	echo "disk/by-path/xen-$vbd${n:+-part$n}"
+}
+
+# exp_xen NAME LINK...: a Xen disk's or partition's links: LINK... (the
+# names under test) and its by-path link
+exp_xen() {
+	local name=$1
+	shift
+	# shellcheck disable=SC2046 # link names have no white space
+	exp_links "$name" "$@" $(xen_path_link "$name")
+}
+
+# exp_xen_claims NAME CLAIM...: NAME's by-path link, and its database
+# entry with it and CLAIM... (names udev recorded but could not link:
+# "Conflicting inode")
+exp_xen_claims() {
+	local name=$1 bp
+	shift
+	bp=$(xen_path_link "$name")
+	echo "/dev/$bp -> /dev/$name"
+	exp_db "$name" "$@" "$bp"
+}
+
 # The LUN healthy: real nodes, by-id and by-path on the LUN itself.
 exp_lun_ok() {
 	exp_node sda 8:0
@@ -1216,18 +1316,32 @@ sc_xen_boot() {
 	boot_xen
 	exp_xen_nodes | expect both
 	expect stock <<-EOF
-	$(exp_links xvda sda)
-	$(exp_links xvda1 sda1)
-	$(exp_links xvdf sdf)
-	$(exp_links xvdba sdba)
+	$(exp_xen xvda sda)
+	$(exp_xen xvda1 sda1)
+	$(exp_xen xvdf sdf)
+	$(exp_xen xvdba sdba)
 	EOF
 	expect ours <<-EOF
-	$(exp_links xvda sda xvd-sda)
-	$(exp_links xvda1 sda1 xvd-sda1)
-	$(exp_links xvdf sdf xvd-sdf)
-	$(exp_links xvdba sdba xvd-sdba)
+	$(exp_xen xvda sda xvd-sda)
+	$(exp_xen xvda1 sda1 xvd-sda1)
+	$(exp_xen xvdf sdf xvd-sdf)
+	$(exp_xen xvdba sdba xvd-sdba)
 	EOF
 	checkpoint boot
+	check "the instance's rule set: Xen disk xvda and partition xvda1 have disk/by-path/xen-vbd-51712 and -part1 (51-ec2-xen-vbd-devices.rules)" \
+		xen_by_path_ok
+	check "the instance's rule set: cdrom_id never ran (the empty /etc/udev/rules.d/60-cdrom_id.rules masks systemd's)" \
+		cdrom_id_masked
+}
+
+xen_by_path_ok() {
+	[ "$(readlink -f /dev/disk/by-path/xen-vbd-51712)" = /dev/xvda ] &&
+		[ "$(readlink -f /dev/disk/by-path/xen-vbd-51712-part1)" = /dev/xvda1 ]
+}
+
+cdrom_id_masked() {
+	grep -q "Skipping overridden file '/usr/lib/udev/rules.d/60-cdrom_id.rules'" "$OUT"/events/*-add-xvda.log &&
+		! grep -q "Starting 'cdrom_id" "$OUT"/events/*.log
 }
 
 # The LUN (sda, sda1) is there first, then the Xen volumes xvda (with
@@ -1244,9 +1358,9 @@ attach_xen_after_lun() {
 	# but finds the LUN's nodes ("Conflicting inode"), so the damage waits
 	# for a later event; xvdf gets sdf.
 	expect stock <<-EOF
-	$(exp_db xvda sda)
-	$(exp_db xvda1 sda1)
-	$(exp_links xvdf sdf)
+	$(exp_xen_claims xvda sda)
+	$(exp_xen_claims xvda1 sda1)
+	$(exp_xen xvdf sdf)
 	EOF
 }
 
@@ -1257,9 +1371,9 @@ sc_lun_before_xen() {
 	# ours: sda is a real disk, so xvda and xvda1 get no sd name; sdf is
 	# free, so xvdf gets it, on a SCSI host as anywhere (one rule)
 	expect ours <<-EOF
-	$(exp_links xvda xvd-sda)
-	$(exp_links xvda1 xvd-sda1)
-	$(exp_links xvdf sdf xvd-sdf)
+	$(exp_xen xvda xvd-sda)
+	$(exp_xen xvda1 xvd-sda1)
+	$(exp_xen xvdf sdf xvd-sdf)
 	EOF
 	checkpoint attached
 	if [ "$SIDE" = stock ]; then
@@ -1275,12 +1389,12 @@ history_common() {
 	exp_node xvda 202:0 | expect both
 	exp_node xvda1 202:1 | expect both
 	expect stock <<-EOF
-	$(exp_links xvda sda)
-	$(exp_links xvda1 sda1)
+	$(exp_xen xvda sda)
+	$(exp_xen xvda1 sda1)
 	EOF
 	expect ours <<-EOF
-	$(exp_links xvda sda xvd-sda)
-	$(exp_links xvda1 sda1 xvd-sda1)
+	$(exp_xen xvda sda xvd-sda)
+	$(exp_xen xvda1 sda1 xvd-sda1)
 	EOF
 	checkpoint boot
 	# iscsiadm --login: the kernel creates sda and sda1
@@ -1292,13 +1406,13 @@ exp_history_final() {
 	exp_node xvda 202:0 | expect both
 	exp_node xvda1 202:1 | expect both
 	expect stock <<-EOF
-	$(exp_links xvda sda)
-	$(exp_links xvda1 sda1)
+	$(exp_xen xvda sda)
+	$(exp_xen xvda1 sda1)
 	$(exp_lun_hijacked)
 	EOF
 	expect ours <<-EOF
-	$(exp_links xvda xvd-sda)
-	$(exp_links xvda1 xvd-sda1)
+	$(exp_xen xvda xvd-sda)
+	$(exp_xen xvda1 xvd-sda1)
 	$(exp_lun_ok)
 	EOF
 }
@@ -1348,16 +1462,16 @@ sc_reserve() {
 	boot_xen
 	exp_xen_nodes | expect both
 	expect stock <<-EOF
-	$(exp_links xvda sda)
-	$(exp_links xvda1 sda1)
-	$(exp_links xvdf sdf)
-	$(exp_links xvdba sdba)
+	$(exp_xen xvda sda)
+	$(exp_xen xvda1 sda1)
+	$(exp_xen xvdf sdf)
+	$(exp_xen xvdba sdba)
 	EOF
 	expect ours <<-EOF
-	$(exp_links xvda sda xvd-sda)
-	$(exp_links xvda1 sda1 xvd-sda1)
-	$(exp_links xvdf xvd-sdf)
-	$(exp_links xvdba xvd-sdba)
+	$(exp_xen xvda sda xvd-sda)
+	$(exp_xen xvda1 sda1 xvd-sda1)
+	$(exp_xen xvdf xvd-sdf)
+	$(exp_xen xvdba xvd-sdba)
 	EOF
 	checkpoint boot
 }
@@ -1368,9 +1482,9 @@ sc_mode_compat() {
 	set_conf "mode = compat"
 	attach_xen_after_lun
 	expect ours <<-EOF
-	$(exp_links xvda xvd-sda)
-	$(exp_links xvda1 xvd-sda1)
-	$(exp_links xvdf sdf xvd-sdf)
+	$(exp_xen xvda xvd-sda)
+	$(exp_xen xvda1 xvd-sda1)
+	$(exp_xen xvdf sdf xvd-sdf)
 	EOF
 	checkpoint attached
 }
@@ -1381,16 +1495,16 @@ boot_xen_without_aliases() {
 	boot_xen
 	exp_xen_nodes | expect both
 	expect stock <<-EOF
-	$(exp_links xvda sda)
-	$(exp_links xvda1 sda1)
-	$(exp_links xvdf sdf)
-	$(exp_links xvdba sdba)
+	$(exp_xen xvda sda)
+	$(exp_xen xvda1 sda1)
+	$(exp_xen xvdf sdf)
+	$(exp_xen xvdba sdba)
 	EOF
 	expect ours <<-EOF
-	$(exp_links xvda xvd-sda)
-	$(exp_links xvda1 xvd-sda1)
-	$(exp_links xvdf xvd-sdf)
-	$(exp_links xvdba xvd-sdba)
+	$(exp_xen xvda xvd-sda)
+	$(exp_xen xvda1 xvd-sda1)
+	$(exp_xen xvdf xvd-sdf)
+	$(exp_xen xvdba xvd-sdba)
 	EOF
 	checkpoint boot
 }
@@ -1413,12 +1527,12 @@ sc_scsi_host_same_answer() {
 	udev_event change xvda
 	{ exp_node xvda 202:0; exp_node xvdf 202:80; } | expect both
 	expect stock <<-EOF
-	$(exp_links xvda sda)
-	$(exp_links xvdf sdf)
+	$(exp_xen xvda sda)
+	$(exp_xen xvdf sdf)
 	EOF
 	expect ours <<-EOF
-	$(exp_links xvda sda xvd-sda)
-	$(exp_links xvdf sdf xvd-sdf)
+	$(exp_xen xvda sda xvd-sda)
+	$(exp_xen xvdf sdf xvd-sdf)
 	EOF
 	checkpoint transport-registered
 }
@@ -1444,7 +1558,7 @@ sc_remove_xen_disk() {
 	# stock: dropping xvda's claims unlinks /dev/sda and /dev/sda1, the
 	# LUN's real nodes: every name of the LUN now dangles.
 	expect stock <<-EOF
-	$(exp_links xvdf sdf)
+	$(exp_xen xvdf sdf)
 	/dev/block/8:0 -> MISSING (../sda)
 	/dev/block/8:1 -> MISSING (../sda1)
 	$LUN_BYID -> MISSING (../../sda)
@@ -1457,7 +1571,7 @@ sc_remove_xen_disk() {
 	$(exp_db sda1 "${LUN_BYID#/dev/}-part1" "${LUN_WWN#/dev/}-part1" "${LUN_BYPATH#/dev/}-part1")
 	EOF
 	expect ours <<-EOF
-	$(exp_links xvdf sdf xvd-sdf)
+	$(exp_xen xvdf sdf xvd-sdf)
 	$(exp_lun_ok)
 	EOF
 	checkpoint detached
@@ -1478,14 +1592,14 @@ logout_after_history() {
 	exp_node xvda 202:0 | expect both
 	exp_node xvda1 202:1 | expect both
 	expect stock <<-EOF
-	$(exp_links xvda sda)
-	$(exp_links xvda1 sda1)
+	$(exp_xen xvda sda)
+	$(exp_xen xvda1 sda1)
 	EOF
 	# ours: the nodes the helper made are released, and the helper asks
 	# xvda and xvda1 to take their names back (in either mode name).
 	expect ours <<-EOF
-	$(exp_links xvda sda xvd-sda)
-	$(exp_links xvda1 sda1 xvd-sda1)
+	$(exp_xen xvda sda xvd-sda)
+	$(exp_xen xvda1 sda1 xvd-sda1)
 	EOF
 	checkpoint logout
 	if [ "$SIDE" = ours ]; then
@@ -1515,12 +1629,12 @@ boot_partitioned_xvda() {
 	exp_node xvda 202:0 | expect both
 	exp_node xvda1 202:1 | expect both
 	expect stock <<-EOF
-	$(exp_links xvda sda)
-	$(exp_links xvda1 sda1)
+	$(exp_xen xvda sda)
+	$(exp_xen xvda1 sda1)
 	EOF
 	expect ours <<-EOF
-	$(exp_links xvda sda xvd-sda)
-	$(exp_links xvda1 sda1 xvd-sda1)
+	$(exp_xen xvda sda xvd-sda)
+	$(exp_xen xvda1 sda1 xvd-sda1)
 	EOF
 	checkpoint boot
 }
@@ -1533,15 +1647,15 @@ sc_partition_alias_disk_claim() {
 	exp_node xvda 202:0 | expect both
 	exp_node xvda1 202:1 | expect both
 	expect stock <<-EOF
-	$(exp_links xvda sda)
-	$(exp_links xvda1 sda1)
+	$(exp_xen xvda sda)
+	$(exp_xen xvda1 sda1)
 	/dev/block/8:0 -> /dev/xvda
 	$LUN_BYPATH -> /dev/xvda
 	$(exp_db sda "${LUN_BYPATH#/dev/}")
 	EOF
 	expect ours <<-EOF
-	$(exp_links xvda xvd-sda)
-	$(exp_links xvda1 xvd-sda1)
+	$(exp_xen xvda xvd-sda)
+	$(exp_xen xvda1 xvd-sda1)
 	$(exp_bare_lun_ok)
 	EOF
 	checkpoint login
@@ -1559,15 +1673,15 @@ sc_partition_alias_xvd_first() {
 	exp_node xvda 202:0 | expect both
 	exp_node xvda1 202:1 | expect both
 	expect stock <<-EOF
-	$(exp_links xvda sda)
-	$(exp_links xvda1 sda1)
+	$(exp_xen xvda sda)
+	$(exp_xen xvda1 sda1)
 	/dev/block/8:0 -> /dev/xvda
 	$LUN_BYPATH -> /dev/xvda
 	$(exp_db sda "${LUN_BYPATH#/dev/}")
 	EOF
 	expect ours <<-EOF
-	$(exp_links xvda xvd-sda)
-	$(exp_links xvda1 xvd-sda1)
+	$(exp_xen xvda xvd-sda)
+	$(exp_xen xvda1 xvd-sda1)
 	$(exp_bare_lun_ok)
 	EOF
 	checkpoint login
@@ -1610,14 +1724,18 @@ sc_ignored_names() {
 
 ########################################################################
 # Nitro: EBS volumes as NVMe namespaces (DESIGN 8). Amazon's
-# 70-ec2-nvme-devices.rules (stand-in) and ebsnvme-id (double) on both
+# 70-ec2-nvme-devices.rules (Debian's real file, or the stand-in when the
+# package cannot be had: rt_stock_nvme) and ebsnvme-id (double) on both
 # sides; ours adds 71-ec2-xvd-alias-nvme.rules.
 ########################################################################
 
 # nvme_id_links NAME: the by-id and by-path links of a namespace or one of
 # its partitions, the same on both sides: systemd's 60-persistent-storage
 # (nvme-WWID, nvme-MODEL_SERIAL, nvme-MODEL_SERIAL_NSID, pci-SLOT-nvme-NSID)
-# and Amazon's 70 file (nvme-MODEL_SERIAL-ns-N).
+# and Amazon's 70 file (nvme-MODEL_SERIAL-ns-N). Debian's real 70 file
+# gives a partition no ...-ns-N-partP link: it imports _NS_ID from
+# /usr/sbin/ec2nvme-nsid, which the package installs in /lib/udev (the
+# stand-in rule computes it inline, so it has the link).
 nvme_id_links() {
 	local name=$1 ns part="" ctrl nsid model serial slot
 	ns=${name%p[0-9]*}
@@ -1631,7 +1749,9 @@ nvme_id_links() {
 	echo "disk/by-id/nvme-$(nvme_wwid "$ctrl" "$nsid")$part"
 	echo "disk/by-id/nvme-${model}_$serial$part"
 	echo "disk/by-id/nvme-${model}_${serial}_$nsid$part"
-	echo "disk/by-id/nvme-${model}_$serial-ns-$nsid$part"
+	if [ -z "$part" ] || [ -z "$RT_AEU_TREE" ]; then
+		echo "disk/by-id/nvme-${model}_$serial-ns-$nsid$part"
+	fi
 	echo "disk/by-path/pci-$slot-nvme-$nsid$part"
 }
 
@@ -1691,6 +1811,10 @@ sc_nitro_boot() {
 	$(exp_nvme nvme2n1 xvdg xvd-sdg)
 	EOF
 	checkpoint boot
+	if [ -n "$RT_AEU_TREE" ]; then
+		check "Debian's real 70 rule ran /usr/sbin/ec2nvme-nsid, which the package puts in /lib/udev: it failed, no by-id ...-ns-1-part1" \
+			grep -q "Process '/usr/sbin/ec2nvme-nsid nvme0n1p1' failed" "$OUT"/events/*-add-nvme0n1p1.log
+	fi
 }
 
 # The Nitro LUN scenarios: the data volume attached as sdf, with one
