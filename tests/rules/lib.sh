@@ -67,7 +67,9 @@ RT_AEU_TREE=${RT_AEU_TREE-}
 RT_SCENARIOS="xen-boot lun-before-xen lun-after-xen handover-timeout reserve
 mode-compat mode-off scsi-host-same-answer cmdline-override remove-xen-disk
 remove-lun remove-lun-compat partition-alias-disk-claim partition-alias-xvd-first
-ignored-names nitro-boot nitro-lun-after nitro-lun-first nitro-logout"
+ignored-names xen-hvm-map-sdf xen-hvm-map-sda1 xen-pv-map-sda1 xen-pv-sda1-real-sda
+nitro-boot nitro-lun-after nitro-lun-first nitro-logout nitro-map-sdf
+nitro-map-dev-sdf nitro-map-xvdf nitro-map-sda1 nitro-map-xvda nitro-sda1-real-sda"
 
 ########################################################################
 # Outside the namespace
@@ -191,18 +193,20 @@ rt_run() {
 }
 
 # rt_verdict SCENARIO SIDE OUTDIR: prints the verdict line, returns 0 on PASS.
+# A scenario of the stable-name table names its row(s) first (see row).
 rt_verdict() {
-	local sc=$1 side=$2 out=$3 rc
+	local sc=$1 side=$2 out=$3 rc r=""
 	rc=$(cat "$out/inner.rc" 2>/dev/null || echo '?')
+	[ -s "$out/row" ] && r="$(cat "$out/row"): "
 	if [ -s "$out/failures" ]; then
-		echo "FAIL: $sc [$side]: $(head -n 1 "$out/failures")"
+		echo "FAIL: $sc [$side]: $r$(head -n 1 "$out/failures")"
 		return 1
 	fi
 	if [ "$rc" != 0 ] || [ ! -s "$out/checked" ]; then
-		echo "FAIL: $sc [$side]: harness exited $rc: $(grep -v '^+' "$out/inner.log" | tail -n 1)"
+		echo "FAIL: $sc [$side]: ${r}harness exited $rc: $(grep -v '^+' "$out/inner.log" | tail -n 1)"
 		return 1
 	fi
-	echo "PASS: $sc [$side]: $(paste -sd';' "$out/checked")"
+	echo "PASS: $sc [$side]: $r$(paste -sd';' "$out/checked")"
 	return 0
 }
 
@@ -1723,6 +1727,140 @@ sc_ignored_names() {
 }
 
 ########################################################################
+# The stable-name table (tests/rules/README.md, "One stable name per
+# attachment"; issue 17 item 3): for every mapping shape EC2 uses, the
+# stable link names the same role (the disk, partition N) on Xen HVM, Xen
+# PV and Nitro, and the compatibility /dev/sdX names keep the meaning the
+# stock rule of that platform gave them. One scenario per row; on Xen the
+# guest never sees the mapping name (a volume attached as sdf or as xvdf is
+# the kernel's xvdf either way), so one scenario proves both rows of a
+# kernel layout. The verdict line starts with the row(s).
+########################################################################
+
+# row TEXT: the table row(s) the scenario proves, for its verdict line
+row() {
+	printf '%s\n' "$*" > "$OUT/row"
+}
+
+# leads_to NAME DEV: /dev/NAME resolves to /dev/DEV
+leads_to() {
+	[ "$(readlink -f "/dev/$1")" = "/dev/$2" ]
+}
+
+# none_leads_to PATTERN NAME...: no /dev/NAME resolves to a /dev/PATTERN
+# (a shell pattern: 'nvme*', 'xvd*')
+none_leads_to() {
+	local pat=$1 n t
+	shift
+	for n in "$@"; do
+		[ -e "/dev/$n" ] || [ -L "/dev/$n" ] || continue
+		t=$(readlink -f "/dev/$n")
+		# shellcheck disable=SC2053 # $pat is a pattern
+		[[ ${t#/dev/} == $pat ]] && return 1
+	done
+	return 0
+}
+
+# real_sda_and_none_leads_to PATTERN NAME...: /dev/sda is the real disk's
+# node (8:0) and none of /dev/NAME... resolves to a /dev/PATTERN
+real_sda_and_none_leads_to() {
+	[ -b /dev/sda ] && [ ! -L /dev/sda ] && [ "$(stat -c '%Hr:%Lr' /dev/sda)" = 8:0 ] &&
+		none_leads_to "$@"
+}
+
+sc_xen_hvm_map_sdf() {
+	row "rows 'sdf | Xen HVM' and 'xvdf | Xen HVM' (the same kernel devices)"
+	sys_xen_disk xvdf 80 1
+	plug xvdf xvdf1
+	{ exp_node xvdf 202:80; exp_node xvdf1 202:81; } | expect both
+	expect stock <<-EOF
+	$(exp_xen xvdf sdf)
+	$(exp_xen xvdf1 sdf1)
+	EOF
+	expect ours <<-EOF
+	$(exp_xen xvdf sdf xvd-sdf)
+	$(exp_xen xvdf1 sdf1 xvd-sdf1)
+	EOF
+	checkpoint attached
+}
+
+sc_xen_hvm_map_sda1() {
+	row "rows 'sda1 (root) | Xen HVM' and 'xvda | Xen HVM' (the same kernel devices)"
+	sys_xen_disk xvda 0 1
+	plug xvda xvda1
+	{ exp_node xvda 202:0; exp_node xvda1 202:1; } | expect both
+	expect stock <<-EOF
+	$(exp_xen xvda sda)
+	$(exp_xen xvda1 sda1)
+	EOF
+	expect ours <<-EOF
+	$(exp_xen xvda sda xvd-sda)
+	$(exp_xen xvda1 sda1 xvd-sda1)
+	EOF
+	checkpoint boot
+}
+
+# Xen PV: the root attached as sda1 is a whole disk xvda1 (vbd 51713),
+# with no partition table; there is no xvda.
+boot_xen_pv_root() {
+	sys_xen_disk xvda1 1
+	plug xvda1
+	exp_node xvda1 202:1 | expect both
+	expect stock <<-EOF
+	$(exp_xen xvda1 sda1)
+	EOF
+	expect ours <<-EOF
+	$(exp_xen xvda1 sda1 xvd-sda1)
+	EOF
+	checkpoint boot
+}
+
+sc_xen_pv_map_sda1() {
+	row "row 'sda1 | Xen PV' (xvda1, a whole disk)"
+	boot_xen_pv_root
+}
+
+# Issue 17 item 1 on Xen PV: the root xvda1 holds /dev/sda1; then a SCSI
+# disk without partitions becomes sda. While disk sda exists, no /dev/sda1
+# may lead to xvda1 (a partition made on sda would be the root disk).
+exp_xen_pv_after_login() {
+	exp_node xvda1 202:1 | expect both
+	expect stock <<-EOF
+	$(exp_xen xvda1 sda1)
+	$(exp_bare_lun_ok)
+	EOF
+	expect ours <<-EOF
+	$(exp_xen xvda1 xvd-sda1)
+	$(exp_bare_lun_ok)
+	EOF
+}
+
+sc_xen_pv_sda1_real_sda() {
+	set_conf "handover_timeout = 30"
+	boot_xen_pv_root
+	sys_iscsi_lun sda 0 0
+	plug sda
+	xen_pv_collision_check "after the disk's add"
+	exp_xen_pv_after_login
+	checkpoint login
+	# a later change on the root disk (udevadm trigger)
+	udev_event change xvda1
+	xen_pv_collision_check "after a change of xvda1"
+	exp_xen_pv_after_login
+	checkpoint xvda1-change
+}
+
+xen_pv_collision_check() { # WHEN
+	if [ "$SIDE" = stock ]; then
+		check "stock, $1: /dev/sda1 leads to the root disk xvda1 beside the real disk sda" \
+			leads_to sda1 xvda1
+	else
+		check "ours, $1: /dev/sda is the real disk and no /dev/sda1 leads to a Xen disk" \
+			real_sda_and_none_leads_to 'xvd*' sda1
+	fi
+}
+
+########################################################################
 # Nitro: EBS volumes as NVMe namespaces (DESIGN 8). Amazon's
 # 70-ec2-nvme-devices.rules (Debian's real file, or the stand-in when the
 # package cannot be had: rt_stock_nvme) and ebsnvme-id (double) on both
@@ -1802,10 +1940,12 @@ sc_nitro_boot() {
 	$(exp_nvme nvme1n1p1 sdf1)
 	$(exp_nvme nvme2n1 xvdg)
 	EOF
-	# ours: no sda11 (a partition 11 of a disk sda), the stable names
+	# ours: the stock names kept (no disk sda exists), the stable names of
+	# the roles: xvd-sda the disk, xvd-sda1 its partition 1, as on Xen
+	# HVM (the stable-name table, nitro-map-sda1)
 	expect ours <<-EOF
-	$(exp_nvme nvme0n1 sda1 xvd-sda1)
-	$(exp_nvme nvme0n1p1 xvd-sda1p1)
+	$(exp_nvme nvme0n1 sda1 xvd-sda)
+	$(exp_nvme nvme0n1p1 sda11 xvd-sda1)
 	$(exp_nvme nvme1n1 sdf xvd-sdf)
 	$(exp_nvme nvme1n1p1 sdf1 xvd-sdf1)
 	$(exp_nvme nvme2n1 xvdg xvd-sdg)
@@ -1944,6 +2084,173 @@ sc_nitro_logout() {
 		check "ours: the release sent nvme1n1 and nvme1n1p1 a change" \
 			uevent_written_since "$before" "^nvme1n1: 'change" "^nvme1n1p1: 'change"
 		check "ours: the helper's node records are gone" no_node_records
+	fi
+}
+
+# The stable-name table on Nitro (see the Xen rows above): one EBS volume,
+# one partition unless the row says more, mapped as the row says.
+nitro_map_volume() { # MAPPING
+	ebs_volume nvme1 0000:00:1f.0 "$EBS_SDF_SERIAL" "$1" 2 1
+	plug nvme1n1 nvme1n1p1
+	{ exp_node nvme1n1 259:2; exp_node nvme1n1p1 259:3; } | expect both
+}
+
+nitro_map_sdf() { # MAPPING
+	nitro_map_volume "$1"
+	expect stock <<-EOF
+	$(exp_nvme nvme1n1 sdf)
+	$(exp_nvme nvme1n1p1 sdf1)
+	EOF
+	expect ours <<-EOF
+	$(exp_nvme nvme1n1 sdf xvd-sdf)
+	$(exp_nvme nvme1n1p1 sdf1 xvd-sdf1)
+	EOF
+	checkpoint attached
+}
+
+sc_nitro_map_sdf() {
+	row "row 'sdf | Nitro' (mapping sdf)"
+	nitro_map_sdf sdf
+}
+
+sc_nitro_map_dev_sdf() {
+	row "row 'sdf | Nitro' (mapping /dev/sdf)"
+	nitro_map_sdf /dev/sdf
+}
+
+sc_nitro_map_xvdf() {
+	row "row 'xvdf | Nitro'"
+	nitro_map_volume xvdf
+	# an xvd name is no SCSI name: Amazon's links stay, ours adds the
+	# stable names only
+	expect stock <<-EOF
+	$(exp_nvme nvme1n1 xvdf)
+	$(exp_nvme nvme1n1p1 xvdf1)
+	EOF
+	expect ours <<-EOF
+	$(exp_nvme nvme1n1 xvdf xvd-sdf)
+	$(exp_nvme nvme1n1p1 xvdf1 xvd-sdf1)
+	EOF
+	checkpoint attached
+}
+
+sc_nitro_map_xvda() {
+	row "row 'xvda | Nitro'"
+	ebs_volume nvme0 0000:00:04.0 "$EBS_ROOT_SERIAL" xvda 0 1
+	plug nvme0n1 nvme0n1p1
+	{ exp_node nvme0n1 259:0; exp_node nvme0n1p1 259:1; } | expect both
+	expect stock <<-EOF
+	$(exp_nvme nvme0n1 xvda)
+	$(exp_nvme nvme0n1p1 xvda1)
+	EOF
+	expect ours <<-EOF
+	$(exp_nvme nvme0n1 xvda xvd-sda)
+	$(exp_nvme nvme0n1p1 xvda1 xvd-sda1)
+	EOF
+	checkpoint boot
+}
+
+# The root volume mapped sda1 (most AMIs that are not Amazon Linux), three
+# partitions: the whole disk nvme0n1 carries the mapping. The stock rule
+# gives /dev/sda1 -> nvme0n1 and "%c%n" /dev/sda11 -> nvme0n1p1, sda12,
+# sda13. Ours: the stable names of the roles, as on Xen HVM (xvd-sda the
+# disk, xvd-sdaN partition N), and the stock rule's names kept while no
+# real disk sda exists.
+boot_nitro_root_sda1() {
+	ebs_volume nvme0 0000:00:04.0 "$EBS_ROOT_SERIAL" sda1 0 3
+	plug nvme0n1 nvme0n1p1 nvme0n1p2 nvme0n1p3
+	{
+		exp_node nvme0n1 259:0
+		exp_node nvme0n1p1 259:1
+		exp_node nvme0n1p2 259:2
+		exp_node nvme0n1p3 259:3
+	} | expect both
+	expect stock <<-EOF
+	$(exp_nvme nvme0n1 sda1)
+	$(exp_nvme nvme0n1p1 sda11)
+	$(exp_nvme nvme0n1p2 sda12)
+	$(exp_nvme nvme0n1p3 sda13)
+	EOF
+	expect ours <<-EOF
+	$(exp_nvme nvme0n1 sda1 xvd-sda)
+	$(exp_nvme nvme0n1p1 sda11 xvd-sda1)
+	$(exp_nvme nvme0n1p2 sda12 xvd-sda2)
+	$(exp_nvme nvme0n1p3 sda13 xvd-sda3)
+	EOF
+	if [ "${1:-}" = unchecked ]; then
+		rm -f "$OUT/expect.next"
+	else
+		checkpoint boot
+	fi
+}
+
+sc_nitro_map_sda1() {
+	row "row 'sda1 | Nitro' (root, partitions 1 to 3)"
+	boot_nitro_root_sda1
+}
+
+# Issue 17 item 1 (amazon-ec2-utils#37): the root mapped sda1 has booted
+# with /dev/sda1 -> nvme0n1, then a SCSI disk without partitions becomes
+# sda (scsi_debug, an iSCSI login). While disk sda exists no /dev/sda,
+# /dev/sdaN, /dev/sdaNM may lead to the EBS volume: `parted /dev/sda`, then
+# a write to /dev/sda1 before udev has handled the new partition, would
+# land on the root volume.
+exp_nitro_sda1_after_login() {
+	{
+		exp_node nvme0n1 259:0
+		exp_node nvme0n1p1 259:1
+		exp_node nvme0n1p2 259:2
+		exp_node nvme0n1p3 259:3
+	} | expect both
+	expect stock <<-EOF
+	$(exp_nvme nvme0n1 sda1)
+	$(exp_nvme nvme0n1p1 sda11)
+	$(exp_nvme nvme0n1p2 sda12)
+	$(exp_nvme nvme0n1p3 sda13)
+	$(exp_bare_lun_ok)
+	EOF
+	expect ours <<-EOF
+	$(exp_nvme nvme0n1 xvd-sda)
+	$(exp_nvme nvme0n1p1 xvd-sda1)
+	$(exp_nvme nvme0n1p2 xvd-sda2)
+	$(exp_nvme nvme0n1p3 xvd-sda3)
+	$(exp_bare_lun_ok)
+	EOF
+}
+
+stock_root_sda1_collides() {
+	leads_to sda1 nvme0n1 && leads_to sda11 nvme0n1p1
+}
+
+# the verdict of the collision, first (so that a FAIL line names it
+# before the exact states, which also hold the row's stable names)
+nitro_sda1_collision_check() { # WHEN
+	if [ "$SIDE" = stock ]; then
+		check "stock, $1: beside the real disk sda, /dev/sda1 leads to the root volume nvme0n1 and /dev/sda11 to its partition nvme0n1p1 (amazon-ec2-utils#37)" \
+			stock_root_sda1_collides
+	else
+		check "ours, $1: /dev/sda is the real disk and none of /dev/sda1, /dev/sda11, /dev/sda12, /dev/sda13 leads to an NVMe device" \
+			real_sda_and_none_leads_to 'nvme*' sda1 sda11 sda12 sda13
+	fi
+}
+
+sc_nitro_sda1_real_sda() {
+	set_conf "handover_timeout = 30"
+	# the boot's exact state is nitro-map-sda1's
+	boot_nitro_root_sda1 unchecked
+	sys_iscsi_lun sda 0 0
+	plug sda
+	nitro_sda1_collision_check "after the disk's add"
+	exp_nitro_sda1_after_login
+	checkpoint login
+	# a later change on the volume (udevadm trigger)
+	udev_event change nvme0n1
+	udev_event change nvme0n1p1
+	nitro_sda1_collision_check "after a change of nvme0n1 and nvme0n1p1"
+	exp_nitro_sda1_after_login
+	checkpoint nvme-change
+	if [ "$SIDE" = ours ]; then
+		check "ours: no handover timeout" no_helper_timeout
 	fi
 }
 
