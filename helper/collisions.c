@@ -73,7 +73,7 @@ static int check_disk(Found *f, const char *name) {
 partitions:
         if (n.partition > 0)
                 return 0;
-        partition_aliases_find(&n, info.holder, &parts);
+        partition_aliases_find(&n, &parts);
         for (size_t i = 0; i < parts.n; i++) {
                 DiskName p;
 

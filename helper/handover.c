@@ -9,6 +9,7 @@
 #include "handover.h"
 #include "log.h"
 #include "multipath.h"
+#include "name-lock.h"
 #include "node.h"
 #include "policy.h"
 #include "root.h"
@@ -31,6 +32,11 @@ static bool all_dropped(void *userdata) {
 static void alias_unlink(const Alias *a, const char *why) {
         char path[PATH_MAX];
 
+        _cleanup_(name_unlock) NameLock l = NAME_LOCK_NULL;
+
+        /* Under the name's lock: a partition's own claim may be renaming
+         * its node over the link right now. */
+        (void) name_lock(a->name, &l);
         if (!alias_present(a) || root_path(path, "/dev/%s", a->name) < 0)
                 return;
         if (unlink(path) < 0 && errno != ENOENT)
@@ -57,15 +63,41 @@ static void yield_arg(const Alias *a, char *buf, size_t size) {
         snprintf(buf, size, UEVENT_ARG_YIELD "=%s", disk);
 }
 
+/* The first alias of the set that is still there, for the log line. */
+static const Alias *first_present(const AliasSet *s) {
+        for (size_t i = 0; i < s->n; i++)
+                if (alias_present(&s->v[i]))
+                        return &s->v[i];
+        return &s->v[0];
+}
+
+static void unlink_partition_aliases(const AliasSet *s, const char *why) {
+        for (size_t i = 0; i < s->n; i++)
+                if (s->v[i].remove_on_timeout)
+                        alias_unlink(&s->v[i], why);
+}
+
 int aliases_drop(const AliasSet *s, unsigned timeout_ms, const char *consequence) {
         _cleanup_(waiter_done) Waiter w = WAITER_NULL;
         char uuids[ALIASES_MAX][UUID_BUF];
+        const Alias *a;
         size_t n = 0;
-        int r;
+        int r = 0;
 
         if (s->n == 0 || all_dropped((void *) s))
                 return 0;
+        /* Nobody would run the holders' rules (a rescue shell, an image
+         * build): no request, no wait. */
+        if (!udevd_running()) {
+                for (size_t i = 0; i < s->n; i++)
+                        if (!s->v[i].remove_on_timeout && alias_present(&s->v[i]))
+                                r = log_warning_errno(ESRCH, "%s: udevd is not running, so nothing drops its claim "
+                                                      "on /dev/%s; %s", s->v[i].holder, s->v[i].name, consequence);
+                unlink_partition_aliases(s, " (udevd is not running)");
+                return r;
+        }
         waiter_open(&w);
+        /* Every holder's request at once, then one wait for all of them. */
         for (size_t i = 0; i < s->n; i++) {
                 char args[sizeof(UEVENT_ARG_YIELD "=") + DISK_NAME_BUF];
 
@@ -79,27 +111,26 @@ int aliases_drop(const AliasSet *s, unsigned timeout_ms, const char *consequence
         if (n == 0) {
                 /* Every holder is gone: nobody will drop the links. A
                  * partition's goes here, a disk's is replaced by its node. */
-                for (size_t i = 0; i < s->n; i++)
-                        if (s->v[i].remove_on_timeout)
-                                alias_unlink(&s->v[i], ", which is gone");
+                unlink_partition_aliases(s, ", which is gone");
                 return 0;
         }
         r = waiter_wait(&w, uuids, n, all_dropped, (void *) s, timeout_ms);
         if (r == 0)
                 return 0;
-        for (size_t i = 0; i < s->n; i++)
-                if (s->v[i].remove_on_timeout)
-                        alias_unlink(&s->v[i], " (udev did not drop it in time)");
+        a = first_present(s);
         if (r == -ETIMEDOUT)
-                return log_warning_errno(r, "%s: udev did not drop its claim on /dev/%s%s within %.1f s "
-                                         "(is udevd running? all workers busy?); %s", s->v[0].holder,
-                                         s->v[0].name, s->n > 1 ? " and others" : "", timeout_ms / 1000.0,
-                                         consequence);
-        if (r == 1)
-                return log_warning_errno(EBUSY, "%s: udev processed its change but it still claims /dev/%s "
-                                         "(another rule?); %s", s->v[0].holder, s->v[0].name, consequence);
-        return log_warning_errno(r, "%s: waiting for udev to drop /dev/%s failed: %m; %s", s->v[0].holder,
-                                 s->v[0].name, consequence);
+                r = log_warning_errno(r, "%s: udev did not drop its claim on /dev/%s%s within %.1f s "
+                                      "(is udevd running? all workers busy?); %s", a->holder,
+                                      a->name, s->n > 1 ? " and others" : "", timeout_ms / 1000.0,
+                                      consequence);
+        else if (r == 1)
+                r = log_warning_errno(EBUSY, "%s: udev processed its change but it still claims /dev/%s "
+                                      "(another rule?); %s", a->holder, a->name, consequence);
+        else
+                r = log_warning_errno(r, "%s: waiting for udev to drop /dev/%s failed: %m; %s", a->holder,
+                                      a->name, consequence);
+        unlink_partition_aliases(s, " (udev did not drop it in time)");
+        return r;
 }
 
 static int refuse(const NameInfo *info) {
@@ -111,27 +142,22 @@ static int refuse(const NameInfo *info) {
                                  DEVNUM_ARGS(info->devnum));
 }
 
-int handover_take(const Config *c _unused_, NameInfo *info, unsigned timeout_ms) {
-        NameState before = info->state;
-        AliasSet s = {};
+/* The inspect-to-record step, under the name's lock: after the aliases in
+ * the way were asked to go, look again and put the real node in place.
+ * before is the state the handover started from. */
+static int node_take(NameInfo *info, NameState before) {
+        _cleanup_(name_unlock) NameLock l = NAME_LOCK_NULL;
         int r;
 
+        (void) name_lock(info->name, &l);
+        /* udev may have removed the link, or another helper made the node. */
+        r = name_reinspect(info);
+        if (r < 0)
+                return r;
         if (info->state == NAME_RIGHT)
                 return 0;
         if (info->state == NAME_FOREIGN)
                 return refuse(info);
-        if (info->state == NAME_ALIAS) {
-                alias_set_add(&s, info->name, info->holder, false);
-                (void) aliases_drop(&s, timeout_ms, "replacing the link anyway");
-                /* udev may have removed the link, or made the node meanwhile. */
-                r = name_reinspect(info);
-                if (r < 0)
-                        return r;
-                if (info->state == NAME_RIGHT)
-                        return 0;
-                if (info->state == NAME_FOREIGN)
-                        return refuse(info);
-        }
         r = node_create(info->name, info->devnum);
         if (r < 0)
                 return r;
@@ -144,10 +170,26 @@ int handover_take(const Config *c _unused_, NameInfo *info, unsigned timeout_ms)
         return 1;
 }
 
+int handover_take(const Config *c _unused_, NameInfo *info, unsigned timeout_ms) {
+        NameState before = info->state;
+        AliasSet s = {};
+
+        if (info->state == NAME_RIGHT)
+                return 0;
+        if (info->state == NAME_FOREIGN)
+                return refuse(info);
+        if (info->state == NAME_ALIAS) {
+                alias_set_add(&s, info->name, info->holder, false);
+                (void) aliases_drop(&s, timeout_ms, "replacing the link anyway");
+        }
+        return node_take(info, before);
+}
+
 int handover_claim(const Config *c, const DiskName *n) {
+        NameState before;
         NameInfo info;
-        AliasSet parts = {};
-        bool was_alias;
+        AliasSet s = {};
+        size_t n_parts;
         int r;
 
         r = name_inspect(n, &info);
@@ -155,18 +197,27 @@ int handover_claim(const Config *c, const DiskName *n) {
                 return 0; /* gone already; its remove event follows */
         if (r < 0)
                 return r;
-        /* The partition aliases first, on every path: the disk's own name
-         * may be right already (devtmpfs, or an earlier change). */
-        if (n->partition == 0) {
-                partition_aliases_find(n, info.holder, &parts);
-                (void) aliases_drop(&parts, c->handover_timeout_ms, "removed them");
+        /* Every other name of a whole disk's namespace that leads to a Xen
+         * disk or EBS volume, on every path: the disk's own name may be
+         * right already (devtmpfs, or an earlier change). */
+        if (n->partition == 0)
+                partition_aliases_find(n, &s);
+        n_parts = s.n;
+        before = info.state;
+        if (info.state == NAME_ALIAS)
+                alias_set_add(&s, info.name, info.holder, false);
+        /* One request to every holder at once, one bounded wait. */
+        (void) aliases_drop(&s, c->handover_timeout_ms,
+                            before == NAME_ALIAS ? "replacing the link anyway" : "removed them");
+        if (before == NAME_FOREIGN)
+                return refuse(&info);
+        if (before != NAME_RIGHT) {
+                r = node_take(&info, before);
+                if (r < 0)
+                        return r;
         }
-        was_alias = info.state == NAME_ALIAS;
-        r = handover_take(c, &info, c->handover_timeout_ms);
-        if (r < 0)
-                return r;
         /* A name that changed meaning: say loudly who still uses it. */
-        if (was_alias || parts.n > 0) {
+        if (before == NAME_ALIAS || n_parts > 0) {
                 char disk[DISK_NAME_BUF];
                 DiskName whole = disk_name_whole(n);
 
@@ -177,6 +228,7 @@ int handover_claim(const Config *c, const DiskName *n) {
 }
 
 int handover_recheck(const DiskName *xvd) {
+        _cleanup_(name_unlock) NameLock l = NAME_LOCK_NULL;
         char uuid[UUID_BUF];
         AliasSet parts = {};
         NodeRecord rec;
@@ -189,15 +241,20 @@ int handover_recheck(const DiskName *xvd) {
                 return 0; /* no real disk of that name: nothing to repair */
         if (r < 0)
                 return r;
-        /* The real disk exists: its name's partition aliases must go, and
-         * their holders' rules (the policy says no) drop them. */
+        /* The real disk exists: the other names of its namespace must go,
+         * and their holders' rules (the policy says no) drop them. */
         if (xvd->partition == 0) {
-                partition_aliases_find(xvd, info.holder, &parts);
+                partition_aliases_find(xvd, &parts);
                 for (size_t i = 0; i < parts.n; i++)
                         (void) uevent_send(parts.v[i].holder, "change", NULL, uuid);
         }
         /* Only the node udev deleted with a dropped alias is put back here;
-         * a handover in progress belongs to the real disk's event. */
+         * a handover in progress belongs to the real disk's event. Under
+         * the name's lock, so that the claim and this never both make it. */
+        (void) name_lock(info.name, &l);
+        r = name_reinspect(&info);
+        if (r < 0)
+                return r;
         if (info.state != NAME_MISSING && info.state != NAME_OWN_STALE)
                 return 0;
         /* A node of this devnum that we made before (a handover that timed
@@ -284,6 +341,7 @@ static bool event_devnum(dev_t *ret) {
 }
 
 int handover_release(const Config *c, const DiskName *n) {
+        _cleanup_(name_unlock) NameLock l = NAME_LOCK_NULL;
         char name[DISK_NAME_BUF];
         dev_t removed, now;
         NodeRecord rec;
@@ -300,6 +358,7 @@ int handover_release(const Config *c, const DiskName *n) {
                 }
                 removed = rec.devnum;
         }
+        (void) name_lock(name, &l);
         /* A new device of that name and devnum already: its claim decides. */
         if (sysfs_block_devnum(name, &now) >= 0 && now == removed) {
                 log_debug("%s: a kernel device of " DEVNUM_FMT " exists again; keeping /dev/%s", name,

@@ -5,11 +5,33 @@
 #include "name-state.h"
 #include "node.h"
 #include "root.h"
-#include <stdlib.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-static NameState classify(const NameInfo *info) {
+bool dev_entry_leads_to_holder(const DevEntry *e, char holder[static DISK_NAME_BUF]) {
+        size_t len;
+
+        /* udev's links are relative and in /dev itself: a bare name. Only
+         * the kinds of device that hold EC2 names, and only a name the
+         * kernel has as a block device now. The link is read, never
+         * followed. */
+        if (e->kind != DEV_ENTRY_SYMLINK || strchr(e->target, '/'))
+                return false;
+        len = strlen(e->target);
+        if (len >= DISK_NAME_BUF || !(startswith(e->target, "xvd") || startswith(e->target, "nvme")))
+                return false;
+        if (sysfs_block_devnum(e->target, &(dev_t) { 0 }) < 0)
+                return false;
+        memcpy(holder, e->target, len + 1);
+        return true;
+}
+
+/* What /dev/NAME is. A symlink to any Xen disk or EBS volume is an alias
+ * in the way, whoever made it (our rule, the stock rule before the package
+ * was installed, a mapping name that is not the device's own): the holder
+ * is what the name leads to. */
+static NameState classify(NameInfo *info) {
         const DevEntry *e = &info->entry;
 
         switch (e->kind) {
@@ -21,7 +43,7 @@ static NameState classify(const NameInfo *info) {
                 /* Ours only if it is the very node we recorded. */
                 return node_is_recorded(info->name, e) ? NAME_OWN_STALE : NAME_FOREIGN;
         case DEV_ENTRY_SYMLINK:
-                return dev_entry_is_link_to(e, info->holder) ? NAME_ALIAS : NAME_FOREIGN;
+                return dev_entry_leads_to_holder(e, info->holder) ? NAME_ALIAS : NAME_FOREIGN;
         default:
                 return NAME_FOREIGN;
         }
@@ -78,46 +100,48 @@ bool alias_present(const Alias *a) {
         return dev_entry_inspect(a->name, &e) >= 0 && dev_entry_is_link_to(&e, a->holder);
 }
 
-typedef struct PartitionWalk {
-        const DiskName *disk;
-        AliasSet *set;
-} PartitionWalk;
+/* "sdf12" of disk "sdf": the disk's name and digits after it. */
+static bool names_in_namespace(const char *entry, const char *disk) {
+        size_t len = strlen(disk);
 
-/* The partition number of a kernel partition: from an xvd name, else from
- * sysfs (nvme1n1p2 is partition 2). 0 when unknown. */
-static unsigned partition_number(const char *part) {
-        char path[PATH_MAX], buf[16];
-        const char *reason;
-        DiskName p;
-        char *end;
-        unsigned long v;
-
-        if (xvd_name_parse(part, &p, &reason) >= 0)
-                return p.partition;
-        if (root_path(path, "/sys/class/block/%s/partition", part) < 0 || read_line_file(path, buf, sizeof(buf)) < 0)
-                return 0;
-        v = strtoul(buf, &end, 10);
-        return *end == '\0' && v > 0 && v <= PARTITION_MAX ? (unsigned) v : 0;
+        if (strncmp(entry, disk, len) != 0 || entry[len] < '1' || entry[len] > '9')
+                return false;
+        for (const char *p = entry + len; *p; p++)
+                if (*p < '0' || *p > '9')
+                        return false;
+        return strlen(entry) < DISK_NAME_BUF;
 }
 
-static int check_partition(const char *part, void *userdata) {
-        PartitionWalk *w = userdata;
-        DiskName p = *w->disk;
-        Alias a;
-
-        p.partition = partition_number(part);
-        if (p.partition == 0)
-                return 0;
-        disk_name_format_ec2(&p, a.name);
-        snprintf(a.holder, sizeof(a.holder), "%s", part);
-        if (alias_present(&a))
-                alias_set_add(w->set, a.name, a.holder, true);
-        return 0;
+static int alias_by_name(const void *a, const void *b) {
+        return strverscmp(((const Alias *) a)->name, ((const Alias *) b)->name);
 }
 
-void partition_aliases_find(const DiskName *disk, const char *holder, AliasSet *ret) {
+void partition_aliases_find(const DiskName *disk, AliasSet *ret) {
         DiskName whole = disk_name_whole(disk);
-        PartitionWalk w = { .disk = &whole, .set = ret };
+        _cleanup_closedir_ DIR *d = NULL;
+        char name[DISK_NAME_BUF], path[PATH_MAX];
+        struct dirent *de;
 
-        (void) sysfs_block_foreach_partition(holder, check_partition, &w);
+        disk_name_format_ec2(&whole, name);
+        if (root_path(path, "/dev") < 0)
+                return;
+        d = opendir(path);
+        if (!d)
+                return;
+        /* One pass over /dev: whatever holds a name of the disk's
+         * namespace (a Xen partition, a whole Xen PV disk xvdf1, an EBS
+         * volume mapped sdf1 or its partition as sdf11) is found by what
+         * the name leads to. */
+        while ((de = readdir(d))) {
+                char holder[DISK_NAME_BUF];
+                DevEntry e;
+
+                if ((de->d_type != DT_LNK && de->d_type != DT_UNKNOWN) || !names_in_namespace(de->d_name, name))
+                        continue;
+                if (dev_entry_inspect(de->d_name, &e) < 0 || !dev_entry_leads_to_holder(&e, holder))
+                        continue;
+                alias_set_add(ret, de->d_name, holder, true);
+        }
+        /* In name order, whatever order /dev lists them in. */
+        qsort(ret->v, ret->n, sizeof(ret->v[0]), alias_by_name);
 }

@@ -64,12 +64,17 @@ typedef struct AliasSet {
 
 void alias_set_add(AliasSet *s, const char *name, const char *holder, bool remove_on_timeout);
 
-/* The partition aliases of real disk `disk` (whole, "sdf"): every /dev/sdfN
- * that is still a symlink to partition N of holder, the disk that holds (or
- * held) /dev/sdf (alias_holder(), which name_inspect() already ran), xvdf
- * or an EBS NVMe volume. While the real disk exists none may stay: mkfs on /dev/sdf1
- * before udev made the LUN's partition node would format xvdf1. */
-void partition_aliases_find(const DiskName *disk, const char *holder, AliasSet *ret);
+/* Whether the /dev entry is a symlink to a Xen disk or partition or an
+ * NVMe namespace or partition that the kernel has now (the devices that
+ * hold EC2 names); sets holder to its kernel name. */
+bool dev_entry_leads_to_holder(const DevEntry *e, char holder[static DISK_NAME_BUF]);
+
+/* Every other name of real disk `disk`'s namespace that leads to a holder:
+ * each /dev/sdfN (any digits) that is a symlink to a Xen or NVMe device,
+ * whoever made it. While the real disk exists none may stay: mkfs on
+ * /dev/sdf1 before udev made the LUN's partition node would format the
+ * volume the name leads to. Lists /dev once. */
+void partition_aliases_find(const DiskName *disk, AliasSet *ret);
 
 /* Whether /dev/NAME is still the symlink to its holder. */
 bool alias_present(const Alias *a);

@@ -97,10 +97,19 @@ static int identify(const char *disk, EbsIdentity *id, const char **reason) {
 /* The links the device has now (udev's $links), less the stock link when
  * it must go, plus ours: what the rule's SYMLINK= sets. udev 252 has no
  * SYMLINK-= ("Invalid operator for SYMLINK"; it came with systemd 253), so
- * the list is rebuilt instead. Only when the rule passed the links. Ours
- * come first, so that they are never the ones that do not fit. */
-static void print_links(FILE *out, char **links, size_t n_links, const char *drop, const char *alias,
-                        const char *stable) {
+ * the list is rebuilt instead; drop_sd_names takes every name of the SCSI
+ * namespace out too. Only when the rule passed the links. Ours come
+ * first, so that they are never the ones that do not fit. */
+/* Whether a link is a name of the SCSI namespace ("sdf", "sdf1"). */
+static bool is_sd_name(const char *l) {
+        const char *reason;
+        DiskName n;
+
+        return sd_name_parse(l, &n, &reason) >= 0;
+}
+
+static void print_links(FILE *out, char **links, size_t n_links, const char *drop, bool drop_sd_names,
+                        const char *alias, const char *stable) {
         char chunks[LINKS_CHUNKS][LINKS_CHUNK_MAX + 1] = {};
         size_t chunk = 0;
         const char *logname;
@@ -112,8 +121,8 @@ static void print_links(FILE *out, char **links, size_t n_links, const char *dro
                 const char *l = i == 0 ? alias : i == 1 ? stable : links[i - 2];
                 size_t len, used;
 
-                if (!l || (i >= 2 && ((drop && streq(l, drop)) || (alias && streq(l, alias)) ||
-                                      (stable && streq(l, stable)))))
+                if (!l || (i >= 2 && ((drop && streq(l, drop)) || (drop_sd_names && is_sd_name(l)) ||
+                                      (alias && streq(l, alias)) || (stable && streq(l, stable)))))
                         continue;
                 len = strlen(l);
                 used = strlen(chunks[chunk]);
@@ -145,7 +154,8 @@ int nitro_links(const Config *c, const char *name, char **links, size_t n_links,
         EbsIdentity id;
         EbsMapping m;
         AliasDecision d;
-        DiskName n;
+        DiskName n, role, compat;
+        bool has_compat;
         int r;
 
         if (nvme_name_parse(name, disk, &part) < 0) {
@@ -159,8 +169,11 @@ int nitro_links(const Config *c, const char *name, char **links, size_t n_links,
                 return 0;
         }
         if (r < 0) {
-                log_warning_errno(r, "%s: cannot read the EBS mapping name: %s (%m); no sd or xvd-sd link", name,
-                                  reason);
+                /* Amazon's rule may have read it (or an earlier event did):
+                 * with no name to check, no name of the SCSI namespace stays. */
+                log_warning_errno(r, "%s: cannot read the EBS mapping name: %s (%m); no sd or xvd-sd link, and any "
+                                  "/dev/sd* link the stock rule made goes", name, reason);
+                print_links(out, links, n_links, NULL, true, NULL, NULL);
                 return 0;
         }
         /* What the stock rule linked: the mapping, and for a partition the
@@ -174,28 +187,37 @@ int nitro_links(const Config *c, const char *name, char **links, size_t n_links,
                 log_warning("%s: EBS mapping name '%s' is no sd or xvd name (%s): removing the stock link /dev/%s, "
                             "no link of ours", name, name_for_log(id.mapping, logbuf, sizeof(logbuf)), reason, stock);
                 fprintf(out, "EC2XA_STOCK_LINK=%s\n", stock);
-                print_links(out, links, n_links, stock, NULL, NULL);
+                print_links(out, links, n_links, stock, false, NULL, NULL);
                 return 0;
         }
         /* An xvd name is no SCSI name: the stock link stays as it is. */
         if (!m.xvd_prefix)
                 fprintf(out, "EC2XA_STOCK_LINK=%s\n", stock);
 
-        n = m.name;
-        if (part > 0 && m.partition_style) {
-                /* A whole disk mapped as "sda1": its partition 1 would be
-                 * "sda11", partition 11 of a disk sda. Only a stable name. */
-                snprintf(stable, sizeof(stable), "xvd-%sp%u", id.mapping, part);
+        /* role: what the stable name says, the disk or its partition N,
+         * as on a Xen instance of the same AMI, whose kernel has xvda and
+         * xvda1 for a root mapped sda1. compat: the stock rule's name, with
+         * the stock rule's meaning (a root mapped sda1: /dev/sda1 is the
+         * whole disk, /dev/sda11 its partition 1), guarded like any other. */
+        role = disk_name_whole(&m.name);
+        role.partition = m.partition_style ? part : (part > 0 ? part : m.name.partition);
+        if (!m.partition_style) {
+                compat = role;
+                has_compat = true;
+        } else
+                has_compat = sd_name_parse(stock, &compat, &reason) >= 0 ||
+                             xvd_name_parse(stock, &compat, &reason) >= 0;
+        disk_name_format_stable(&role, stable);
+        if (!has_compat) {
+                /* "sda1" + 128: no kernel name can be partition 1128. */
                 fprintf(out, "EC2XA_STABLE=%s\n", stable);
-                print_links(out, links, n_links, stock, NULL, stable);
-                log_info("%s: mapped as %s, whose partitions have no sd name; only /dev/%s", name, id.mapping,
-                         stable);
+                print_links(out, links, n_links, m.xvd_prefix ? NULL : stock, false, NULL, stable);
+                log_info("%s: mapped as %s; the stock name %s is no disk name (%s): only /dev/%s", name,
+                         id.mapping, stock, reason, stable);
                 return 0;
         }
-        if (part > 0)
-                n.partition = part;
+        n = compat;
         disk_name_format_ec2(&n, ec2);
-        disk_name_format_stable(&n, stable);
         disk_name_format_xvd(&n, xvd);
         d.alias = false;
         if (!m.xvd_prefix) {
@@ -207,6 +229,6 @@ int nitro_links(const Config *c, const char *name, char **links, size_t n_links,
                         log_info("%s: no alias %s: %s", name, ec2, d.reason);
         }
         fprintf(out, "EC2XA_STABLE=%s\nEC2XA_NAME=%s\n", stable, xvd);
-        print_links(out, links, n_links, m.xvd_prefix ? NULL : stock, d.alias ? ec2 : NULL, stable);
+        print_links(out, links, n_links, m.xvd_prefix ? NULL : stock, false, d.alias ? ec2 : NULL, stable);
         return 0;
 }

@@ -112,12 +112,14 @@ int node_create(const char *name, dev_t devnum) {
                 (void) unlink(tmp);
                 return log_error_errno(r, "/dev/%s: cannot put the node in place: %m", name);
         }
+        /* Without a record the node is not provably ours, so no release
+         * will ever remove it; but the real disk needs its node now, and a
+         * record that cannot be written (a read-only /run, a confined udev
+         * whose policy does not label the directory) must not take it. */
         r = record_write(name, &(NodeRecord) { .devnum = devnum, .ino = st.st_ino });
-        if (r < 0) {
-                (void) unlink_if_same(path, st.st_ino);
-                return log_error_errno(r, "/dev/%s: cannot record the node in " NODES_DIR
-                                       " (%m), so removed it again", name);
-        }
+        if (r < 0)
+                log_error_errno(r, "/dev/%s: cannot record the node in " NODES_DIR " (%m); it stays, and "
+                                "ec2-xvd-alias will not remove it when the disk goes", name);
         return 0;
 }
 

@@ -23,10 +23,11 @@ int node_record_read(const char *name, NodeRecord *ret);
 bool node_is_recorded(const char *name, const DevEntry *e);
 
 /* Puts a block node of devnum at /dev/NAME atomically (mknod under a
- * temporary name, rename over whatever is there: the caller decided that
- * entry may go), then records it. On any failure nothing is left behind: no
- * temporary node, no record, and a node already renamed into place is
- * removed again (a missing node is safer than an unrecorded one). */
+ * temporary name, rename over whatever is there: the caller holds the
+ * name's lock and decided that entry may go), then records it. A failure
+ * before the rename leaves nothing behind; a node in place stays even if
+ * its record cannot be written (logged: the real disk needs it, but
+ * nothing will prove it ours later). */
 int node_create(const char *name, dev_t devnum);
 
 /* Removes /dev/NAME if it is the recorded node and its devnum is devnum,

@@ -97,16 +97,11 @@ int sysfs_block_foreach_partition(const char *disk, int (*fn)(const char *part, 
         return 0;
 }
 
-int dev_entry_inspect(const char *name, DevEntry *ret) {
-        char path[PATH_MAX];
+static int entry_read(const char *path, DevEntry *ret) {
         struct stat st;
         ssize_t n;
-        int r;
 
         *ret = (DevEntry) {};
-        r = root_path(path, "/dev/%s", name);
-        if (r < 0)
-                return r;
         if (lstat(path, &st) < 0) {
                 if (errno == ENOENT) {
                         ret->kind = DEV_ENTRY_MISSING;
@@ -122,7 +117,7 @@ int dev_entry_inspect(const char *name, DevEntry *ret) {
                 ret->kind = DEV_ENTRY_SYMLINK;
                 n = readlink(path, ret->target, sizeof(ret->target));
                 if (n < 0)
-                        return -errno;
+                        return errno == EINVAL || errno == ENOENT ? -EAGAIN : -errno;
                 if ((size_t) n >= sizeof(ret->target))
                         snprintf(ret->target, sizeof(ret->target), "(long target)");
                 else
@@ -130,6 +125,24 @@ int dev_entry_inspect(const char *name, DevEntry *ret) {
         } else
                 ret->kind = DEV_ENTRY_OTHER;
         return 0;
+}
+
+int dev_entry_inspect(const char *name, DevEntry *ret) {
+        char path[PATH_MAX];
+        int r;
+
+        r = root_path(path, "/dev/%s", name);
+        if (r < 0)
+                return r;
+        /* udev or another helper may replace the entry between lstat() and
+         * readlink() (a node renamed over the link): look again. */
+        for (int tries = 0;; tries++) {
+                r = entry_read(path, ret);
+                if (r != -EAGAIN)
+                        return r;
+                if (tries == 8)
+                        return -EBUSY;
+        }
 }
 
 const char *dev_entry_describe(const DevEntry *e, char *buf, size_t size) {

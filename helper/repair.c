@@ -20,8 +20,6 @@
 /* All waits of one `repair` together: RPM's %post runs it in a dnf
  * transaction. */
 #define REPAIR_BUDGET_MS 60000u
-/* How long to wait for udev to re-run a real disk's rules. */
-#define RERUN_WAIT_MS 10000u
 
 static unsigned budget(uint64_t deadline, unsigned want) {
         uint64_t now = now_ms();
@@ -62,6 +60,9 @@ static int drop_latent(const Config *c, Collision *col, unsigned timeout_ms) {
         char uuid[1][UUID_BUF];
         int r;
 
+        if (!udevd_running())
+                return log_warning_errno(ESRCH, "%s: udevd is not running, so its database keeps its claim on /dev/%s "
+                                         "until udevd starts and runs its rules", col->info.holder, col->info.name);
         waiter_open(&w);
         if (uevent_send(col->info.holder, "change", NULL, uuid[0]) < 0)
                 return -EIO;
@@ -119,7 +120,7 @@ static int repair_one(const Config *c, Collision *col, FILE *out, uint64_t deadl
         if (r < 0)
                 return r;
         fprintf(out, "%s: %s; /dev/%s is the node of " DEVNUM_FMT "; %s\n", col->info.name, what, col->info.name,
-                DEVNUM_ARGS(col->info.devnum), rerun_rules(col->info.name, budget(deadline, RERUN_WAIT_MS)));
+                DEVNUM_ARGS(col->info.devnum), rerun_rules(col->info.name, budget(deadline, c->handover_timeout_ms)));
         /* multipathd may still check the device the old entry led to. */
         (void) multipath_readd_path(col->info.name, out);
         return 1;
@@ -170,7 +171,8 @@ int repair_all(const Config *c, FILE *out, size_t *failed) {
                 for (size_t i = 0; i < n; i++)
                         if (v[i].kind != COLLISION_LATENT)
                                 only_latent = false;
-                if (n == 0 || !only_latent || fixed == 0 || tries >= 20 || budget(deadline, 100) == 0)
+                if (n == 0 || !only_latent || fixed == 0 || tries >= 20 || budget(deadline, 100) == 0 ||
+                    !udevd_running())
                         break;
                 (void) usleep(100 * 1000);
         }

@@ -14,6 +14,8 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -596,11 +598,29 @@ void fakeroot_run(FakeRoot *r, HelperRun *ret, ...) {
         ret->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+void fakeroot_udevd_listening(FakeRoot *r) {
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        char p[PATH_MAX];
+        int fd;
+
+        fakeroot_mkdir(r, "/run/udev");
+        path_in(r, "/run/udev/control", p);
+        if (access(p, F_OK) == 0)
+                return;
+        ck_assert_uint_lt(strlen(p), sizeof(sa.sun_path));
+        memcpy(sa.sun_path, p, strlen(p) + 1);
+        fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_eq(bind(fd, (struct sockaddr *) &sa, sizeof(sa)), 0);
+        close(fd); /* the socket file stays, as udevd's does while it runs */
+}
+
 pid_t fakeroot_udevd_standin(FakeRoot *r, const char *xvd, const char *name, unsigned major, unsigned minor,
                              const char *remaining_links) {
         char uevent[PATH_MAX], link[PATH_MAX];
         pid_t pid;
 
+        fakeroot_udevd_listening(r);
         snprintf(uevent, sizeof(uevent), "/sys/class/block/%s/uevent", xvd);
         snprintf(link, sizeof(link), "/dev/%s", name);
         pid = fork();

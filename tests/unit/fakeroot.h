@@ -67,6 +67,11 @@ void fakeroot_add_db_links(FakeRoot *r, unsigned major, unsigned minor, const ch
 pid_t fakeroot_udevd_standin(FakeRoot *r, const char *xvd, const char *name, unsigned major, unsigned minor,
                              const char *remaining_links);
 
+/* udevd's control socket, /run/udev/control, as a bound socket nobody
+ * reads: the helper takes udevd for running (and busy, unless a stand-in
+ * plays its part). Without it, the helper knows no udevd runs. */
+void fakeroot_udevd_listening(FakeRoot *r);
+
 typedef struct HelperRun {
         int status; /* exit status, or 128+signal */
         char out[8192];

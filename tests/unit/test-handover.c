@@ -158,6 +158,7 @@ START_TEST(test_claim_timeout) {
 
         aliased();
         lun_arrives();
+        fakeroot_udevd_listening(&root);
         fakeroot_run(&root, &run, "claim", "sda1", NULL);
         ck_assert_run(run, 0, "",
                       "ec2-xvd-alias: xvda1: udev did not drop its claim on /dev/sda1 within 0.2 s (is udevd running? all workers busy?); replacing the link anyway\n"
@@ -286,8 +287,9 @@ START_TEST(test_release_event_devnum) {
 END_TEST
 
 /* A read-only /dev: claim fails, and leaves no record behind (0.1.0 wrote
- * the record first and kept it). A read-only /run: the node that was put
- * in place is taken out again, since nothing would ever prove it ours. */
+ * the record first and kept it). A read-only /run (or a state directory a
+ * confined udev cannot write): the real disk keeps the node that was put
+ * in place, unrecorded, so that no release ever removes it. */
 START_TEST(test_claim_rollback) {
         lun_arrives();
         fakeroot_mount_readonly(&root, "/dev");
@@ -302,10 +304,16 @@ START_TEST(test_claim_rollback_record) {
         lun_arrives();
         fakeroot_mount_readonly(&root, "/run");
         fakeroot_run(&root, &run, "claim", "sda", NULL);
-        ck_assert_int_eq(run.status, 3);
-        ck_assert_str_eq(run.err, "ec2-xvd-alias: /dev/sda: cannot record the node in /run/ec2-xvd-alias/nodes "
-                                  "(Read-only file system), so removed it again\n");
-        ck_assert_str_eq(fakeroot_describe(&root, "/dev/sda"), "missing");
+        ck_assert_run(run, 0, "",
+                      "ec2-xvd-alias: /dev/sda: cannot open its lock in /run/ec2-xvd-alias/lock (Read-only file "
+                      "system); going on without it\n"
+                      "ec2-xvd-alias: /dev/sda: cannot record the node in /run/ec2-xvd-alias/nodes (Read-only file "
+                      "system); it stays, and ec2-xvd-alias will not remove it when the disk goes\n"
+                      "ec2-xvd-alias: /dev/sda: now the node of real disk sda (8:0)\n");
+        ck_assert_str_eq(fakeroot_describe(&root, "/dev/sda"), "node 8:0");
+        /* unrecorded: its release leaves it, as any node not provably ours */
+        fakeroot_run(&root, &run, "release", "sda", NULL);
+        ck_assert_str_eq(fakeroot_describe(&root, "/dev/sda"), "node 8:0");
 }
 END_TEST
 
@@ -359,9 +367,9 @@ START_TEST(test_partition_alias_follows_disk) {
         fakeroot_symlink(&root, "/dev/sda1", "xvda1");
         fakeroot_run(&root, &run, "claim", "sda", NULL);
         ck_assert_run(run, 0, "",
-                      "ec2-xvd-alias: /dev/sda1: removed the alias of xvda1 (udev did not drop it in time)\n"
                       "ec2-xvd-alias: xvda1: udev did not drop its claim on /dev/sda1 within 0.2 s (is udevd "
-                      "running? all workers busy?); removed them\n");
+                      "running? all workers busy?); removed them\n"
+                      "ec2-xvd-alias: /dev/sda1: removed the alias of xvda1 (udev did not drop it in time)\n");
         ck_assert_str_eq(fakeroot_describe(&root, "/dev/sda1"), "missing");
 
         /* xvda's own event (recheck) asks xvda1 to drop it */
@@ -376,9 +384,9 @@ START_TEST(test_partition_alias_follows_disk) {
         ck_assert_run(run, 0,
                       "sda1: removed the alias of xvda1 (its disk is a real SCSI disk)\n"
                       "repair: 1 fixed, 0 left\n",
-                      "ec2-xvd-alias: /dev/sda1: removed the alias of xvda1 (udev did not drop it in time)\n"
                       "ec2-xvd-alias: xvda1: udev did not drop its claim on /dev/sda1 within 0.2 s (is udevd "
-                      "running? all workers busy?); removed it\n");
+                      "running? all workers busy?); removed it\n"
+                      "ec2-xvd-alias: /dev/sda1: removed the alias of xvda1 (udev did not drop it in time)\n");
         ck_assert_str_eq(fakeroot_describe(&root, "/dev/sda1"), "missing");
 }
 END_TEST
@@ -438,6 +446,7 @@ START_TEST(test_multipath_record) {
          * the xvd through it, so the handover records it */
         fakeroot_rm(&root, "/dev/sda");
         fakeroot_symlink(&root, "/dev/sda", "xvda");
+        fakeroot_udevd_listening(&root);
         fakeroot_run(&root, &run, "claim", "sda", NULL);
         ck_assert_run(run, 0, "",
                       "ec2-xvd-alias: xvda: udev did not drop its claim on /dev/sda within 0.2 s (is udevd running? "
@@ -477,9 +486,9 @@ START_TEST(test_repair) {
         ck_assert_int_eq(waitpid(a, NULL, 0), a);
         ck_assert_int_eq(waitpid(b, NULL, 0), b);
         ck_assert_run(run, 0,
-                      "sda: handed over from the xvd alias; /dev/sda is the node of 8:0; udevd is not running, so its rules run when udevd starts\n"
-                      /* the disk's handover already made xvda1 drop sda1 */
-                      "sda1: handed over from the xvd alias; /dev/sda1 is the node of 8:1; udevd is not running, so its rules run when udevd starts\n"
+                      /* the stand-ins play udevd for the xvd devices only */
+                      "sda: handed over from the xvd alias; /dev/sda is the node of 8:0; udev did not confirm re-running its rules in time\n"
+                      "sda1: handed over from the xvd alias; /dev/sda1 is the node of 8:1; udev did not confirm re-running its rules in time\n"
                       "repair: 2 fixed, 0 left\n",
                       /* repair drops the claims before it looks again: the links are gone by then */
                       "ec2-xvd-alias: /dev/sda: now the node of real disk sda (8:0), handed over from its xvd alias\n"
@@ -493,12 +502,140 @@ START_TEST(test_repair) {
 }
 END_TEST
 
+/* A rescue shell or an image build: no udevd, so nobody would run the
+ * holders' rules. repair asks nobody and waits for nothing (60 s allowed
+ * here; check's 4 s limit would end a wait): the aliases go, the nodes
+ * come, and it says udev's rules run when udevd starts. */
+START_TEST(test_repair_no_udevd) {
+        aliased();
+        lun_arrives();
+        fakeroot_write(&root, "/etc/ec2-xvd-alias.conf", "handover_timeout = 60\n");
+        fakeroot_run(&root, &run, "repair", NULL);
+        /* udev's database still lists the names for the Xen disks until
+         * udevd starts and runs their rules: said, not waited for */
+        ck_assert_run(run, 2,
+                      "sda: handed over from the xvd alias; /dev/sda is the node of 8:0; udevd is not running, so its rules run when udevd starts\n"
+                      "sda1: handed over from the xvd alias; /dev/sda1 is the node of 8:1; udevd is not running, so its rules run when udevd starts\n"
+                      "repair: 2 fixed, 2 left (see " HELPER_PATH " status)\n",
+                      "ec2-xvd-alias: xvda: udevd is not running, so nothing drops its claim on /dev/sda; replacing the link anyway\n"
+                      "ec2-xvd-alias: /dev/sda: now the node of real disk sda (8:0), handed over from its xvd alias\n"
+                      "ec2-xvd-alias: xvda1: udevd is not running, so nothing drops its claim on /dev/sda1; replacing the link anyway\n"
+                      "ec2-xvd-alias: /dev/sda1: now the node of real disk sda1 (8:1), handed over from its xvd alias\n");
+        /* nothing was asked of the holders */
+        ck_assert_int_eq(strncmp(fakeroot_read(&root, "/sys/class/block/xvda/uevent"), "MAJOR=", 6), 0);
+        ck_assert_int_eq(strncmp(fakeroot_read(&root, "/sys/class/block/xvda1/uevent"), "MAJOR=", 6), 0);
+}
+END_TEST
+
+/* amazon-ec2-utils#37 on Nitro: the root volume is mapped sda1, so the
+ * stock rule (or ours, while no disk sda exists) linked /dev/sda1 to the
+ * whole disk and /dev/sda11 to its partition 1. A SCSI disk without
+ * partitions becomes sda: every name of its namespace that leads to the
+ * volume is a collision, and its claim takes them all back (no udevd
+ * here: removed at once), though no /dev/xvd-sda leads there. */
+START_TEST(test_claim_nitro_partition_style_root) {
+        fakeroot_add_nvme(&root, "nvme0n1", 259, 8, NULL, "sda1");
+        fakeroot_add_nvme(&root, "nvme0n1p1", 259, 9, "nvme0n1", NULL);
+        fakeroot_add_nvme(&root, "nvme0n1p2", 259, 10, "nvme0n1", NULL);
+        fakeroot_symlink(&root, "/dev/sda1", "nvme0n1");
+        fakeroot_symlink(&root, "/dev/sda11", "nvme0n1p1");
+        fakeroot_symlink(&root, "/dev/sda12", "nvme0n1p2");
+        fakeroot_symlink(&root, "/dev/xvd-sda1", "nvme0n1p1");
+        fakeroot_add_scsi(&root, "sda", 8, 0, NULL, 1, 0);
+        fakeroot_add_node(&root, "sda", 8, 0);
+        fakeroot_run(&root, &run, "status", NULL);
+        ck_assert_int_eq(run.status, 2);
+        ck_assert_ptr_nonnull(strstr(run.out, "\nCollisions:     3\n"));
+        ck_assert_ptr_nonnull(strstr(run.out, "/dev/sda1 "));
+        ck_assert_ptr_nonnull(strstr(run.out, "/dev/sda11 "));
+        ck_assert_ptr_nonnull(strstr(run.out, "/dev/sda12 "));
+        fakeroot_run(&root, &run, "claim", "sda", NULL);
+        ck_assert_run(run, 0, "",
+                      "ec2-xvd-alias: /dev/sda1: removed the alias of nvme0n1 (udevd is not running)\n"
+                      "ec2-xvd-alias: /dev/sda11: removed the alias of nvme0n1p1 (udevd is not running)\n"
+                      "ec2-xvd-alias: /dev/sda12: removed the alias of nvme0n1p2 (udevd is not running)\n");
+        ck_assert_str_eq(fakeroot_describe(&root, "/dev/sda1"), "missing");
+        ck_assert_str_eq(fakeroot_describe(&root, "/dev/sda11"), "missing");
+        ck_assert_str_eq(fakeroot_describe(&root, "/dev/sda12"), "missing");
+        /* not in the disk's namespace: stays */
+        ck_assert_str_eq(fakeroot_describe(&root, "/dev/xvd-sda1"), "link nvme0n1p1");
+        fakeroot_run(&root, &run, "status", NULL);
+        ck_assert_int_eq(run.status, 0);
+}
+END_TEST
+
+/* The same with udevd running and the partitions' holders slow: the
+ * holders are asked at once and waited for once (0.2 s), then removed. */
+START_TEST(test_claim_nitro_one_wait) {
+        fakeroot_add_nvme(&root, "nvme0n1", 259, 8, NULL, "sda1");
+        fakeroot_add_nvme(&root, "nvme0n1p1", 259, 9, "nvme0n1", NULL);
+        fakeroot_symlink(&root, "/dev/sda1", "nvme0n1");
+        fakeroot_symlink(&root, "/dev/sda11", "nvme0n1p1");
+        fakeroot_add_scsi(&root, "sda", 8, 0, NULL, 1, 0);
+        fakeroot_symlink(&root, "/dev/sda", "xvda");
+        fakeroot_udevd_listening(&root);
+        fakeroot_run(&root, &run, "claim", "sda", NULL);
+        ck_assert_run(run, 0, "",
+                      "ec2-xvd-alias: nvme0n1: udev did not drop its claim on /dev/sda1 and others within 0.2 s (is "
+                      "udevd running? all workers busy?); replacing the link anyway\n"
+                      "ec2-xvd-alias: /dev/sda1: removed the alias of nvme0n1 (udev did not drop it in time)\n"
+                      "ec2-xvd-alias: /dev/sda11: removed the alias of nvme0n1p1 (udev did not drop it in time)\n"
+                      "ec2-xvd-alias: /dev/sda: now the node of real disk sda (8:0), handed over from its xvd alias\n");
+        /* each holder got its request */
+        expect_yield("xvda", "sda");
+        ck_assert_int_eq(strncmp(fakeroot_read(&root, "/sys/class/block/nvme0n1/uevent"), "change ", 7), 0);
+        ck_assert_int_eq(strncmp(fakeroot_read(&root, "/sys/class/block/nvme0n1p1/uevent"), "change ", 7), 0);
+}
+END_TEST
+
+/* A live install on Nitro: Amazon's rule made /dev/sdf -> nvme1n1 before
+ * the package was there (no /dev/xvd-sdf yet). A path the kernel names
+ * sdf takes the name from the volume: a handover, not "leaving it alone". */
+START_TEST(test_claim_nitro_stock_link) {
+        fakeroot_add_nvme(&root, "nvme1n1", 259, 0, NULL, "sdf");
+        fakeroot_symlink(&root, "/dev/sdf", "nvme1n1");
+        fakeroot_add_scsi(&root, "sdf", 8, 80, NULL, 1, 2);
+        fakeroot_run(&root, &run, "status", NULL);
+        ck_assert_int_eq(run.status, 2);
+        fakeroot_run(&root, &run, "repair", NULL);
+        ck_assert_run(run, 0,
+                      "sdf: handed over from the xvd alias; /dev/sdf is the node of 8:80; udevd is not running, so its "
+                      "rules run when udevd starts\n"
+                      "repair: 1 fixed, 0 left\n",
+                      "ec2-xvd-alias: nvme1n1: udevd is not running, so nothing drops its claim on /dev/sdf; replacing "
+                      "the link anyway\n"
+                      "ec2-xvd-alias: /dev/sdf: now the node of real disk sdf (8:80), handed over from its xvd alias\n");
+        ck_assert_str_eq(fakeroot_describe(&root, "/dev/sdf"), "node 8:80");
+        expect_record("sdf");
+}
+END_TEST
+
+/* Xen PV: a root mapped sda1 is the whole disk xvdb1 here (no xvdb). Real
+ * disk sdb's claim takes /dev/sdb1 back from it. */
+START_TEST(test_claim_pv_whole_disk) {
+        fakeroot_add_xvd(&root, "xvdb1", 202, 17, NULL);
+        fakeroot_symlink(&root, "/dev/sdb1", "xvdb1");
+        fakeroot_add_scsi(&root, "sdb", 8, 16, NULL, 1, 1);
+        fakeroot_run(&root, &run, "claim", "sdb", NULL);
+        ck_assert_run(run, 0, "",
+                      "ec2-xvd-alias: /dev/sdb1: removed the alias of xvdb1 (udevd is not running)\n"
+                      "ec2-xvd-alias: /dev/sdb: now the node of real disk sdb (8:16)\n");
+        ck_assert_str_eq(fakeroot_describe(&root, "/dev/sdb1"), "missing");
+}
+END_TEST
+
 /* Without udevd to drop the claim, repair says what is left. */
 START_TEST(test_repair_latent_left) {
         lun_arrives();
         fakeroot_add_node(&root, "sda", 8, 0);
         fakeroot_add_node(&root, "sda1", 8, 1);
         fakeroot_add_db_links(&root, 202, 0, "sda xvd-sda");
+        fakeroot_run(&root, &run, "repair", NULL);
+        ck_assert_run(run, 2, "repair: 0 fixed, 1 left (see " HELPER_PATH " status)\n",
+                      "ec2-xvd-alias: xvda: udevd is not running, so its database keeps its claim on /dev/sda until "
+                      "udevd starts and runs its rules\n");
+        /* udevd running, but busy: the bounded wait */
+        fakeroot_udevd_listening(&root);
         fakeroot_run(&root, &run, "repair", NULL);
         ck_assert_int_eq(run.status, 2);
         ck_assert_str_eq(run.out, "repair: 0 fixed, 1 left (see " HELPER_PATH " status)\n");
@@ -530,6 +667,11 @@ Suite *handover_suite(void) {
         tcase_add_test(tc, test_multipath_record);
         tcase_add_test(tc, test_repair);
         tcase_add_test(tc, test_repair_latent_left);
+        tcase_add_test(tc, test_repair_no_udevd);
+        tcase_add_test(tc, test_claim_nitro_partition_style_root);
+        tcase_add_test(tc, test_claim_nitro_one_wait);
+        tcase_add_test(tc, test_claim_nitro_stock_link);
+        tcase_add_test(tc, test_claim_pv_whole_disk);
         suite_add_tcase(s, tc);
         return s;
 }

@@ -71,17 +71,45 @@ START_TEST(test_xvd_mapping) {
 }
 END_TEST
 
-/* A root mapped as sda1: the disk gets sda1 while no real sda exists; its
- * partition 1 never gets the stock rule's sda11, only a stable name. */
+/* A root mapped as sda1 (most AMIs that are not Amazon Linux). The stable
+ * names say the role, as on a Xen HVM instance of the same AMI (kernel
+ * xvda, xvda1): /dev/xvd-sda the disk, /dev/xvd-sda1 its partition 1. The
+ * compatibility names keep the stock rule's meaning on Nitro (/dev/sda1 the
+ * disk, /dev/sda11 partition 1), only while no real disk sda exists. */
 START_TEST(test_partition_style_root) {
         fakeroot_add_nvme(&root, "nvme0n1", 259, 8, NULL, "sda1");
         fakeroot_add_nvme(&root, "nvme0n1p1", 259, 9, "nvme0n1", NULL);
+        fakeroot_add_nvme(&root, "nvme0n1p14", 259, 10, "nvme0n1", NULL);
         fakeroot_run(&root, &run, "nvme", "nvme0n1", NULL);
-        ck_assert_run(run, 0, "EC2XA_STOCK_LINK=sda1\nEC2XA_ALIAS=sda1\nEC2XA_STABLE=xvd-sda1\nEC2XA_NAME=xvda1\n", "");
+        ck_assert_run(run, 0, "EC2XA_STOCK_LINK=sda1\nEC2XA_ALIAS=sda1\nEC2XA_STABLE=xvd-sda\nEC2XA_NAME=xvda1\n", "");
         fakeroot_run(&root, &run, "nvme", "nvme0n1p1", NULL);
-        ck_assert_run(run, 0, "EC2XA_STOCK_LINK=sda11\nEC2XA_STABLE=xvd-sda1p1\n",
-                      "ec2-xvd-alias: nvme0n1p1: mapped as sda1, whose partitions have no sd name; only "
-                      "/dev/xvd-sda1p1\n");
+        ck_assert_run(run, 0, "EC2XA_STOCK_LINK=sda11\nEC2XA_ALIAS=sda11\nEC2XA_STABLE=xvd-sda1\nEC2XA_NAME=xvda11\n", "");
+        fakeroot_run(&root, &run, "nvme", "nvme0n1p14", "sda114", "disk/by-id/x", NULL);
+        ck_assert_run(run, 0,
+                      "EC2XA_STOCK_LINK=sda114\nEC2XA_ALIAS=sda114\nEC2XA_STABLE=xvd-sda14\nEC2XA_NAME=xvda114\n"
+                      "EC2XA_LINKS=sda114 xvd-sda14 disk/by-id/x\n", "");
+
+        /* amazon-ec2-utils#37: a SCSI disk becomes sda; every name of its
+         * namespace leaves the volume */
+        fakeroot_add_scsi(&root, "sda", 8, 0, NULL, 1, 0);
+        fakeroot_run(&root, &run, "nvme", "nvme0n1", "sda1", NULL);
+        ck_assert_run(run, 0, "EC2XA_STOCK_LINK=sda1\nEC2XA_STABLE=xvd-sda\nEC2XA_NAME=xvda1\nEC2XA_LINKS=xvd-sda\n",
+                      "ec2-xvd-alias: nvme0n1: no alias sda1: real SCSI disk sda (8:0) exists\n");
+        fakeroot_run(&root, &run, "nvme", "nvme0n1p1", "sda11", NULL);
+        ck_assert_run(run, 0, "EC2XA_STOCK_LINK=sda11\nEC2XA_STABLE=xvd-sda1\nEC2XA_NAME=xvda11\nEC2XA_LINKS=xvd-sda1\n",
+                      "ec2-xvd-alias: nvme0n1p1: no alias sda11: real SCSI disk sda (8:0) exists\n");
+}
+END_TEST
+
+/* A partition whose stock name is no kernel name (root mapped sda1, its
+ * partition 128: "sda1128"): the stable name only, and the stock link goes. */
+START_TEST(test_partition_style_high_partition) {
+        fakeroot_add_nvme(&root, "nvme0n1", 259, 8, NULL, "sda1");
+        fakeroot_add_nvme(&root, "nvme0n1p128", 259, 11, "nvme0n1", NULL);
+        fakeroot_run(&root, &run, "nvme", "nvme0n1p128", "sda1128", NULL);
+        ck_assert_int_eq(run.status, 0);
+        ck_assert_str_eq(run.out, "EC2XA_STOCK_LINK=sda1128\nEC2XA_STABLE=xvd-sda128\nEC2XA_LINKS=xvd-sda128\n");
+        ck_assert_int_eq(strncmp(run.err, "ec2-xvd-alias: nvme0n1p128: mapped as sda1; the stock name sda1128 is no disk name (", 84), 0);
 }
 END_TEST
 
@@ -101,7 +129,13 @@ START_TEST(test_not_ours) {
         fakeroot_run(&root, &run, "nvme", "nvme9n1", NULL);
         ck_assert_run(run, 0, "",
                       "ec2-xvd-alias: nvme9n1: cannot read the EBS mapping name: no test identify data (No such file "
-                      "or directory); no sd or xvd-sd link\n");
+                      "or directory); no sd or xvd-sd link, and any /dev/sd* link the stock rule made goes\n");
+        /* under udev: the stock rule read a name (sdf) that we cannot: no
+         * name of the SCSI namespace stays with the volume */
+        fakeroot_run(&root, &run, "nvme", "nvme9n1", "sdf", "disk/by-id/nvme-x", "xvdf", NULL);
+        ck_assert_run(run, 0, "EC2XA_LINKS=disk/by-id/nvme-x xvdf\n",
+                      "ec2-xvd-alias: nvme9n1: cannot read the EBS mapping name: no test identify data (No such file "
+                      "or directory); no sd or xvd-sd link, and any /dev/sd* link the stock rule made goes\n");
         /* names that are no NVMe namespace */
         fakeroot_run(&root, &run, "nvme", "nvme1", NULL);
         ck_assert_run(run, 1, "",
@@ -145,6 +179,7 @@ Suite *nitro_suite(void) {
         tcase_add_test(tc, test_links_list);
         tcase_add_test(tc, test_xvd_mapping);
         tcase_add_test(tc, test_partition_style_root);
+        tcase_add_test(tc, test_partition_style_high_partition);
         tcase_add_test(tc, test_not_ours);
         tcase_add_test(tc, test_status_and_give_back);
 #else
