@@ -275,6 +275,12 @@ ns_setup() {
 	ns_mount_tmpfs /run
 	: > "/run/.rules-tier-$RT_TOKEN"
 	ns_guard
+	# udevd's control socket: the harness plays udevd, and the helper asks
+	# holders to drop a name (and waits) only when udevd runs. Nothing
+	# listens on it (perl-base, Essential in Debian, binds it and exits).
+	mkdir -p /run/udev
+	perl -MIO::Socket::UNIX -e 'IO::Socket::UNIX->new(Type => SOCK_STREAM(), Local => "/run/udev/control") or die "$!\n"' ||
+		{ echo "cannot make /run/udev/control" >&2; exit 2; }
 
 	ns_overlay /etc etc
 	ns_overlay /var/lib varlib
@@ -973,20 +979,40 @@ udev_event() {
 }
 
 # uevents_collect: a program wrote to a sysfs uevent file: restore the file
-# (it is a plain file here) and queue the event.
+# (it is a plain file here) and queue the event. A real uevent file is a
+# trigger and keeps its content; this one is clobbered until restored, and
+# udevadm test reads a parent's uevent file (its devnum, hence its database
+# for IMPORT{parent}). A claim writes to all the holders at once, so after
+# a write this waits a moment for the rest of the burst and restores every
+# file before it queues any event: no event starts while a relative's
+# uevent file is clobbered.
 uevents_collect() {
-	local f name written u
-	for f in "$OUT"/uevent/*.path; do
-		name=${f##*/}
-		name=${name%.path}
-		u="$(cat "$f")/uevent"
-		[ -f "$u" ] || continue
-		cmp -s "$u" "$OUT/uevent/$name" && continue
-		# (a real uevent file is a trigger; this plain one keeps the tail
-		# of its old content after the write: keep the first two words)
-		written=$(head -n 1 "$u" | awk '{ print $1, substr($2, 1, 36) }')
-		written=${written% }
-		cp "$OUT/uevent/$name" "$u"
+	local f name written u found=1 any=0
+	local -a got=()
+	while [ "$found" = 1 ]; do
+		found=0
+		for f in "$OUT"/uevent/*.path; do
+			name=${f##*/}
+			name=${name%.path}
+			u="$(cat "$f")/uevent"
+			[ -f "$u" ] || continue
+			cmp -s "$u" "$OUT/uevent/$name" && continue
+			# (this plain file keeps the tail of its old content after
+			# the write: keep the first two words)
+			written=$(head -n 1 "$u" | awk '{ print $1, substr($2, 1, 36) }')
+			written=${written% }
+			cp "$OUT/uevent/$name" "$u"
+			got+=("$name" "$written")
+			found=1
+			any=1
+		done
+		[ "$found" = 1 ] && sleep 0.1
+	done
+	[ "$any" = 1 ] || return 0
+	local i
+	for ((i = 0; i < ${#got[@]}; i += 2)); do
+		name=${got[i]}
+		written=${got[i + 1]}
 		echo "$name: '$written'" >> "$OUT/uevent-writes.log"
 		case ${written%% *} in
 		add|change|remove) queue_add "${written%% *}" "$name" ;;
