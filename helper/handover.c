@@ -47,20 +47,19 @@ static void alias_unlink(const Alias *a, const char *why) {
 
 /* The holder's change asks its rule to drop the alias because the real
  * disk (a partition alias's: the disk the partition is on) is there. The
- * rule checks that disk exists when it runs; only then does it skip the
- * helper. */
+ * request names the disk by its letters ("b" for sdb): the rule checks
+ * that sd<letters> exists and that xvd<letters> is the device itself (or
+ * the disk of the partition) before it skips the helper, so a request sent
+ * to any other device changes nothing. */
 static void yield_arg(const Alias *a, char *buf, size_t size) {
-        char disk[DISK_NAME_BUF];
         const char *reason;
-        DiskName n, whole;
+        DiskName n;
 
         if (sd_name_parse(a->name, &n, &reason) < 0) {
-                snprintf(buf, size, UEVENT_ARG_YIELD "=%s", a->name);
+                snprintf(buf, size, UEVENT_ARG_YIELD "=none");
                 return;
         }
-        whole = disk_name_whole(&n);
-        disk_name_format_ec2(&whole, disk);
-        snprintf(buf, size, UEVENT_ARG_YIELD "=%s", disk);
+        snprintf(buf, size, UEVENT_ARG_YIELD "=%s", n.letters);
 }
 
 /* The first alias of the set that is still there, for the log line. */

@@ -8,10 +8,11 @@
 
 #define UUID_BUF 37
 
-/* The claim's request to a holder, "EC2XAYIELD=sdX": real disk sdX is there
- * and takes the name, so drop the alias (51-ec2-hvm-devices.rules does it
- * without starting the helper). The kernel takes only letters and digits
- * in an argument's key and value. */
+/* The claim's request to a holder, "EC2XAYIELD=X" (the letters of real
+ * disk sdX): that disk is there and takes the name, so drop the alias
+ * (51-ec2-hvm-devices.rules does it without starting the helper, after it
+ * checked that the device is xvdX or a partition of it). The kernel takes
+ * only letters and digits in an argument's key and value. */
 #define UEVENT_ARG_YIELD "EC2XAYIELD"
 
 /* args: NULL, or space-separated KEY=VALUE of letters and digits. 0, or

@@ -114,6 +114,7 @@ fuzz_stage() {
 
 stage unit meson test -C build-dev --suite unit -v --no-rebuild
 stage unit-valgrind meson test -C build-release --suite unit --setup valgrind -v --no-rebuild
+stage concurrency tests/concurrency/run-concurrency.sh build-release/helper/ec2-xvd-alias 300
 stage fuzz fuzz_stage
 stage rules tests/rules/run-rules-tests.sh build-dev
 stage bench tests/bench/bench.sh build-release build-bench-nvme

@@ -108,6 +108,7 @@ grep -v '^/usr/lib/\.build-id\(/\|$\)' "$work/files" |
 cat >"$work/files.want" <<EOF
 $conf
 $rule
+/usr/lib/tmpfiles.d/ec2-xvd-alias.conf
 $helper
 $nvme_rule
 /usr/share/doc/$name-$version
@@ -118,7 +119,7 @@ $nvme_rule
 /usr/share/man/man8/ec2-xvd-alias.8
 EOF
 if diff -u "$work/files.want" "$work/files.main" >"$work/files.diff"; then
-	pass "files: exactly helper, the Xen and NVMe rules, config, 2 man pages, README, LICENSE"
+	pass "files: exactly helper, the Xen and NVMe rules, config, tmpfiles.d entry, 2 man pages, README, LICENSE"
 else
 	sed 's/^/  /' "$work/files.diff"
 	fail "files: the file list differs from the expected one (above)"
@@ -249,6 +250,13 @@ code "$work/post.sh" | grep -q "^[[:space:]]*timeout [0-9]* $helper repair" || {
 code "$work/postun.sh" | grep -q 'udevadm control --reload' || { ok=0; echo "  %postun: no reload"; }
 code "$work/postun.sh" | tr -d '\\\n' | grep -q "udevadm trigger [^|]*--subsystem-match=block [^|]*--sysname-match='xvd\*'" ||
 	{ ok=0; echo "  %postun: no xvd trigger"; }
+# The EBS volumes too (a live install on Nitro), and only those: the model
+# udev's database has for them, never every NVMe device.
+for f in post postun; do
+	code "$work/$f.sh" | tr -d '\\\n' |
+		grep -q "udevadm trigger [^|]*--subsystem-match=block [^|]*--sysname-match='nvme\*' [^|]*--property-match=ID_MODEL='Amazon Elastic Block Store'" ||
+		{ ok=0; echo "  %$f: no trigger of the EBS NVMe volumes (ID_MODEL)"; }
+done
 # shellcheck disable=SC2016 # a literal $1 in the scriptlet
 code "$work/postun.sh" | grep -q '"\$1" -eq 0' || { ok=0; echo "  %postun: not limited to erase (\$1 = 0)"; }
 # No global trigger: every udevadm trigger names the block subsystem and a sysname.
@@ -258,7 +266,7 @@ for f in post postun; do
 		{ ok=0; echo "  %$f: a trigger without subsystem and sysname match"; }
 done
 if [ $ok = 1 ]; then
-	pass "scripts: %post reloads, triggers change on block xvd* only, runs a bounded repair; %postun (erase) reloads and re-triggers xvd*"
+	pass "scripts: %post reloads, triggers change on block xvd* and EBS NVMe volumes only, runs a bounded repair; %postun (erase) reloads and re-triggers both"
 else
 	fail "scripts: content (above)"
 fi
@@ -275,7 +283,7 @@ fi
 # real socket replaced by one the test creates. Anything else absolute in the
 # scriptlets would escape this, so that is checked first.
 abs=$(cat "$work/post.sh" "$work/postun.sh" | sed 's/#.*//' | grep -o '/[a-z][^ "'\'';)]*' | sort -u |
-	grep -vx -e /run/udev/control -e "$helper" -e /dev/null || true)
+	grep -vx -e /run/udev/control -e "$helper" -e /dev/null -e /usr/lib/tmpfiles.d/ec2-xvd-alias.conf || true)
 if [ -n "$abs" ]; then
 	fail "scripts: they use other absolute paths ($(tr '\n' ' ' <<<"$abs")), the fake-udevadm runs would not cover them"
 else
@@ -286,6 +294,11 @@ else
 		rm -rf "$sim"
 		mkdir -p "$sim/bin" "$sim/run/udev" "$sim/helperdir"
 		ln -s "$(command -v timeout)" "$sim/bin/timeout"
+		cat >"$sim/bin/systemd-tmpfiles" <<-EOF
+		#!/bin/sh
+		echo "systemd-tmpfiles \$*" >>"$sim/calls"
+		EOF
+		chmod +x "$sim/bin/systemd-tmpfiles"
 		if [ "$udev" != none ]; then
 			cat >"$sim/bin/udevadm" <<-EOF
 			#!/bin/sh
@@ -318,8 +331,12 @@ else
 		fi
 	}
 	trig="udevadm trigger --settle --action=change --subsystem-match=block --sysname-match="
-	post_calls="udevadm control --reload
+	tmpf="systemd-tmpfiles --create /usr/lib/tmpfiles.d/ec2-xvd-alias.conf"
+	ebs="${trig}nvme* --property-match=ID_MODEL=Amazon Elastic Block Store"
+	post_calls="$tmpf
+udevadm control --reload
 ${trig}xvd*
+$ebs
 helper repair
 helper status"
 	scenario post 1 yes ok ok
@@ -332,16 +349,20 @@ exit=0"
 	expect "%post with udevadm and repair failing: every call tried, exit 0" "$post_calls
 exit=0"
 	scenario post 1 no ok ok
-	expect "%post in an image build (no udevd socket): no call, exit 0" "exit=0"
+	expect "%post in an image build (no udevd socket): the state directory, no udevadm call, exit 0" "$tmpf
+exit=0"
 	scenario post 1 yes none ok
-	expect "%post without udevadm installed: no call, exit 0" "exit=0"
+	expect "%post without udevadm installed: the state directory, no udevadm call, exit 0" "$tmpf
+exit=0"
 	scenario postun 0 yes ok ok
-	expect "%postun erase: reload, trigger xvd*, exit 0" "udevadm control --reload
+	expect "%postun erase: reload, trigger xvd* and EBS volumes, exit 0" "udevadm control --reload
 ${trig}xvd*
+$ebs
 exit=0"
 	scenario postun 0 yes fail ok
 	expect "%postun erase with udevadm failing: exit 0" "udevadm control --reload
 ${trig}xvd*
+$ebs
 exit=0"
 	scenario postun 1 yes ok ok
 	expect "%postun on upgrade: no call, exit 0" "exit=0"

@@ -43,8 +43,9 @@ static void expect_record(const char *name) {
 }
 
 /* The first line of XVD's uevent file is the claim's request: "change",
- * a UUID, and EC2XAYIELD naming the real disk DISK (the rule checks it is
- * there before it drops the alias without starting the helper). */
+ * a UUID, and EC2XAYIELD naming the real disk by its letters, "a" for sda
+ * (the rule checks that the disk is there and that XVD is xvda or a
+ * partition of it before it drops the alias without starting the helper). */
 static void expect_yield(const char *xvd, const char *disk) {
         char path[256], want[64];
         const char *got;
@@ -110,8 +111,8 @@ START_TEST(test_claim_handover) {
         expect_record("sda");
         /* the whole disk's change went to its partitions too, each asked to
          * yield to the real disk */
-        expect_yield("xvda", "sda");
-        expect_yield("xvda1", "sda");
+        expect_yield("xvda", "a");
+        expect_yield("xvda1", "a");
         /* idempotent */
         fakeroot_run(&root, &run, "claim", "sda", NULL);
         ck_assert_run(run, 0, "", "");
@@ -168,8 +169,8 @@ START_TEST(test_claim_timeout) {
         /* "change ", a UUID, 8-4-4-4-12, the request to yield to the disk
          * of sda1 (then the attributes, which reading a sysfs uevent file
          * gives: fakeroot_run()) */
-        ck_assert_uint_eq(strcspn(u, "\n"), 7 + 36 + strlen(" EC2XAYIELD=sda"));
-        expect_yield("xvda1", "sda");
+        ck_assert_uint_eq(strcspn(u, "\n"), 7 + 36 + strlen(" EC2XAYIELD=a"));
+        expect_yield("xvda1", "a");
         ck_assert_ptr_nonnull(strstr(u, "\nMAJOR=202\nMINOR=1\n"));
         ck_assert_int_eq(strncmp(u, "change ", 7), 0);
         ck_assert(u[15] == '-' && u[20] == '-' && u[25] == '-' && u[30] == '-');
@@ -582,7 +583,7 @@ START_TEST(test_claim_nitro_one_wait) {
                       "ec2-xvd-alias: /dev/sda11: removed the alias of nvme0n1p1 (udev did not drop it in time)\n"
                       "ec2-xvd-alias: /dev/sda: now the node of real disk sda (8:0), handed over from its xvd alias\n");
         /* each holder got its request */
-        expect_yield("xvda", "sda");
+        expect_yield("xvda", "a");
         ck_assert_int_eq(strncmp(fakeroot_read(&root, "/sys/class/block/nvme0n1/uevent"), "change ", 7), 0);
         ck_assert_int_eq(strncmp(fakeroot_read(&root, "/sys/class/block/nvme0n1p1/uevent"), "change ", 7), 0);
 }
