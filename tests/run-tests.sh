@@ -115,6 +115,8 @@ fuzz_stage() {
 stage unit meson test -C build-dev --suite unit -v --no-rebuild
 stage unit-valgrind meson test -C build-release --suite unit --setup valgrind -v --no-rebuild
 stage concurrency tests/concurrency/run-concurrency.sh build-release/helper/ec2-xvd-alias 300
+# status --json against its schema (python3-jsonschema); docs/fleet offline
+stage schema meson test -C build-dev --suite schema --suite fleet -v --no-rebuild
 stage fuzz fuzz_stage
 stage rules tests/rules/run-rules-tests.sh build-dev
 stage bench tests/bench/bench.sh build-release build-bench-nvme
