@@ -64,7 +64,7 @@ RT_AEU_TREE=${RT_AEU_TREE-}
 
 # The scenarios, in order. Each is a function sc_<name with - as _>.
 # shellcheck disable=SC2034 # used by the scripts that source this file
-RT_SCENARIOS="xen-boot lun-before-xen lun-after-xen handover-timeout reserve
+RT_SCENARIOS="xen-boot lun-before-xen lun-after-xen yield-request handover-timeout reserve
 mode-compat mode-off scsi-host-same-answer cmdline-override remove-xen-disk
 remove-lun remove-lun-compat partition-alias-disk-claim partition-alias-xvd-first
 ignored-names xen-hvm-map-sdf xen-hvm-map-sda1 xen-pv-map-sda1 xen-pv-sda1-real-sda
@@ -892,8 +892,8 @@ devtmpfs_remove() {
 # earlier or running event is for the same device, its parent or a child
 # (252's event_is_blocked(), by devpath); DISPATCH=deferred plays a udevd with
 # one worker (--children-max=1): an event waits until the running one ends.
-queue_add() { # ACTION NAME
-	echo "$1 $2" >> "$OUT/queue"
+queue_add() { # ACTION NAME [KEY=VALUE...]: the uevent's arguments too
+	echo "$*" >> "$OUT/queue"
 }
 
 related() { # NAME NAME: same device, or one is the parent of the other
@@ -909,7 +909,7 @@ blocked() {
 	for r in $RT_RUNNING; do
 		related "$r" "$name" && return 0
 	done
-	while read -r act n; do
+	while read -r act n _; do
 		i=$((i + 1))
 		[ "$i" -ge "$pos" ] && break
 		related "$n" "$name" && return 0
@@ -920,15 +920,16 @@ blocked() {
 # dispatch: start what may start while an event is running
 dispatch() {
 	[ "$DISPATCH" = concurrent ] || return 0
-	local act name i again=1
+	local act name args i again=1
 	while [ "$again" = 1 ]; do
 		again=0
 		i=0
-		while read -r act name; do
+		while read -r act name args; do
 			i=$((i + 1))
 			if ! blocked "$i" "$name"; then
 				sed -i "${i}d" "$OUT/queue"
-				udev_event "$act" "$name"
+				# shellcheck disable=SC2086 # KEY=VALUE words
+				udev_event "$act" "$name" $args
 				again=1
 				break
 			fi
@@ -937,20 +938,32 @@ dispatch() {
 }
 
 uevents_drain() {
-	local act name
+	local act name args
 	while [ -s "$OUT/queue" ]; do
-		read -r act name < "$OUT/queue"
+		read -r act name args < "$OUT/queue"
 		sed -i 1d "$OUT/queue"
-		udev_event "$act" "$name"
+		# shellcheck disable=SC2086 # KEY=VALUE words
+		udev_event "$act" "$name" $args
 	done
 }
 
-# udev_event ACTION NAME: one event as udevd would process it: the rules
-# (udevadm test), then the RUN list; meanwhile, the uevents that programs
-# write are queued and dispatched.
+# udev_event ACTION NAME [KEY=VALUE...]: one event as udevd would process
+# it: the rules (udevadm test), then the RUN list; meanwhile, the uevents
+# that programs write are queued and dispatched. The arguments of a
+# synthetic uevent ("change UUID KEY=VALUE") reach the rules as
+# SYNTH_ARG_KEY=VALUE, as the kernel sends them: for this one event they
+# are added to the device's uevent file, which udevadm test reads.
 udev_event() {
-	local action=$1 name=$2 path log n pid
+	local action=$1 name=$2 path log n pid a
+	shift 2
 	path=$(cat "$OUT/uevent/$name.path")
+	if [ $# -gt 0 ]; then
+		cp "$OUT/uevent/$name" "$OUT/uevent/$name.synth"
+		for a in "$@"; do
+			echo "SYNTH_ARG_$a" >> "$OUT/uevent/$name.synth"
+		done
+		cp "$OUT/uevent/$name.synth" "$path/uevent"
+	fi
 	RT_EVENTS=$((RT_EVENTS + 1))
 	if [ "$RT_EVENTS" -gt 60 ]; then
 		fail "more than 60 events: a uevent loop"
@@ -969,6 +982,10 @@ udev_event() {
 		sleep 0.02
 	done
 	wait "$pid" || echo "udevadm test exited $?" >> "$log"
+	if [ $# -gt 0 ]; then
+		cp "$OUT/uevent/$name" "$path/uevent"
+		rm -f "$OUT/uevent/$name.synth"
+	fi
 	run_list "$log"
 	uevents_collect
 	RT_RUNNING=${RT_RUNNING% "$name"}
@@ -997,11 +1014,18 @@ uevents_collect() {
 			u="$(cat "$f")/uevent"
 			[ -f "$u" ] || continue
 			cmp -s "$u" "$OUT/uevent/$name" && continue
+			# the running event's own synthetic arguments
+			[ -f "$OUT/uevent/$name.synth" ] && cmp -s "$u" "$OUT/uevent/$name.synth" && continue
 			# (this plain file keeps the tail of its old content after
-			# the write: keep the first two words)
-			written=$(head -n 1 "$u" | awk '{ print $1, substr($2, 1, 36) }')
+			# the write: the first line is the write, which the helper
+			# ends with a newline)
+			written=$(head -n 1 "$u" | awk '{ printf "%s %s", $1, substr($2, 1, 36); for (i = 3; i <= NF; i++) printf " %s", $i; print "" }')
 			written=${written% }
-			cp "$OUT/uevent/$name" "$u"
+			if [ -f "$OUT/uevent/$name.synth" ]; then
+				cp "$OUT/uevent/$name.synth" "$u"
+			else
+				cp "$OUT/uevent/$name" "$u"
+			fi
 			got+=("$name" "$written")
 			found=1
 			any=1
@@ -1015,7 +1039,8 @@ uevents_collect() {
 		written=${got[i + 1]}
 		echo "$name: '$written'" >> "$OUT/uevent-writes.log"
 		case ${written%% *} in
-		add|change|remove) queue_add "${written%% *}" "$name" ;;
+		# shellcheck disable=SC2046 # the KEY=VALUE words after the UUID
+		add|change|remove) queue_add "${written%% *}" "$name" $(echo "$written" | cut -s -d' ' -f3-) ;;
 		*) fail "a program wrote '$written' to $name's uevent file" ;;
 		esac
 	done
@@ -1467,6 +1492,87 @@ sc_lun_after_xen() {
 		check "ours: no handover timeout" \
 			no_helper_timeout
 	fi
+}
+
+# The claim's request to yield (EC2XAYIELD=<letters of the real disk>)
+# reaches the holders' rules as SYNTH_ARG_EC2XAYIELD. xvda and xvda1 honour
+# it without starting the helper; a stray request to xvdf, naming disk a
+# or naming sdf while no disk sdf exists, changes nothing.
+sc_yield_request() {
+	sys_xen_disk xvda 0 1
+	sys_xen_disk xvdf 80
+	plug xvda xvda1 xvdf
+	sys_iscsi_lun sda 0 1
+	plug sda sda1
+	{
+		exp_node xvda 202:0
+		exp_node xvda1 202:1
+		exp_node xvdf 202:80
+	} | expect both
+	expect stock <<-EOF
+	$(exp_xen xvda sda)
+	$(exp_xen xvda1 sda1)
+	$(exp_xen xvdf sdf)
+	$(exp_lun_hijacked)
+	EOF
+	expect ours <<-EOF
+	$(exp_xen xvda xvd-sda)
+	$(exp_xen xvda1 xvd-sda1)
+	$(exp_xen xvdf sdf xvd-sdf)
+	$(exp_lun_ok)
+	EOF
+	checkpoint login
+	if [ "$SIDE" = ours ]; then
+		check "ours: the claim asked xvda and xvda1 to yield to disk sda (EC2XAYIELD=a)" \
+			uevent_written "^xvda: 'change [0-9a-f-]{36} EC2XAYIELD=a'" &&
+			uevent_written "^xvda1: 'change [0-9a-f-]{36} EC2XAYIELD=a'"
+		check "ours: xvda's and xvda1's rules honoured it without starting the helper's links" \
+			yielded_without_links xvda 202:0 sda && yielded_without_links xvda1 202:1 sda
+	fi
+	# a stray request (root wrote it): xvdf is not xvda
+	udev_event change xvdf EC2XAYIELD=a
+	# and one for xvdf's own name while no disk sdf exists
+	udev_event change xvdf EC2XAYIELD=f
+	{
+		exp_node xvda 202:0
+		exp_node xvda1 202:1
+		exp_node xvdf 202:80
+	} | expect both
+	expect stock <<-EOF
+	$(exp_xen xvda sda)
+	$(exp_xen xvda1 sda1)
+	$(exp_xen xvdf sdf)
+	$(exp_lun_hijacked)
+	EOF
+	expect ours <<-EOF
+	$(exp_xen xvda xvd-sda)
+	$(exp_xen xvda1 xvd-sda1)
+	$(exp_xen xvdf sdf xvd-sdf)
+	$(exp_lun_ok)
+	EOF
+	checkpoint stray-requests
+	if [ "$SIDE" = ours ]; then
+		check "ours: xvdf's rule ignored both stray requests (the helper decided, no EC2XA_YIELDED_TO)" \
+			links_ran_for_each_change xvdf 2 && ! grep -q '^E:EC2XA_YIELDED_TO=' /run/udev/data/b202:80
+	fi
+}
+
+# yielded_without_links XVD MAJ:MIN DISK: the holder's change event took the
+# request's path: no `links` run, EC2XA_YIELDED_TO=DISK in its database.
+yielded_without_links() {
+	local log
+	log=$(ls "$OUT"/events/*-change-"$1".log | tail -n 1)
+	[ -n "$log" ] && ! grep -q "ec2-xvd-alias links $1" "$log" &&
+		grep -qx "E:EC2XA_YIELDED_TO=$3" "/run/udev/data/b$2"
+}
+
+# links_ran_for_each_change XVD N: the last N change events of XVD ran links.
+links_ran_for_each_change() {
+	local log n=0
+	for log in $(ls "$OUT"/events/*-change-"$1".log | tail -n "$2"); do
+		grep -q "ec2-xvd-alias links $1" "$log" && n=$((n + 1))
+	done
+	[ "$n" = "$2" ]
 }
 
 sc_handover_timeout() {
