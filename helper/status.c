@@ -14,6 +14,7 @@
 #include "kmod-dl.h"
 #include "log.h"
 #include "multipath.h"
+#include "nitro.h"
 #include "policy.h"
 #include "root.h"
 #include "scsi.h"
@@ -170,6 +171,91 @@ static void print_xvd(const Config *c, const BlockList *l, FILE *out) {
                 fprintf(out, "\nXen disks:      none\n");
 }
 
+/* One EBS volume or partition as status shows it: its names (nitro.c
+ * computes them, as for the rule), the links udev lists for it now, and
+ * what its next event gives it. */
+typedef struct EbsRow {
+        EbsNames names;
+        dev_t devnum;
+        char compat[DISK_NAME_BUF]; /* "" when the stock name is no kernel name */
+        char next[2 * DISK_NAME_BUF + 2];
+        LinkList links;
+        int links_read;             /* udev_db_foreach_link()'s result */
+        AliasDecision d;
+} EbsRow;
+
+/* 1 with the row filled in for an EBS volume whose mapping name is an sd
+ * or xvd name, 0 for anything else. */
+static int ebs_row(const Config *c, const char *name, EbsRow *ret) {
+        const char *reason;
+
+        *ret = (EbsRow) {};
+        if (!startswith(name, "nvme") || ebs_names_read(name, &ret->names, &reason) < 0 ||
+            sysfs_block_devnum(name, &ret->devnum) < 0)
+                return 0;
+        if (ret->names.has_compat)
+                disk_name_format_ec2(&ret->names.compat, ret->compat);
+        ret->links = (LinkList) { .ec2 = ret->names.xvd_prefix ? ret->names.stock : ret->compat,
+                                  .stable = ret->names.stable };
+        ret->links_read = udev_db_foreach_link(ret->devnum, collect_own_link, &ret->links);
+        if (ret->names.xvd_prefix)
+                snprintf(ret->d.reason, sizeof(ret->d.reason), "mapped %s: Amazon's /dev/%s stays, no SCSI name",
+                         ret->names.mapping, ret->names.stock);
+        else if (!ret->names.has_compat)
+                snprintf(ret->d.reason, sizeof(ret->d.reason), "the stock name %s is no kernel name",
+                         ret->names.stock);
+        else
+                policy_decide_alias(c, &ret->names.compat, name, &ret->d);
+        snprintf(ret->next, sizeof(ret->next), "%s%s%s", ret->d.alias ? ret->compat : "", ret->d.alias ? " " : "",
+                 ret->names.stable);
+        return 1;
+}
+
+/* A whole disk mapped like a partition (a root mapped sda1): its
+ * compatibility names mean what they mean on Nitro only. */
+static void ebs_generation_note(const EbsRow *row, const char *name, char *buf, size_t size) {
+        char disk[32];
+        unsigned part;
+
+        *buf = '\0';
+        if (!row->names.partition_style || nvme_name_parse(name, disk, &part) < 0 || part > 0)
+                return;
+        snprintf(buf, size,
+                 "%s is mapped %s: here /dev/%s is the whole disk and /dev/%s1 its partition 1 (the stock rule's "
+                 "names on Nitro), while on Xen /dev/%s is partition 1; /dev/%s1 is partition 1 on both: use it or "
+                 "UUID= in fstab", name, row->names.mapping, row->names.stock, row->names.stock, row->names.stock,
+                 row->names.stable);
+}
+
+static void print_ebs(const Config *c, const BlockList *l, FILE *out) {
+        char notes[4][512];
+        size_t n_notes = 0;
+        bool any = false;
+
+        for (int i = 0; i < l->n; i++) {
+                const char *name = l->entries[i]->d_name;
+                char num[24];
+                EbsRow row;
+
+                if (ebs_row(c, name, &row) <= 0)
+                        continue;
+                if (!any)
+                        fprintf(out, "\nEBS volumes:\n  %-10s %-9s %-10s %-22s %s\n", "NAME", "DEVNUM", "MAPPING",
+                                "LINKS NOW", "LINKS ON NEXT EVENT");
+                any = true;
+                snprintf(num, sizeof(num), DEVNUM_FMT, DEVNUM_ARGS(row.devnum));
+                fprintf(out, "  %-10s %-9s %-10s %-22s %s (%s)\n", name, num, row.names.mapping,
+                        row.links_read < 0 ? "?" : row.links.len ? row.links.buf : "-", row.next, row.d.reason);
+                if (n_notes < ELEMENTSOF(notes)) {
+                        ebs_generation_note(&row, name, notes[n_notes], sizeof(notes[0]));
+                        if (notes[n_notes][0])
+                                n_notes++;
+                }
+        }
+        for (size_t i = 0; i < n_notes; i++)
+                fprintf(out, "  Note: %s.\n", notes[i]);
+}
+
 static void describe_transport(const char *name, char *buf, size_t size) {
         ScsiTransport t;
 
@@ -306,6 +392,7 @@ static int status_print_text(const Config *c, FILE *out) {
         if (r < 0)
                 return r;
         print_xvd(c, &l, out);
+        print_ebs(c, &l, out);
         print_scsi(&l, out);
 
         r = collisions_find(&v, &n);
@@ -511,6 +598,32 @@ static void json_xen_disks(JsonOut *j, const Config *c, const BlockList *l) {
         json_array_end(j);
 }
 
+static void json_ebs_volumes(JsonOut *j, const Config *c, const BlockList *l) {
+        json_array_begin(j, "ebs_volumes");
+        for (int i = 0; i < l->n; i++) {
+                const char *name = l->entries[i]->d_name;
+                char note[512];
+                EbsRow row;
+
+                if (ebs_row(c, name, &row) <= 0)
+                        continue;
+                ebs_generation_note(&row, name, note, sizeof(note));
+                json_object_begin(j, NULL);
+                json_string(j, "name", name);
+                json_devnum(j, "devnum", row.devnum);
+                json_string(j, "mapping", row.names.mapping);
+                json_string(j, "stable_name", row.names.stable);
+                json_string(j, "compat_name", row.names.xvd_prefix ? row.names.stock : row.compat[0] ? row.compat : NULL);
+                json_words(j, "links_now", row.links_read < 0 ? NULL : row.links.buf);
+                json_words(j, "links_next", row.next);
+                json_bool(j, "alias", row.d.alias);
+                json_string(j, "reason", row.d.reason);
+                json_string(j, "generation_note", note[0] ? note : NULL);
+                json_object_end(j);
+        }
+        json_array_end(j);
+}
+
 static void json_scsi_disks(JsonOut *j, const BlockList *l) {
         json_array_begin(j, "scsi_disks");
         for (int i = 0; i < l->n; i++) {
@@ -703,6 +816,7 @@ static int json_body(const Config *c, JsonOut *j, Warnings *warn, size_t *ret_n)
         if (r < 0)
                 return r;
         json_xen_disks(j, c, &l);
+        json_ebs_volumes(j, c, &l);
         json_scsi_disks(j, &l);
 
         r = collisions_find(&v, &n);

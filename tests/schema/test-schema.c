@@ -85,6 +85,12 @@ START_TEST(test_schema_clean) {
 }
 END_TEST
 
+START_TEST(test_schema_nitro) {
+        machine_nitro(&root);
+        check_machine(0);
+}
+END_TEST
+
 START_TEST(test_schema_collision) {
         machine_stock_collision(&root);
         check_machine(2);
@@ -184,6 +190,7 @@ Suite *schema_suite(void) {
         tcase_set_timeout(tc, 60);
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_add_test(tc, test_schema_clean);
+        tcase_add_test(tc, test_schema_nitro);
         tcase_add_test(tc, test_schema_collision);
         tcase_add_test(tc, test_schema_names_in_use);
         tcase_add_test(tc, test_schema_hostile);

@@ -61,3 +61,20 @@ void machine_hostile(FakeRoot *r) {
         fakeroot_symlink(r, "/dev/disk/by-label/da\"ta\\\x01\xfe", "../../xvdf");
         fakeroot_write(r, "/etc/systemd/system/x\"\\\x1b\xe2\x80\xa9.mount", "[Mount]\nWhat=/dev/sdf\n");
 }
+
+void machine_nitro(FakeRoot *r) {
+        our_rule(r);
+        fakeroot_add_nvme(r, "nvme0n1", 259, 0, NULL, "sda1");
+        fakeroot_add_nvme(r, "nvme0n1p1", 259, 1, "nvme0n1", NULL);
+        fakeroot_add_nvme(r, "nvme1n1", 259, 2, NULL, "sdf");
+        fakeroot_add_nvme(r, "nvme2n1", 259, 3, NULL, "xvdg");
+        fakeroot_add_db_links(r, 259, 0, "sda1 xvd-sda");
+        fakeroot_add_db_links(r, 259, 1, "sda11 xvd-sda1");
+        fakeroot_add_db_links(r, 259, 2, "sdf xvd-sdf");
+        fakeroot_add_db_links(r, 259, 3, "xvdg xvd-sdg");
+        fakeroot_symlink(r, "/dev/sda1", "nvme0n1");
+        fakeroot_symlink(r, "/dev/sda11", "nvme0n1p1");
+        fakeroot_symlink(r, "/dev/sdf", "nvme1n1");
+        fakeroot_symlink(r, "/dev/xvd-sda", "nvme0n1");
+        fakeroot_symlink(r, "/dev/xvd-sda1", "nvme0n1p1");
+}

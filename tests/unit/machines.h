@@ -21,3 +21,9 @@ void machine_names_in_use(FakeRoot *r);
  * target name; with quotes, backslashes, control characters, bytes that
  * are not UTF-8, C1 controls, U+2028 and well-formed non-ASCII. */
 void machine_hostile(FakeRoot *r);
+/* Nitro, no Xen disk: a root nvme0n1 mapped sda1 with partition 1, a data
+ * volume nvme1n1 mapped sdf, one mapped xvdg, udev's database as our
+ * rules leave it, no collision. The EBS identity comes from files, which
+ * only a test build (-Dtest_identify_dir) reads; elsewhere status sees no
+ * EBS volume on it. */
+void machine_nitro(FakeRoot *r);

@@ -8,6 +8,7 @@
 
 #include "build-config.h"
 #include "fakeroot.h"
+#include "machines.h"
 #include "suites.h"
 
 #ifdef TEST_IDENTIFY_DIR
@@ -181,6 +182,32 @@ START_TEST(test_status_and_give_back) {
         ck_assert_int_eq(strncmp(fakeroot_read(&root, "/sys/class/block/nvme1n1/uevent"), "change ", 7), 0);
 }
 END_TEST
+/* status lists the EBS volumes with the names of their roles, and says how
+ * the compatibility names of a root mapped sda1 differ from a Xen
+ * instance's; a real disk sda then makes those names collisions. */
+START_TEST(test_status_ebs_volumes) {
+        machine_nitro(&root);
+        fakeroot_run(&root, &run, "status", NULL);
+        ck_assert_int_eq(run.status, 0);
+        ck_assert_msg(strstr(run.out,
+                             "\nEBS volumes:\n"
+                             "  NAME       DEVNUM    MAPPING    LINKS NOW              LINKS ON NEXT EVENT\n"
+                             "  nvme0n1    259:0     sda1       sda1 xvd-sda           sda1 xvd-sda (no real SCSI disk sda)\n"
+                             "  nvme0n1p1  259:1     sda1       sda11 xvd-sda1         sda11 xvd-sda1 (no real SCSI disk sda)\n"
+                             "  nvme1n1    259:2     sdf        sdf xvd-sdf            sdf xvd-sdf (no real SCSI disk sdf)\n"
+                             "  nvme2n1    259:3     xvdg       xvd-sdg xvdg           xvd-sdg (mapped xvdg: Amazon's /dev/xvdg stays, no SCSI name)\n"
+                             "  Note: nvme0n1 is mapped sda1: here /dev/sda1 is the whole disk and /dev/sda11 its partition 1 "
+                             "(the stock rule's names on Nitro), while on Xen /dev/sda1 is partition 1; /dev/xvd-sda1 is "
+                             "partition 1 on both: use it or UUID= in fstab.\n"),
+                      "%s", run.out);
+        fakeroot_add_scsi(&root, "sda", 8, 0, NULL, 1, 0);
+        fakeroot_run(&root, &run, "status", NULL);
+        ck_assert_int_eq(run.status, 2);
+        ck_assert_msg(strstr(run.out, "  nvme0n1    259:0     sda1       sda1 xvd-sda           xvd-sda (real SCSI disk sda (8:0) exists)\n"),
+                      "%s", run.out);
+        ck_assert_msg(strstr(run.out, "\nCollisions:     3\n"), "%s", run.out);
+}
+END_TEST
 #endif
 
 Suite *nitro_suite(void) {
@@ -198,6 +225,7 @@ Suite *nitro_suite(void) {
         tcase_add_test(tc, test_partition_style_high_partition);
         tcase_add_test(tc, test_not_ours);
         tcase_add_test(tc, test_status_and_give_back);
+        tcase_add_test(tc, test_status_ebs_volumes);
 #else
         fprintf(stderr, "nitro: the nvme command's tests need a test build (-Dtest_identify_dir, as build-dev.ini sets)\n");
 #endif
