@@ -40,7 +40,9 @@ else
 	mkdir -p "$builddir" || exit 1
 fi
 
-skip() { echo "deb: skipped: $*" >&2; exit 77; }
+TIER=deb
+# shellcheck source=tests/verdicts.sh
+. "$here/../verdicts.sh"
 
 # --- host packages ------------------------------------------------------------
 command -v dpkg-query >/dev/null 2>&1 || skip "not a Debian system (no dpkg-query)"
@@ -60,16 +62,6 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 [ "$(id -u)" -eq 0 ] || skip "needs root (a private mount namespace for the maintainer scripts, dpkg --root)"
 unshare --mount --propagation private true 2>/dev/null || skip "unshare --mount does not work here"
-
-# --- verdicts -----------------------------------------------------------------
-passed=0 failed=0
-pass() { echo "PASS: deb: $*"; passed=$((passed + 1)); }
-fail() { echo "FAIL: deb: $*"; failed=$((failed + 1)); }
-finish() {
-	echo "$passed passed, $failed failed"
-	[ "$failed" -eq 0 ] && exit 0
-	exit 1
-}
 
 work=$builddir/deb-test
 rm -rf "$work"
