@@ -207,8 +207,7 @@ static int run(void) {
         case COMMAND_RECHECK:
                 return handover_recheck(&n) < 0 ? EXIT_SYSTEM : EXIT_OK;
         case COMMAND_CLAIM:
-                config_load(&c);
-                return handover_claim(&c, &n) < 0 ? EXIT_SYSTEM : EXIT_OK;
+                return handover_claim(&n) < 0 ? EXIT_SYSTEM : EXIT_OK;
         case COMMAND_RELEASE:
                 config_load(&c);
                 return handover_release(&c, &n) < 0 ? EXIT_SYSTEM : EXIT_OK;
