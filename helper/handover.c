@@ -15,7 +15,7 @@
 #include "root.h"
 #include "udev-wait.h"
 #include "uevent.h"
-#include "usage.h"
+#include "names-in-use.h"
 
 static bool all_dropped(void *userdata) {
         const AliasSet *s = userdata;

@@ -20,7 +20,7 @@
 #include "scsi.h"
 #include "status.h"
 #include "udev-db.h"
-#include "usage.h"
+#include "names-in-use.h"
 
 #define RULE_NAME "51-ec2-hvm-devices.rules"
 

@@ -10,7 +10,7 @@
 #include "names.h"
 #include "probe.h"
 #include "root.h"
-#include "usage.h"
+#include "names-in-use.h"
 
 #define LINE_MAX_USAGE 4096
 /* Bounded, so a huge unit directory cannot stall `status`. */
