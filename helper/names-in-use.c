@@ -124,12 +124,13 @@ typedef struct UsageScan {
  * name has an xvd counterpart (it is, or can become, an alias). */
 static int report(UsageScan *scan, const char *where, const char *name) {
         char xvd[DISK_NAME_BUF], stable[DISK_NAME_BUF], disk[DISK_NAME_BUF], what[256], fix[512], id[256],
-                spec[300] = "", stable_path[DISK_NAME_BUF + 8];
+                spec[300] = "", stable_path[DISK_NAME_BUF + 8], where_p[512], fix_p[512];
         const char *reason, *can, *leads_to = "other";
         NameUseRisk risk;
         DiskName n, whole;
         dev_t xvd_devnum, sd_devnum;
         DevEntry e;
+        int r;
 
         if (sd_name_parse(name, &n, &reason) < 0)
                 return 0;
@@ -139,10 +140,15 @@ static int report(UsageScan *scan, const char *where, const char *name) {
         disk_name_format_ec2(&whole, disk);
         if (scan->disk && !streq(scan->disk, disk))
                 return 0;
+        /* What the name leads to now names its holder, whoever made the
+         * link (the stock rule, before a /dev/xvd-sdX existed). */
+        r = dev_entry_inspect(name, &e);
+        if (r >= 0)
+                (void) dev_entry_leads_to_holder(&e, xvd);
         if (sysfs_block_devnum(xvd, &xvd_devnum) < 0)
                 return 0;
 
-        if (dev_entry_inspect(name, &e) < 0) {
+        if (r < 0) {
                 snprintf(what, sizeof(what), "unreadable");
                 leads_to = "unreadable";
         } else if (dev_entry_is_link_to(&e, xvd)) {
@@ -197,6 +203,12 @@ static int report(UsageScan *scan, const char *where, const char *name) {
                                : 1;
         }
 
+        /* A unit file's name and a label are anyone's to choose: no
+         * control character reaches the journal or a terminal. */
+        snprintf(where_p, sizeof(where_p), "%s", where);
+        snprintf(fix_p, sizeof(fix_p), "%s", fix);
+        make_printable(where_p);
+        make_printable(fix_p);
         if (!scan->out) {
                 /* Measured with systemd 252 (tests/guest/README.md): when
                  * the alias goes, dev-sdX.device goes dead; the fsck unit
@@ -204,7 +216,7 @@ static int report(UsageScan *scan, const char *where, const char *name) {
                  * takes the mount that requires it down. Pass 0 survives. */
                 log_warning("%s names /dev/%s, which real disk %s has taken from its alias: what opens it now gets "
                             "that disk, and systemd 252 unmounts an fstab mount of it whose fsck pass is not 0; use %s",
-                            where, name, disk, fix);
+                            where_p, name, disk, fix_p);
                 return 1;
         }
         if (!scan->header) {
@@ -212,7 +224,7 @@ static int report(UsageScan *scan, const char *where, const char *name) {
                                    "                when one does, the name opens that disk, and systemd 252 unmounts an fstab mount of it whose fsck pass is not 0\n");
                 scan->header = true;
         }
-        fprintf(scan->out, "  %s: /dev/%s is %s;\n    %s; use %s\n", where, name, what, can, fix);
+        fprintf(scan->out, "  %s: /dev/%s is %s;\n    %s; use %s\n", where_p, name, what, can, fix_p);
         return 1;
 }
 

@@ -182,6 +182,21 @@ START_TEST(test_status_and_give_back) {
         ck_assert_int_eq(strncmp(fakeroot_read(&root, "/sys/class/block/nvme1n1/uevent"), "change ", 7), 0);
 }
 END_TEST
+/* A live install: Amazon's rule made /dev/sdf -> nvme1n1 and no
+ * /dev/xvd-sdf exists yet. An fstab line naming /dev/sdf is a name in use
+ * all the same: what the name leads to names the volume. */
+START_TEST(test_names_in_use_stock_link) {
+        fakeroot_add_nvme(&root, "nvme1n1", 259, 2, NULL, "sdf");
+        fakeroot_symlink(&root, "/dev/sdf", "nvme1n1");
+        fakeroot_write(&root, "/etc/fstab", "/dev/sdf /data ext4 defaults,nofail 0 2\n");
+        fakeroot_run(&root, &run, "status", NULL);
+        ck_assert_int_eq(run.status, 0);
+        ck_assert_msg(strstr(run.out, "  /etc/fstab:1: /dev/sdf is -> nvme1n1 (EBS volume 259:2);\n"
+                                      "    a real SCSI disk that arrives (an iSCSI login) takes the name; use /dev/xvd-sdf\n"),
+                      "%s", run.out);
+}
+END_TEST
+
 /* status lists the EBS volumes with the names of their roles, and says how
  * the compatibility names of a root mapped sda1 differ from a Xen
  * instance's; a real disk sda then makes those names collisions. */
@@ -226,6 +241,7 @@ Suite *nitro_suite(void) {
         tcase_add_test(tc, test_not_ours);
         tcase_add_test(tc, test_status_and_give_back);
         tcase_add_test(tc, test_status_ebs_volumes);
+        tcase_add_test(tc, test_names_in_use_stock_link);
 #else
         fprintf(stderr, "nitro: the nvme command's tests need a test build (-Dtest_identify_dir, as build-dev.ini sets)\n");
 #endif

@@ -344,6 +344,19 @@ START_TEST(test_json_hostile) {
 }
 END_TEST
 
+/* The prose report of the same machine: no control byte of a unit file's
+ * name or a label reaches the terminal (each is '?'). */
+START_TEST(test_prose_hostile) {
+        machine_hostile(&root);
+        fakeroot_run(&root, &run, "status", NULL);
+        ck_assert_int_eq(run.status, 2);
+        ck_assert_msg(strstr(run.out, "  /etc/systemd/system/x\"\\????.mount:2: /dev/sdf is "), "%s", run.out);
+        for (const char *p = run.out; *p; p++)
+                ck_assert_msg((unsigned char) *p >= 0x20 || *p == '\n', "raw control byte 0x%02x at offset %td",
+                              (unsigned char) *p, p - run.out);
+}
+END_TEST
+
 /* A system error (sysfs unreadable) is still one object: state unknown. */
 START_TEST(test_json_system_error) {
         char path[256];
@@ -391,6 +404,7 @@ Suite *status_json_suite(void) {
         tcase_add_test(tc, test_json_collision);
         tcase_add_test(tc, test_json_names_in_use);
         tcase_add_test(tc, test_json_hostile);
+        tcase_add_test(tc, test_prose_hostile);
         tcase_add_test(tc, test_json_system_error);
         tcase_add_test(tc, test_json_usage);
         suite_add_tcase(s, tc);
