@@ -15,7 +15,7 @@
 #include "root.h"
 #include "udev-wait.h"
 #include "uevent.h"
-#include "usage.h"
+#include "names-in-use.h"
 
 static bool all_dropped(void *userdata) {
         const AliasSet *s = userdata;
@@ -184,11 +184,12 @@ int handover_take(const Config *c _unused_, NameInfo *info, unsigned timeout_ms)
         return node_take(info, before);
 }
 
-int handover_claim(const Config *c, const DiskName *n) {
+int handover_claim(const DiskName *n) {
         NameState before;
         NameInfo info;
         AliasSet s = {};
         size_t n_parts;
+        Config c;
         int r;
 
         r = name_inspect(n, &info);
@@ -205,8 +206,13 @@ int handover_claim(const Config *c, const DiskName *n) {
         before = info.state;
         if (info.state == NAME_ALIAS)
                 alias_set_add(&s, info.name, info.holder, false);
+        /* Most events find the node right and nothing in the way: they
+         * never read the configuration (speed: every sd event runs this). */
+        if (s.n == 0 && before == NAME_RIGHT)
+                return 0;
+        config_load(&c);
         /* One request to every holder at once, one bounded wait. */
-        (void) aliases_drop(&s, c->handover_timeout_ms,
+        (void) aliases_drop(&s, c.handover_timeout_ms,
                             before == NAME_ALIAS ? "replacing the link anyway" : "removed them");
         if (before == NAME_FOREIGN)
                 return refuse(&info);
@@ -221,7 +227,7 @@ int handover_claim(const Config *c, const DiskName *n) {
                 DiskName whole = disk_name_whole(n);
 
                 disk_name_format_ec2(&whole, disk);
-                (void) usage_log_handover(c, disk);
+                (void) usage_log_handover(&c, disk);
         }
         return 0;
 }

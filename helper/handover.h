@@ -14,9 +14,10 @@
 
 /* sd add/change, early in the rules: make the xvd device drop its claim on
  * the name (for a whole disk, its partitions too), wait (bounded) until
- * udev has done so, then put the real node in place atomically. 0 when the
- * node is right at the end, negative errno (logged) when it could not be. */
-int handover_claim(const Config *c, const DiskName *sd);
+ * udev has done so, then put the real node in place atomically. Reads the
+ * configuration only when there is something to do. 0 when the node is
+ * right at the end, negative errno (logged) when it could not be. */
+int handover_claim(const DiskName *sd);
 
 /* sd remove: delete /dev/sdX only if ec2-xvd-alias made it (the recorded
  * node) and it has the devnum of the removed device (the event's MAJOR and

@@ -22,7 +22,7 @@
 
 enum {
         EXIT_OK = 0,
-        EXIT_USAGE = 1,     /* bad usage or an invalid device name */
+        EXIT_USAGE = 1,     /* bad usage or an invalid device name; status --json: a warning */
         EXIT_COLLISION = 2, /* status: a collision exists; repair: one remains */
         EXIT_SYSTEM = 3,    /* the machine's state could not be read or changed */
 };
@@ -55,6 +55,7 @@ static const char *arg_name;
 /* nvme NAME [LINK...]: the device's links now (udev's $links) */
 static char **arg_links;
 static size_t arg_n_links;
+static bool arg_json;
 
 static void help(void) {
         printf("Usage: ec2-xvd-alias [OPTIONS] COMMAND [NAME]\n"
@@ -69,22 +70,26 @@ static void help(void) {
                "  release SDNAME    on a real disk's remove: delete the node ec2-xvd-alias made\n"
                "  nvme NVMENAME [LINK...]  an EBS NVMe volume's links (Nitro), as udev properties\n"
                "Commands for admins:\n"
-               "  status            Xen and SCSI disks, policy, collisions (exit 2 on collision)\n"
+               "  status [--json]   Xen and SCSI disks, policy, collisions (exit 2 on collision);\n"
+               "                    --json: one JSON object, exit 1 on a warning\n"
                "  repair            fix every collision on the running system\n"
                "\n"
                "Options:\n"
                "  --root DIR        read and write DIR/sys, DIR/dev, DIR/etc, DIR/run, DIR/proc/cmdline\n"
                "  --debug           say why, also when all is well\n"
+               "  --json            with status: the report as one JSON object\n"
                "  -h, --help        show this help\n"
                "  --version         show the version\n"
                "\n"
-               "Exit status: 0 ok, 1 bad usage or name, 2 collision, 3 system error.\n");
+               "Exit status: 0 ok, 1 bad usage or name (status --json: also a warning),\n"
+               "2 collision, 3 system error.\n");
 }
 
 static int parse_argv(int argc, char *argv[]) {
-        enum { ARG_ROOT = 0x100, ARG_DEBUG, ARG_VERSION };
+        enum { ARG_ROOT = 0x100, ARG_DEBUG, ARG_VERSION, ARG_JSON };
         static const struct option options[] = {
                 { "root", required_argument, NULL, ARG_ROOT },
+                { "json", no_argument, NULL, ARG_JSON },
                 { "debug", no_argument, NULL, ARG_DEBUG },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -104,6 +109,9 @@ static int parse_argv(int argc, char *argv[]) {
                         break;
                 case ARG_DEBUG:
                         log_set_max_level(LOG_DEBUG);
+                        break;
+                case ARG_JSON:
+                        arg_json = true;
                         break;
                 case 'h':
                         help();
@@ -128,6 +136,14 @@ static int parse_argv(int argc, char *argv[]) {
                                 arg_n_links = (size_t) (argc - optind - 2);
                                 return 1;
                         }
+                        /* "status --json", as well as "--json status" */
+                        if ((Command) i == COMMAND_STATUS && argc - optind - 1 == 1 &&
+                            streq(argv[optind + 1], "--json")) {
+                                arg_json = true;
+                                argc--;
+                        }
+                        if (arg_json && (Command) i != COMMAND_STATUS)
+                                return log_error_errno(EINVAL, "--json is an option of status only");
                         if ((unsigned) (argc - optind - 1) != want)
                                 return log_error_errno(EINVAL, "%s takes %s", commands[i].name,
                                                        want ? "one device name" : "no arguments");
@@ -191,17 +207,16 @@ static int run(void) {
         case COMMAND_RECHECK:
                 return handover_recheck(&n) < 0 ? EXIT_SYSTEM : EXIT_OK;
         case COMMAND_CLAIM:
-                config_load(&c);
-                return handover_claim(&c, &n) < 0 ? EXIT_SYSTEM : EXIT_OK;
+                return handover_claim(&n) < 0 ? EXIT_SYSTEM : EXIT_OK;
         case COMMAND_RELEASE:
                 config_load(&c);
                 return handover_release(&c, &n) < 0 ? EXIT_SYSTEM : EXIT_OK;
         case COMMAND_STATUS:
                 config_load(&c);
-                r = status_print(&c, stdout);
+                r = status_print(&c, arg_json, stdout);
                 if (fflush(stdout) != 0 || r < 0)
                         return EXIT_SYSTEM;
-                return r > 0 ? EXIT_COLLISION : EXIT_OK;
+                return r == STATUS_CRITICAL ? EXIT_COLLISION : r == STATUS_WARNING ? EXIT_USAGE : EXIT_OK;
         case COMMAND_REPAIR:
                 config_load(&c);
                 return run_repair(&c);

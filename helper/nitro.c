@@ -108,6 +108,13 @@ static bool is_sd_name(const char *l) {
         return sd_name_parse(l, &n, &reason) >= 0;
 }
 
+static bool links_contain(char **links, size_t n_links, const char *name) {
+        for (size_t i = 0; i < n_links; i++)
+                if (streq(links[i], name))
+                        return true;
+        return false;
+}
+
 static void print_links(FILE *out, char **links, size_t n_links, const char *drop, bool drop_sd_names,
                         const char *alias, const char *stable) {
         char chunks[LINKS_CHUNKS][LINKS_CHUNK_MAX + 1] = {};
@@ -146,54 +153,34 @@ static void print_links(FILE *out, char **links, size_t n_links, const char *dro
         }
 }
 
-int nitro_links(const Config *c, const char *name, char **links, size_t n_links, FILE *out) {
-        char disk[32], logbuf[NAME_LOG_BUF], stock[64], ec2[DISK_NAME_BUF], stable[DISK_NAME_BUF + 16],
-                xvd[DISK_NAME_BUF];
-        const char *reason;
-        unsigned part;
+int ebs_names_read(const char *name, EbsNames *ret, const char **reason) {
+        char disk[32];
         EbsIdentity id;
         EbsMapping m;
-        AliasDecision d;
-        DiskName n, role, compat;
-        bool has_compat;
+        DiskName role;
+        unsigned part;
         int r;
 
+        *ret = (EbsNames) {};
         if (nvme_name_parse(name, disk, &part) < 0) {
-                log_error("invalid device name '%s': not an NVMe namespace or partition (nvme<c>n<n>[p<p>])",
-                          name_for_log(name, logbuf, sizeof(logbuf)));
-                return 1;
+                *reason = "not an NVMe namespace or partition (nvme<c>n<n>[p<p>])";
+                return -EBADR;
         }
-        r = identify(disk, &id, &reason);
-        if (r == -ENODEV) {
-                log_debug("%s: not an EBS volume (%s)", name, reason);
-                return 0;
-        }
-        if (r < 0) {
-                /* Amazon's rule may have read it (or an earlier event did):
-                 * with no name to check, no name of the SCSI namespace stays. */
-                log_warning_errno(r, "%s: cannot read the EBS mapping name: %s (%m); no sd or xvd-sd link, and any "
-                                  "/dev/sd* link the stock rule made goes", name, reason);
-                print_links(out, links, n_links, NULL, true, NULL, NULL);
-                return 0;
-        }
+        r = identify(disk, &id, reason);
+        if (r < 0)
+                return r;
+        snprintf(ret->mapping, sizeof(ret->mapping), "%s", id.mapping);
         /* What the stock rule linked: the mapping, and for a partition the
          * mapping with the number appended ("%c%n"). */
         if (part > 0)
-                snprintf(stock, sizeof(stock), "%s%u", id.mapping, part);
+                snprintf(ret->stock, sizeof(ret->stock), "%s%u", id.mapping, part);
         else
-                snprintf(stock, sizeof(stock), "%s", id.mapping);
-
-        if (ebs_mapping_classify(id.mapping, &m, &reason) < 0) {
-                log_warning("%s: EBS mapping name '%s' is no sd or xvd name (%s): removing the stock link /dev/%s, "
-                            "no link of ours", name, name_for_log(id.mapping, logbuf, sizeof(logbuf)), reason, stock);
-                fprintf(out, "EC2XA_STOCK_LINK=%s\n", stock);
-                print_links(out, links, n_links, stock, false, NULL, NULL);
-                return 0;
-        }
-        /* An xvd name is no SCSI name: the stock link stays as it is. */
-        if (!m.xvd_prefix)
-                fprintf(out, "EC2XA_STOCK_LINK=%s\n", stock);
-
+                snprintf(ret->stock, sizeof(ret->stock), "%s", id.mapping);
+        r = ebs_mapping_classify(id.mapping, &m, reason);
+        if (r < 0)
+                return r;
+        ret->xvd_prefix = m.xvd_prefix;
+        ret->partition_style = m.partition_style;
         /* role: what the stable name says, the disk or its partition N,
          * as on a Xen instance of the same AMI, whose kernel has xvda and
          * xvda1 for a root mapped sda1. compat: the stock rule's name, with
@@ -201,34 +188,82 @@ int nitro_links(const Config *c, const char *name, char **links, size_t n_links,
          * whole disk, /dev/sda11 its partition 1), guarded like any other. */
         role = disk_name_whole(&m.name);
         role.partition = m.partition_style ? part : (part > 0 ? part : m.name.partition);
+        disk_name_format_stable(&role, ret->stable);
         if (!m.partition_style) {
-                compat = role;
-                has_compat = true;
-        } else
-                has_compat = sd_name_parse(stock, &compat, &reason) >= 0 ||
-                             xvd_name_parse(stock, &compat, &reason) >= 0;
-        disk_name_format_stable(&role, stable);
-        if (!has_compat) {
-                /* "sda1" + 128: no kernel name can be partition 1128. */
-                fprintf(out, "EC2XA_STABLE=%s\n", stable);
-                print_links(out, links, n_links, m.xvd_prefix ? NULL : stock, false, NULL, stable);
-                log_info("%s: mapped as %s; the stock name %s is no disk name (%s): only /dev/%s", name,
-                         id.mapping, stock, reason, stable);
+                ret->compat = role;
+                ret->has_compat = true;
+        } else {
+                const char *why;
+
+                ret->has_compat = sd_name_parse(ret->stock, &ret->compat, &why) >= 0 ||
+                                  xvd_name_parse(ret->stock, &ret->compat, &why) >= 0;
+                if (!ret->has_compat)
+                        ret->no_compat_reason = why;
+        }
+        return 0;
+}
+
+int nitro_links(const Config *c, const char *name, char **links, size_t n_links, FILE *out) {
+        char logbuf[NAME_LOG_BUF], ec2[DISK_NAME_BUF], xvd[DISK_NAME_BUF];
+        const char *reason;
+        AliasDecision d;
+        EbsNames e;
+        int r;
+
+        r = ebs_names_read(name, &e, &reason);
+        if (r == -EBADR) {
+                log_error("invalid device name '%s': %s", name_for_log(name, logbuf, sizeof(logbuf)), reason);
+                return 1;
+        }
+        if (r == -ENODEV) {
+                log_debug("%s: not an EBS volume (%s)", name, reason);
                 return 0;
         }
-        n = compat;
-        disk_name_format_ec2(&n, ec2);
-        disk_name_format_xvd(&n, xvd);
+        if (r < 0 && !*e.stock) {
+                /* Amazon's rule may have read it (or an earlier event did):
+                 * with no name to check, no name of the SCSI namespace stays. */
+                log_warning_errno(r, "%s: cannot read the EBS mapping name: %s (%m); no sd or xvd-sd link, and any "
+                                  "/dev/sd* link the stock rule made goes", name, reason);
+                print_links(out, links, n_links, NULL, true, NULL, NULL);
+                return 0;
+        }
+        if (r < 0) {
+                log_warning("%s: EBS mapping name '%s' is no sd or xvd name (%s): removing the stock link /dev/%s, "
+                            "no link of ours", name, name_for_log(e.mapping, logbuf, sizeof(logbuf)), reason, e.stock);
+                fprintf(out, "EC2XA_STOCK_LINK=%s\n", e.stock);
+                print_links(out, links, n_links, e.stock, false, NULL, NULL);
+                return 0;
+        }
+        /* An xvd name is no SCSI name: the stock link stays as it is. */
+        if (!e.xvd_prefix)
+                fprintf(out, "EC2XA_STOCK_LINK=%s\n", e.stock);
+        if (!e.has_compat) {
+                /* "sda1" + 128: no kernel name can be partition 1128. */
+                fprintf(out, "EC2XA_STABLE=%s\n", e.stable);
+                print_links(out, links, n_links, e.xvd_prefix ? NULL : e.stock, false, NULL, e.stable);
+                log_info("%s: mapped as %s; the stock name %s is no disk name (%s): only /dev/%s", name, e.mapping,
+                         e.stock, e.no_compat_reason, e.stable);
+                return 0;
+        }
+        disk_name_format_ec2(&e.compat, ec2);
+        disk_name_format_xvd(&e.compat, xvd);
         d.alias = false;
-        if (!m.xvd_prefix) {
-                policy_decide_alias(c, &n, name, &d);
+        if (!e.xvd_prefix && n_links > 0 && !links_contain(links, n_links, e.stock)) {
+                /* Under udev, $links holds what Amazon's rule made in this
+                 * event: no stock name (Fedora patches its EBS lines out,
+                 * or amazon-ec2-utils is not installed) means the system
+                 * never had this name, and it gets none from us either. */
+                log_info("%s: no alias %s: no rule before this one made /dev/%s (amazon-ec2-utils' EBS rule is absent "
+                         "or patched out)", name, ec2, e.stock);
+        } else if (!e.xvd_prefix) {
+                policy_decide_alias(c, &e.compat, name, &d);
                 if (d.alias) {
                         fprintf(out, "EC2XA_ALIAS=%s\n", ec2);
                         log_debug("%s: alias %s: %s", name, ec2, d.reason);
                 } else
                         log_info("%s: no alias %s: %s", name, ec2, d.reason);
         }
-        fprintf(out, "EC2XA_STABLE=%s\nEC2XA_NAME=%s\n", stable, xvd);
-        print_links(out, links, n_links, m.xvd_prefix ? NULL : stock, false, d.alias ? ec2 : NULL, stable);
+        fprintf(out, "EC2XA_STABLE=%s\nEC2XA_NAME=%s\n", e.stable, xvd);
+        print_links(out, links, n_links, e.xvd_prefix ? NULL : e.stock, false, d.alias ? ec2 : NULL, e.stable);
         return 0;
 }

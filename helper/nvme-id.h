@@ -71,9 +71,9 @@ int ebs_identify_read(const char *devnode, EbsIdentity *ret, const char **reason
  * mean the volume attached as f: letters "f", partition 0, and the stable
  * link is /dev/xvd-sdf either way. "sda1" (EC2 roots are often mapped so)
  * is a WHOLE DISK that carries a partition-style name: letters "a",
- * partition 1, partition_style set. Its own partitions must never get
- * names built by appending their number: the stock rule's "sda11" for its
- * partition 1 reads as partition 11 of a disk sda (amazon-ec2-utils#37). */
+ * partition 1, partition_style set. The stock rule names its partition 1
+ * "sda11", which reads as partition 11 of a disk sda (amazon-ec2-utils#37):
+ * nitro.c keeps such names only while no disk sda exists. */
 typedef struct EbsMapping {
         DiskName name;
         bool xvd_prefix;      /* mapped as "xvdf" rather than "sdf" */

@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <sys/sysmacros.h>
 
+#include "build-config.h"
 #include "log.h"
+#include "macro.h"
 #include "policy.h"
 #include "probe.h"
 
@@ -33,6 +35,13 @@ void policy_decide_alias(const Config *c, const DiskName *n, const char *holder,
         disk_name_format_ec2(n, ec2);
         disk_name_format_ec2(&whole, disk);
 
+        /* A build for a distribution whose amazon-ec2-utils has no Xen rule
+         * (Debian, Ubuntu: -Dxen_aliases=false): its Xen disks never had an
+         * sd name, so they get none from us either. EBS NVMe volumes keep
+         * theirs (their holder is an nvme name). */
+        if (!XEN_ALIASES && startswith(holder, "xvd"))
+                return decide(ret, false,
+                              "this build gives Xen disks only the stable link (the distribution has no Xen sdX aliases)");
         if (c->mode == MODE_OFF)
                 return decide(ret, false, "mode off (%s)", c->mode_source);
         if (config_is_reserved(c, disk))

@@ -52,7 +52,7 @@ stage() {
 	echo "stage $name took $((SECONDS - t0)) s"
 }
 
-parts=(build rules rpm fuzz)
+parts=(build rules rpm deb fuzz)
 [[ ${SKIP_GUEST:-0} == 1 ]] || parts+=(guest)
 note "dependencies: ${parts[*]}"
 if ! tests/setup-deps.sh "${parts[@]}"; then
@@ -115,12 +115,20 @@ fuzz_stage() {
 stage unit meson test -C build-dev --suite unit -v --no-rebuild
 stage unit-valgrind meson test -C build-release --suite unit --setup valgrind -v --no-rebuild
 stage concurrency tests/concurrency/run-concurrency.sh build-release/helper/ec2-xvd-alias 300
+# status --json against its schema (python3-jsonschema); docs/fleet offline
+stage schema meson test -C build-dev --suite schema --suite fleet -v --no-rebuild
 stage fuzz fuzz_stage
 stage rules tests/rules/run-rules-tests.sh build-dev
 stage bench tests/bench/bench.sh build-release build-bench-nvme
 rpmdir=$src/build-logs/rpms
 rm -rf "$rpmdir"
 stage rpm env RPM_OUT="$rpmdir" tests/rpm/test-rpm.sh build-release
+# The Debian package (built from the tree, installed in a scratch root beside
+# Debian's real amazon-ec2-utils, lintian); build-release is the default
+# build its Xen answer is compared with.
+debdir=$src/build-logs/debs
+rm -rf "$debdir"
+stage deb env DEB_OUT="$debdir" tests/deb/test-deb.sh build-release
 if [[ ${SKIP_GUEST:-0} == 1 ]]; then
 	note guest
 	echo "SKIP: guest: SKIP_GUEST=1"

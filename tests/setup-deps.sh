@@ -1,6 +1,6 @@
 #!/bin/bash
 # Installs the Debian packages the named parts need, and nothing when they
-# are there already:  tests/setup-deps.sh build [rules] [rpm] [guest] [fuzz]
+# are there already:  tests/setup-deps.sh build [rules] [rpm] [deb] [guest] [fuzz]
 set -euo pipefail
 
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -8,6 +8,7 @@ declare -A lists=(
 	[build]="$src/tests/build-packages.txt"
 	[rules]="$src/tests/rules/host-packages.txt"
 	[rpm]="$src/tests/rpm/host-packages.txt"
+	[deb]="$src/tests/deb/host-packages.txt"
 	[guest]="$src/tests/guest/host-packages.txt"
 	[fuzz]="$src/tests/fuzz/host-packages.txt"
 )
@@ -16,7 +17,7 @@ packages=()
 for part in "$@"; do
 	list=${lists[$part]:-}
 	if [[ -z $list ]]; then
-		echo "setup-deps.sh: unknown part '$part' (build, rules, rpm, guest, fuzz)" >&2
+		echo "setup-deps.sh: unknown part '$part' (build, rules, rpm, deb, guest, fuzz)" >&2
 		exit 1
 	fi
 	[[ -f $list ]] || continue

@@ -132,6 +132,7 @@ held() { # DELAY_SPEC PATH|- HELPER_ARGS... (PATH: only the calls on it)
 }
 forced_failure() {
 	forced_fail=$((forced_fail + 1))
+	echo "$1" >>"$top/fail.${1%%:*}"
 	[ -n "$forced_first" ] || forced_first="$1"
 }
 if ! command -v strace >/dev/null; then
@@ -148,11 +149,13 @@ for ((i = 1; i <= forced; i++)); do
 	wait "$a" "$b"
 	ino=$(stat -c %i "$r/dev/sdb" 2>/dev/null)
 	rec=$(cat "$r/run/ec2-xvd-alias/nodes/sdb" 2>/dev/null)
-	[ -b "$r/dev/sdb" ] && [ "$rec" = "8:16 $ino" ] ||
-		{ forced_failure "A: node inode ${ino:-none}, record '${rec:-none}'"; continue; }
-	rm "$r/sys/class/block/sdb"
-	MAJOR=8 MINOR=16 "$helper" --root "$r" release sdb 2>>"$top/err.A"
-	[ ! -e "$r/dev/sdb" ] || forced_failure "A: the give-back failed: $(grep -m1 'not giving' "$top/err.A")"
+	if [ -b "$r/dev/sdb" ] && [ "$rec" = "8:16 $ino" ]; then
+		rm "$r/sys/class/block/sdb"
+		MAJOR=8 MINOR=16 "$helper" --root "$r" release sdb 2>>"$top/err.A"
+		[ ! -e "$r/dev/sdb" ] || forced_failure "A: the give-back failed: $(grep -m1 'not giving' "$top/err.A")"
+	else
+		forced_failure "A: node inode ${ino:-none}, record '${rec:-none}'"
+	fi
 
 	machine "$r"
 	mknod "$r/dev/.sdb.other" b 8 16
@@ -163,13 +166,13 @@ for ((i = 1; i <= forced; i++)); do
 	wait "$a"
 	rc=$?
 	[ "$rc" -eq 0 ] && [ -b "$r/dev/sdb" ] ||
-		{ forced_failure "B: claim exited $rc: $(grep -m1 'cannot' "$top/err.B")"; continue; }
+		forced_failure "B: claim exited $rc: $(grep -m1 'cannot' "$top/err.B")"
 done
 if ((forced > 0)); then
 	if ((forced_fail == 0)); then
 		echo "PASS: concurrency: forced orderings, $forced rounds each: (A) claim held between rename and record while recheck renames and records, (B) claim held between lstat and readlink while the node replaces the link: the record always names the node in place, the give-back works, no inspection fails"
 	else
-		echo "FAIL: concurrency: forced orderings: $forced_fail of $((2 * forced)) wrong; first: $forced_first"
+		echo "FAIL: concurrency: forced orderings: $forced_fail of $((2 * forced)) wrong (A: $(grep -c . "$top/fail.A" 2>/dev/null || echo 0), B: $(grep -c . "$top/fail.B" 2>/dev/null || echo 0)); first: $forced_first"
 		failures=$((failures + forced_fail))
 	fi
 fi

@@ -22,7 +22,9 @@ src=$(cd "$here/../.." && pwd)
 mkdir -p "$1" || exit 1
 builddir=$(cd "$1" && pwd)
 
-skip() { echo "rpm: skipped: $*" >&2; exit 77; }
+TIER=rpm
+# shellcheck source=tests/verdicts.sh
+. "$here/../verdicts.sh"
 
 # --- host packages ------------------------------------------------------------
 mapfile -t pkgs < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$here/host-packages.txt")
@@ -39,16 +41,6 @@ if [ ${#missing[@]} -gt 0 ]; then
 		>"$builddir/rpm-test-apt.log" 2>&1 ||
 		skip "apt-get install ${missing[*]} failed (see $builddir/rpm-test-apt.log)"
 fi
-
-# --- verdicts -----------------------------------------------------------------
-passed=0 failed=0
-pass() { echo "PASS: rpm: $*"; passed=$((passed + 1)); }
-fail() { echo "FAIL: rpm: $*"; failed=$((failed + 1)); }
-finish() {
-	echo "$passed passed, $failed failed"
-	[ "$failed" -eq 0 ] && exit 0
-	exit 1
-}
 
 work=$builddir/rpm-test
 rm -rf "$work"

@@ -24,6 +24,8 @@ if ! reason=$(rt_build_ok "$build"); then
 	echo "demo: cannot run here: $reason" >&2
 	exit 77
 fi
+# the Nitro machines' 70 rule: Debian's real one or the stand-in (NOTE line)
+rt_stock_nvme
 
 work=$(mktemp -d /tmp/ec2-xvd-alias-demo.XXXXXX)
 trap 'rm -rf "$work"' EXIT

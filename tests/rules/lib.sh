@@ -54,15 +54,22 @@ RT_IDENTIFY_DIR=${RT_IDENTIFY_DIR:-/run/ec2xa-test-identify}
 # a udevadm test that runs ebsnvme-id and the helper: measured up to 250 s
 # on a 2-core machine shared with other jobs (load 12 to 16).
 RT_SCENARIO_TIMEOUT=${RT_SCENARIO_TIMEOUT:-600}
-# systemd's own rules loaded beside the 51 file (from this machine's udev)
-RT_SYSTEM_RULES="50-udev-default.rules 60-block.rules 60-persistent-storage.rules"
+# systemd's own rules loaded beside the 51 file (from this machine's udev);
+# 60-cdrom_id.rules is there to be masked as on an instance (the Xen
+# scenarios install amazon-ec2-utils' empty override, see ns_install_common)
+RT_SYSTEM_RULES="50-udev-default.rules 60-block.rules 60-cdrom_id.rules 60-persistent-storage.rules"
+# Nitro: Debian's real amazon-ec2-utils (tests/stock/real-amazon-ec2-utils.sh):
+# the unpacked tree, or "" for the project's stand-in rule (rt_stock_nvme)
+RT_AEU_TREE=${RT_AEU_TREE-}
 
 # The scenarios, in order. Each is a function sc_<name with - as _>.
 # shellcheck disable=SC2034 # used by the scripts that source this file
-RT_SCENARIOS="xen-boot lun-before-xen lun-after-xen handover-timeout reserve
+RT_SCENARIOS="xen-boot lun-before-xen lun-after-xen yield-request handover-timeout reserve
 mode-compat mode-off scsi-host-same-answer cmdline-override remove-xen-disk
 remove-lun remove-lun-compat partition-alias-disk-claim partition-alias-xvd-first
-ignored-names nitro-boot nitro-lun-after nitro-lun-first nitro-logout"
+ignored-names xen-hvm-map-sdf xen-hvm-map-sda1 xen-pv-map-sda1 xen-pv-sda1-real-sda
+nitro-boot nitro-lun-after nitro-lun-first nitro-logout nitro-map-sdf
+nitro-map-dev-sdf nitro-map-xvdf nitro-map-sda1 nitro-map-xvda nitro-sda1-real-sda"
 
 ########################################################################
 # Outside the namespace
@@ -147,6 +154,28 @@ rt_identify_dir() {
 	echo "$d"
 }
 
+# rt_stock_nvme: which 70-ec2-nvme-devices.rules the Nitro scenarios run,
+# decided once per run. Sets and exports RT_AEU_TREE (the unpacked tree of
+# Debian's real amazon-ec2-utils, or "" for the project's stand-in,
+# tests/stock/70-ec2-nvme-devices.rules.in, when the package cannot be had)
+# and prints the one NOTE line that says which.
+rt_stock_nvme() {
+	local tree rc=0 err ver
+	err=$(mktemp)
+	tree=$("$RT_REPO/tests/stock/real-amazon-ec2-utils.sh" 2>"$err") || rc=$?
+	if [ "$rc" = 0 ] && [ -f "$tree/lib/udev/rules.d/70-ec2-nvme-devices.rules" ]; then
+		ver=${tree##*/amazon-ec2-utils_}
+		ver=${ver%_*}
+		RT_AEU_TREE=$tree
+		echo "NOTE: Amazon's real 70-ec2-nvme-devices.rules (Debian amazon-ec2-utils $ver, with its ec2nvme-nsid in /lib/udev); ebsnvme-id is a test double (tests/stock/ebsnvme-id)"
+	else
+		RT_AEU_TREE=""
+		echo "NOTE: Debian's amazon-ec2-utils cannot be had here (real-amazon-ec2-utils.sh exited $rc: $(tail -n 1 "$err")): the Nitro scenarios run the project's STAND-IN of 70-ec2-nvme-devices.rules (tests/stock/70-ec2-nvme-devices.rules.in); ebsnvme-id is a test double (tests/stock/ebsnvme-id)"
+	fi
+	rm -f "$err"
+	export RT_AEU_TREE
+}
+
 # rt_run SCENARIO SIDE OUTDIR BUILDDIR [HELPER_AS_STOCK]: runs one scenario
 # on one side in a fresh namespace. Results land in OUTDIR.
 rt_run() {
@@ -156,7 +185,7 @@ rt_run() {
 	if [ "$side" = ours ]; then
 		idir=$(rt_identify_dir "$build") || idir=/run/ec2xa-test-identify
 	fi
-	RT_BUILD="$build" RT_HELPER_AS_STOCK="$as_stock" RT_IDENTIFY_DIR="$idir" \
+	RT_BUILD="$build" RT_HELPER_AS_STOCK="$as_stock" RT_IDENTIFY_DIR="$idir" RT_AEU_TREE="$RT_AEU_TREE" \
 		timeout --kill-after=10 "$RT_SCENARIO_TIMEOUT" \
 		unshare --mount --net --pid --fork --mount-proc --propagation private \
 		bash "$RT_LIB" __inner "$sc" "$side" "$out" > "$out/inner.log" 2>&1
@@ -164,18 +193,20 @@ rt_run() {
 }
 
 # rt_verdict SCENARIO SIDE OUTDIR: prints the verdict line, returns 0 on PASS.
+# A scenario of the stable-name table names its row(s) first (see row).
 rt_verdict() {
-	local sc=$1 side=$2 out=$3 rc
+	local sc=$1 side=$2 out=$3 rc r=""
 	rc=$(cat "$out/inner.rc" 2>/dev/null || echo '?')
+	[ -s "$out/row" ] && r="$(cat "$out/row"): "
 	if [ -s "$out/failures" ]; then
-		echo "FAIL: $sc [$side]: $(head -n 1 "$out/failures")"
+		echo "FAIL: $sc [$side]: $r$(head -n 1 "$out/failures")"
 		return 1
 	fi
 	if [ "$rc" != 0 ] || [ ! -s "$out/checked" ]; then
-		echo "FAIL: $sc [$side]: harness exited $rc: $(grep -v '^+' "$out/inner.log" | tail -n 1)"
+		echo "FAIL: $sc [$side]: ${r}harness exited $rc: $(grep -v '^+' "$out/inner.log" | tail -n 1)"
 		return 1
 	fi
-	echo "PASS: $sc [$side]: $(paste -sd';' "$out/checked")"
+	echo "PASS: $sc [$side]: $r$(paste -sd';' "$out/checked")"
 	return 0
 }
 
@@ -244,6 +275,12 @@ ns_setup() {
 	ns_mount_tmpfs /run
 	: > "/run/.rules-tier-$RT_TOKEN"
 	ns_guard
+	# udevd's control socket: the harness plays udevd, and the helper asks
+	# holders to drop a name (and waits) only when udevd runs. Nothing
+	# listens on it (perl-base, Essential in Debian, binds it and exits).
+	mkdir -p /run/udev
+	perl -MIO::Socket::UNIX -e 'IO::Socket::UNIX->new(Type => SOCK_STREAM(), Local => "/run/udev/control") or die "$!\n"' ||
+		{ echo "cannot make /run/udev/control" >&2; exit 2; }
 
 	ns_overlay /etc etc
 	ns_overlay /var/lib varlib
@@ -288,19 +325,52 @@ ns_setup() {
 	esac
 }
 
-# The stock rule and script are installed on both sides, where
-# amazon-ec2-utils puts them: ours masks the rule from /etc.
+# The stock rules and scripts are installed on both sides, where
+# amazon-ec2-utils puts them: ours masks the Xen rule from /etc.
+#
+# Xen scenarios: the set Amazon Linux 2023's amazon-ec2-utils installs
+# around the rule we replace (stand-ins, tests/stock/): the Xen rule and
+# ec2udev-vbd, 51-ec2-xen-vbd-devices.rules (the by-path/xen-vbd-* links)
+# in /usr/lib/udev/rules.d, and the empty 60-cdrom_id.rules in
+# /etc/udev/rules.d that masks systemd's.
+# Nitro scenarios (nitro-*): what Debian's amazon-ec2-utils installs (it
+# has no Xen rule, no xen-vbd rule, no cdrom override): its real
+# 70-ec2-nvme-devices.rules and ec2nvme-nsid in /lib/udev, byte for byte,
+# and the ebsnvme-id double at /usr/sbin/ebsnvme-id, where the package has
+# the real one. Without the package ($RT_AEU_TREE empty): the stand-in rule.
+# The Xen rule is installed in the Nitro scenarios too (it matches no
+# nvme device), so that ours always masks something.
 ns_install_common() {
 	cp "$OUT"/sysrules/*.rules "$RT_RULES_STOCK_DIR/"
 	install -m 755 "$RT_REPO/tests/stock/ec2udev-vbd" "$RT_STOCK_SCRIPT"
 	sed "s|@EC2UDEV_VBD@|$RT_STOCK_SCRIPT|" "$RT_REPO/tests/stock/51-ec2-hvm-devices.rules.in" \
 		> "$RT_RULES_STOCK_DIR/51-ec2-hvm-devices.rules"
 	write_scsi_id_double /usr/lib/udev/scsi_id
-	# Nitro: what amazon-ec2-utils installs for EBS NVMe volumes (test
-	# stand-ins, tests/stock/): the rule and, where it calls it, the tool
+	case $SC in
+	nitro-*) ;;
+	*)
+		install -m 644 "$RT_REPO/tests/stock/51-ec2-xen-vbd-devices.rules" "$RT_RULES_STOCK_DIR/"
+		install -m 644 "$RT_REPO/tests/stock/60-cdrom_id.rules" "$RT_RULES_OURS_DIR/"
+		;;
+	esac
 	install -m 755 "$RT_REPO/tests/stock/ebsnvme-id" "$RT_EBSNVME_ID"
-	sed "s|@EBSNVME_ID@|$RT_EBSNVME_ID|" "$RT_REPO/tests/stock/70-ec2-nvme-devices.rules.in" \
-		> "$RT_RULES_STOCK_DIR/70-ec2-nvme-devices.rules"
+	if [ -n "$RT_AEU_TREE" ]; then
+		# /lib/udev must be this namespace's /usr/lib/udev (merged /usr):
+		# a split /usr would put these files on this machine's /lib
+		if [ "$(readlink -f /lib/udev)" != /usr/lib/udev ]; then
+			echo "/lib/udev is not /usr/lib/udev here (no merged /usr): cannot install Debian's amazon-ec2-utils in the namespace" >&2
+			exit 2
+		fi
+		install -m 644 "$RT_AEU_TREE/lib/udev/rules.d/70-ec2-nvme-devices.rules" /lib/udev/rules.d/70-ec2-nvme-devices.rules
+		install -m 755 "$RT_AEU_TREE/lib/udev/ec2nvme-nsid" /lib/udev/ec2nvme-nsid
+		if ! cmp -s "$RT_AEU_TREE/lib/udev/rules.d/70-ec2-nvme-devices.rules" "$RT_RULES_STOCK_DIR/70-ec2-nvme-devices.rules"; then
+			echo "the installed 70-ec2-nvme-devices.rules is not the package's" >&2
+			exit 2
+		fi
+	else
+		sed "s|@EBSNVME_ID@|$RT_EBSNVME_ID|" "$RT_REPO/tests/stock/70-ec2-nvme-devices.rules.in" \
+			> "$RT_RULES_STOCK_DIR/70-ec2-nvme-devices.rules"
+	fi
 }
 
 # The path the generated rule calls the helper by.
@@ -494,6 +564,9 @@ sys_xen_disk() {
 	sys_attr "$v" nodename "device/vbd/$vbd"
 	sys_link /sys/bus/xen "$v/subsystem"
 	sys_link "$v" "/sys/bus/xen/devices/vbd-$vbd"
+	# bound to xen-blkfront (the driver Amazon's xen-vbd rule matches)
+	mkdir -p /sys/bus/xen/drivers/vbd
+	sys_link /sys/bus/xen/drivers/vbd "$v/driver"
 	sys_block_dev "$v/block" "$name" 202 "$min" disk
 	for ((i = 1; i <= nparts; i++)); do
 		sys_block_dev "$v/block/$name" "$name$i" 202 $((min + i)) partition "$i"
@@ -819,8 +892,8 @@ devtmpfs_remove() {
 # earlier or running event is for the same device, its parent or a child
 # (252's event_is_blocked(), by devpath); DISPATCH=deferred plays a udevd with
 # one worker (--children-max=1): an event waits until the running one ends.
-queue_add() { # ACTION NAME
-	echo "$1 $2" >> "$OUT/queue"
+queue_add() { # ACTION NAME [KEY=VALUE...]: the uevent's arguments too
+	echo "$*" >> "$OUT/queue"
 }
 
 related() { # NAME NAME: same device, or one is the parent of the other
@@ -836,7 +909,7 @@ blocked() {
 	for r in $RT_RUNNING; do
 		related "$r" "$name" && return 0
 	done
-	while read -r act n; do
+	while read -r act n _; do
 		i=$((i + 1))
 		[ "$i" -ge "$pos" ] && break
 		related "$n" "$name" && return 0
@@ -847,15 +920,16 @@ blocked() {
 # dispatch: start what may start while an event is running
 dispatch() {
 	[ "$DISPATCH" = concurrent ] || return 0
-	local act name i again=1
+	local act name args i again=1
 	while [ "$again" = 1 ]; do
 		again=0
 		i=0
-		while read -r act name; do
+		while read -r act name args; do
 			i=$((i + 1))
 			if ! blocked "$i" "$name"; then
 				sed -i "${i}d" "$OUT/queue"
-				udev_event "$act" "$name"
+				# shellcheck disable=SC2086 # KEY=VALUE words
+				udev_event "$act" "$name" $args
 				again=1
 				break
 			fi
@@ -864,20 +938,32 @@ dispatch() {
 }
 
 uevents_drain() {
-	local act name
+	local act name args
 	while [ -s "$OUT/queue" ]; do
-		read -r act name < "$OUT/queue"
+		read -r act name args < "$OUT/queue"
 		sed -i 1d "$OUT/queue"
-		udev_event "$act" "$name"
+		# shellcheck disable=SC2086 # KEY=VALUE words
+		udev_event "$act" "$name" $args
 	done
 }
 
-# udev_event ACTION NAME: one event as udevd would process it: the rules
-# (udevadm test), then the RUN list; meanwhile, the uevents that programs
-# write are queued and dispatched.
+# udev_event ACTION NAME [KEY=VALUE...]: one event as udevd would process
+# it: the rules (udevadm test), then the RUN list; meanwhile, the uevents
+# that programs write are queued and dispatched. The arguments of a
+# synthetic uevent ("change UUID KEY=VALUE") reach the rules as
+# SYNTH_ARG_KEY=VALUE, as the kernel sends them: for this one event they
+# are added to the device's uevent file, which udevadm test reads.
 udev_event() {
-	local action=$1 name=$2 path log n pid
+	local action=$1 name=$2 path log n pid a
+	shift 2
 	path=$(cat "$OUT/uevent/$name.path")
+	if [ $# -gt 0 ]; then
+		cp "$OUT/uevent/$name" "$OUT/uevent/$name.synth"
+		for a in "$@"; do
+			echo "SYNTH_ARG_$a" >> "$OUT/uevent/$name.synth"
+		done
+		cp "$OUT/uevent/$name.synth" "$path/uevent"
+	fi
 	RT_EVENTS=$((RT_EVENTS + 1))
 	if [ "$RT_EVENTS" -gt 60 ]; then
 		fail "more than 60 events: a uevent loop"
@@ -896,6 +982,10 @@ udev_event() {
 		sleep 0.02
 	done
 	wait "$pid" || echo "udevadm test exited $?" >> "$log"
+	if [ $# -gt 0 ]; then
+		cp "$OUT/uevent/$name" "$path/uevent"
+		rm -f "$OUT/uevent/$name.synth"
+	fi
 	run_list "$log"
 	uevents_collect
 	RT_RUNNING=${RT_RUNNING% "$name"}
@@ -906,23 +996,51 @@ udev_event() {
 }
 
 # uevents_collect: a program wrote to a sysfs uevent file: restore the file
-# (it is a plain file here) and queue the event.
+# (it is a plain file here) and queue the event. A real uevent file is a
+# trigger and keeps its content; this one is clobbered until restored, and
+# udevadm test reads a parent's uevent file (its devnum, hence its database
+# for IMPORT{parent}). A claim writes to all the holders at once, so after
+# a write this waits a moment for the rest of the burst and restores every
+# file before it queues any event: no event starts while a relative's
+# uevent file is clobbered.
 uevents_collect() {
-	local f name written u
-	for f in "$OUT"/uevent/*.path; do
-		name=${f##*/}
-		name=${name%.path}
-		u="$(cat "$f")/uevent"
-		[ -f "$u" ] || continue
-		cmp -s "$u" "$OUT/uevent/$name" && continue
-		# (a real uevent file is a trigger; this plain one keeps the tail
-		# of its old content after the write: keep the first two words)
-		written=$(head -n 1 "$u" | awk '{ print $1, substr($2, 1, 36) }')
-		written=${written% }
-		cp "$OUT/uevent/$name" "$u"
+	local f name written u found=1 any=0
+	local -a got=()
+	while [ "$found" = 1 ]; do
+		found=0
+		for f in "$OUT"/uevent/*.path; do
+			name=${f##*/}
+			name=${name%.path}
+			u="$(cat "$f")/uevent"
+			[ -f "$u" ] || continue
+			cmp -s "$u" "$OUT/uevent/$name" && continue
+			# the running event's own synthetic arguments
+			[ -f "$OUT/uevent/$name.synth" ] && cmp -s "$u" "$OUT/uevent/$name.synth" && continue
+			# (this plain file keeps the tail of its old content after
+			# the write: the first line is the write, which the helper
+			# ends with a newline)
+			written=$(head -n 1 "$u" | awk '{ printf "%s %s", $1, substr($2, 1, 36); for (i = 3; i <= NF; i++) printf " %s", $i; print "" }')
+			written=${written% }
+			if [ -f "$OUT/uevent/$name.synth" ]; then
+				cp "$OUT/uevent/$name.synth" "$u"
+			else
+				cp "$OUT/uevent/$name" "$u"
+			fi
+			got+=("$name" "$written")
+			found=1
+			any=1
+		done
+		[ "$found" = 1 ] && sleep 0.1
+	done
+	[ "$any" = 1 ] || return 0
+	local i
+	for ((i = 0; i < ${#got[@]}; i += 2)); do
+		name=${got[i]}
+		written=${got[i + 1]}
 		echo "$name: '$written'" >> "$OUT/uevent-writes.log"
 		case ${written%% *} in
-		add|change|remove) queue_add "${written%% *}" "$name" ;;
+		# shellcheck disable=SC2046 # the KEY=VALUE words after the UUID
+		add|change|remove) queue_add "${written%% *}" "$name" $(echo "$written" | cut -s -d' ' -f3-) ;;
 		*) fail "a program wrote '$written' to $name's uevent file" ;;
 		esac
 	done
@@ -1173,6 +1291,43 @@ exp_db() { # NAME LINKS...
 	fi
 }
 
+# xen_path_link NAME: the by-path link of a Xen disk or partition (Amazon's
+# 51-ec2-xen-vbd-devices.rules sets ID_PATH=xen-<vbd device>, and
+# 60-persistent-storage.rules links it): disk/by-path/xen-vbd-51712,
+# ...-part1; nothing for a device not on a vbd
+xen_path_link() {
+	local p vbd n
+	p=$(cat "$OUT/uevent/$1.path")
+	case $p in
+	/sys/devices/vbd-*) ;;
+	*) return 0 ;;
+	esac
+	vbd=${p#/sys/devices/}
+	vbd=${vbd%%/*}
+	n=$(sed -n 's/^PARTN=//p' "$OUT/uevent/$1")
+	echo "disk/by-path/xen-$vbd${n:+-part$n}"
+}
+
+# exp_xen NAME LINK...: a Xen disk's or partition's links: LINK... (the
+# names under test) and its by-path link
+exp_xen() {
+	local name=$1
+	shift
+	# shellcheck disable=SC2046 # link names have no white space
+	exp_links "$name" "$@" $(xen_path_link "$name")
+}
+
+# exp_xen_claims NAME CLAIM...: NAME's by-path link, and its database
+# entry with it and CLAIM... (names udev recorded but could not link:
+# "Conflicting inode")
+exp_xen_claims() {
+	local name=$1 bp
+	shift
+	bp=$(xen_path_link "$name")
+	echo "/dev/$bp -> /dev/$name"
+	exp_db "$name" "$@" "$bp"
+}
+
 # The LUN healthy: real nodes, by-id and by-path on the LUN itself.
 exp_lun_ok() {
 	exp_node sda 8:0
@@ -1216,18 +1371,32 @@ sc_xen_boot() {
 	boot_xen
 	exp_xen_nodes | expect both
 	expect stock <<-EOF
-	$(exp_links xvda sda)
-	$(exp_links xvda1 sda1)
-	$(exp_links xvdf sdf)
-	$(exp_links xvdba sdba)
+	$(exp_xen xvda sda)
+	$(exp_xen xvda1 sda1)
+	$(exp_xen xvdf sdf)
+	$(exp_xen xvdba sdba)
 	EOF
 	expect ours <<-EOF
-	$(exp_links xvda sda xvd-sda)
-	$(exp_links xvda1 sda1 xvd-sda1)
-	$(exp_links xvdf sdf xvd-sdf)
-	$(exp_links xvdba sdba xvd-sdba)
+	$(exp_xen xvda sda xvd-sda)
+	$(exp_xen xvda1 sda1 xvd-sda1)
+	$(exp_xen xvdf sdf xvd-sdf)
+	$(exp_xen xvdba sdba xvd-sdba)
 	EOF
 	checkpoint boot
+	check "the instance's rule set: Xen disk xvda and partition xvda1 have disk/by-path/xen-vbd-51712 and -part1 (51-ec2-xen-vbd-devices.rules)" \
+		xen_by_path_ok
+	check "the instance's rule set: cdrom_id never ran (the empty /etc/udev/rules.d/60-cdrom_id.rules masks systemd's)" \
+		cdrom_id_masked
+}
+
+xen_by_path_ok() {
+	[ "$(readlink -f /dev/disk/by-path/xen-vbd-51712)" = /dev/xvda ] &&
+		[ "$(readlink -f /dev/disk/by-path/xen-vbd-51712-part1)" = /dev/xvda1 ]
+}
+
+cdrom_id_masked() {
+	grep -q "Skipping overridden file '/usr/lib/udev/rules.d/60-cdrom_id.rules'" "$OUT"/events/*-add-xvda.log &&
+		! grep -q "Starting 'cdrom_id" "$OUT"/events/*.log
 }
 
 # The LUN (sda, sda1) is there first, then the Xen volumes xvda (with
@@ -1244,9 +1413,9 @@ attach_xen_after_lun() {
 	# but finds the LUN's nodes ("Conflicting inode"), so the damage waits
 	# for a later event; xvdf gets sdf.
 	expect stock <<-EOF
-	$(exp_db xvda sda)
-	$(exp_db xvda1 sda1)
-	$(exp_links xvdf sdf)
+	$(exp_xen_claims xvda sda)
+	$(exp_xen_claims xvda1 sda1)
+	$(exp_xen xvdf sdf)
 	EOF
 }
 
@@ -1257,9 +1426,9 @@ sc_lun_before_xen() {
 	# ours: sda is a real disk, so xvda and xvda1 get no sd name; sdf is
 	# free, so xvdf gets it, on a SCSI host as anywhere (one rule)
 	expect ours <<-EOF
-	$(exp_links xvda xvd-sda)
-	$(exp_links xvda1 xvd-sda1)
-	$(exp_links xvdf sdf xvd-sdf)
+	$(exp_xen xvda xvd-sda)
+	$(exp_xen xvda1 xvd-sda1)
+	$(exp_xen xvdf sdf xvd-sdf)
 	EOF
 	checkpoint attached
 	if [ "$SIDE" = stock ]; then
@@ -1275,12 +1444,12 @@ history_common() {
 	exp_node xvda 202:0 | expect both
 	exp_node xvda1 202:1 | expect both
 	expect stock <<-EOF
-	$(exp_links xvda sda)
-	$(exp_links xvda1 sda1)
+	$(exp_xen xvda sda)
+	$(exp_xen xvda1 sda1)
 	EOF
 	expect ours <<-EOF
-	$(exp_links xvda sda xvd-sda)
-	$(exp_links xvda1 sda1 xvd-sda1)
+	$(exp_xen xvda sda xvd-sda)
+	$(exp_xen xvda1 sda1 xvd-sda1)
 	EOF
 	checkpoint boot
 	# iscsiadm --login: the kernel creates sda and sda1
@@ -1292,13 +1461,13 @@ exp_history_final() {
 	exp_node xvda 202:0 | expect both
 	exp_node xvda1 202:1 | expect both
 	expect stock <<-EOF
-	$(exp_links xvda sda)
-	$(exp_links xvda1 sda1)
+	$(exp_xen xvda sda)
+	$(exp_xen xvda1 sda1)
 	$(exp_lun_hijacked)
 	EOF
 	expect ours <<-EOF
-	$(exp_links xvda xvd-sda)
-	$(exp_links xvda1 xvd-sda1)
+	$(exp_xen xvda xvd-sda)
+	$(exp_xen xvda1 xvd-sda1)
 	$(exp_lun_ok)
 	EOF
 }
@@ -1325,6 +1494,87 @@ sc_lun_after_xen() {
 	fi
 }
 
+# The claim's request to yield (EC2XAYIELD=<letters of the real disk>)
+# reaches the holders' rules as SYNTH_ARG_EC2XAYIELD. xvda and xvda1 honour
+# it without starting the helper; a stray request to xvdf, naming disk a
+# or naming sdf while no disk sdf exists, changes nothing.
+sc_yield_request() {
+	sys_xen_disk xvda 0 1
+	sys_xen_disk xvdf 80
+	plug xvda xvda1 xvdf
+	sys_iscsi_lun sda 0 1
+	plug sda sda1
+	{
+		exp_node xvda 202:0
+		exp_node xvda1 202:1
+		exp_node xvdf 202:80
+	} | expect both
+	expect stock <<-EOF
+	$(exp_xen xvda sda)
+	$(exp_xen xvda1 sda1)
+	$(exp_xen xvdf sdf)
+	$(exp_lun_hijacked)
+	EOF
+	expect ours <<-EOF
+	$(exp_xen xvda xvd-sda)
+	$(exp_xen xvda1 xvd-sda1)
+	$(exp_xen xvdf sdf xvd-sdf)
+	$(exp_lun_ok)
+	EOF
+	checkpoint login
+	if [ "$SIDE" = ours ]; then
+		check "ours: the claim asked xvda and xvda1 to yield to disk sda (EC2XAYIELD=a)" \
+			uevent_written "^xvda: 'change [0-9a-f-]{36} EC2XAYIELD=a'" &&
+			uevent_written "^xvda1: 'change [0-9a-f-]{36} EC2XAYIELD=a'"
+		check "ours: xvda's and xvda1's rules honoured it without starting the helper's links" \
+			yielded_without_links xvda 202:0 sda && yielded_without_links xvda1 202:1 sda
+	fi
+	# a stray request (root wrote it): xvdf is not xvda
+	udev_event change xvdf EC2XAYIELD=a
+	# and one for xvdf's own name while no disk sdf exists
+	udev_event change xvdf EC2XAYIELD=f
+	{
+		exp_node xvda 202:0
+		exp_node xvda1 202:1
+		exp_node xvdf 202:80
+	} | expect both
+	expect stock <<-EOF
+	$(exp_xen xvda sda)
+	$(exp_xen xvda1 sda1)
+	$(exp_xen xvdf sdf)
+	$(exp_lun_hijacked)
+	EOF
+	expect ours <<-EOF
+	$(exp_xen xvda xvd-sda)
+	$(exp_xen xvda1 xvd-sda1)
+	$(exp_xen xvdf sdf xvd-sdf)
+	$(exp_lun_ok)
+	EOF
+	checkpoint stray-requests
+	if [ "$SIDE" = ours ]; then
+		check "ours: xvdf's rule ignored both stray requests (the helper decided, no EC2XA_YIELDED_TO)" \
+			links_ran_for_each_change xvdf 2 && ! grep -q '^E:EC2XA_YIELDED_TO=' /run/udev/data/b202:80
+	fi
+}
+
+# yielded_without_links XVD MAJ:MIN DISK: the holder's change event took the
+# request's path: no `links` run, EC2XA_YIELDED_TO=DISK in its database.
+yielded_without_links() {
+	local log
+	log=$(ls "$OUT"/events/*-change-"$1".log | tail -n 1)
+	[ -n "$log" ] && ! grep -q "ec2-xvd-alias links $1" "$log" &&
+		grep -qx "E:EC2XA_YIELDED_TO=$3" "/run/udev/data/b$2"
+}
+
+# links_ran_for_each_change XVD N: the last N change events of XVD ran links.
+links_ran_for_each_change() {
+	local log n=0
+	for log in $(ls "$OUT"/events/*-change-"$1".log | tail -n "$2"); do
+		grep -q "ec2-xvd-alias links $1" "$log" && n=$((n + 1))
+	done
+	[ "$n" = "$2" ]
+}
+
 sc_handover_timeout() {
 	# udevd has no free worker for xvda's change (--children-max=1): the
 	# helper gives up waiting after handover_timeout and replaces the link;
@@ -1348,16 +1598,16 @@ sc_reserve() {
 	boot_xen
 	exp_xen_nodes | expect both
 	expect stock <<-EOF
-	$(exp_links xvda sda)
-	$(exp_links xvda1 sda1)
-	$(exp_links xvdf sdf)
-	$(exp_links xvdba sdba)
+	$(exp_xen xvda sda)
+	$(exp_xen xvda1 sda1)
+	$(exp_xen xvdf sdf)
+	$(exp_xen xvdba sdba)
 	EOF
 	expect ours <<-EOF
-	$(exp_links xvda sda xvd-sda)
-	$(exp_links xvda1 sda1 xvd-sda1)
-	$(exp_links xvdf xvd-sdf)
-	$(exp_links xvdba xvd-sdba)
+	$(exp_xen xvda sda xvd-sda)
+	$(exp_xen xvda1 sda1 xvd-sda1)
+	$(exp_xen xvdf xvd-sdf)
+	$(exp_xen xvdba xvd-sdba)
 	EOF
 	checkpoint boot
 }
@@ -1368,9 +1618,9 @@ sc_mode_compat() {
 	set_conf "mode = compat"
 	attach_xen_after_lun
 	expect ours <<-EOF
-	$(exp_links xvda xvd-sda)
-	$(exp_links xvda1 xvd-sda1)
-	$(exp_links xvdf sdf xvd-sdf)
+	$(exp_xen xvda xvd-sda)
+	$(exp_xen xvda1 xvd-sda1)
+	$(exp_xen xvdf sdf xvd-sdf)
 	EOF
 	checkpoint attached
 }
@@ -1381,16 +1631,16 @@ boot_xen_without_aliases() {
 	boot_xen
 	exp_xen_nodes | expect both
 	expect stock <<-EOF
-	$(exp_links xvda sda)
-	$(exp_links xvda1 sda1)
-	$(exp_links xvdf sdf)
-	$(exp_links xvdba sdba)
+	$(exp_xen xvda sda)
+	$(exp_xen xvda1 sda1)
+	$(exp_xen xvdf sdf)
+	$(exp_xen xvdba sdba)
 	EOF
 	expect ours <<-EOF
-	$(exp_links xvda xvd-sda)
-	$(exp_links xvda1 xvd-sda1)
-	$(exp_links xvdf xvd-sdf)
-	$(exp_links xvdba xvd-sdba)
+	$(exp_xen xvda xvd-sda)
+	$(exp_xen xvda1 xvd-sda1)
+	$(exp_xen xvdf xvd-sdf)
+	$(exp_xen xvdba xvd-sdba)
 	EOF
 	checkpoint boot
 }
@@ -1413,12 +1663,12 @@ sc_scsi_host_same_answer() {
 	udev_event change xvda
 	{ exp_node xvda 202:0; exp_node xvdf 202:80; } | expect both
 	expect stock <<-EOF
-	$(exp_links xvda sda)
-	$(exp_links xvdf sdf)
+	$(exp_xen xvda sda)
+	$(exp_xen xvdf sdf)
 	EOF
 	expect ours <<-EOF
-	$(exp_links xvda sda xvd-sda)
-	$(exp_links xvdf sdf xvd-sdf)
+	$(exp_xen xvda sda xvd-sda)
+	$(exp_xen xvdf sdf xvd-sdf)
 	EOF
 	checkpoint transport-registered
 }
@@ -1444,7 +1694,7 @@ sc_remove_xen_disk() {
 	# stock: dropping xvda's claims unlinks /dev/sda and /dev/sda1, the
 	# LUN's real nodes: every name of the LUN now dangles.
 	expect stock <<-EOF
-	$(exp_links xvdf sdf)
+	$(exp_xen xvdf sdf)
 	/dev/block/8:0 -> MISSING (../sda)
 	/dev/block/8:1 -> MISSING (../sda1)
 	$LUN_BYID -> MISSING (../../sda)
@@ -1457,7 +1707,7 @@ sc_remove_xen_disk() {
 	$(exp_db sda1 "${LUN_BYID#/dev/}-part1" "${LUN_WWN#/dev/}-part1" "${LUN_BYPATH#/dev/}-part1")
 	EOF
 	expect ours <<-EOF
-	$(exp_links xvdf sdf xvd-sdf)
+	$(exp_xen xvdf sdf xvd-sdf)
 	$(exp_lun_ok)
 	EOF
 	checkpoint detached
@@ -1478,14 +1728,14 @@ logout_after_history() {
 	exp_node xvda 202:0 | expect both
 	exp_node xvda1 202:1 | expect both
 	expect stock <<-EOF
-	$(exp_links xvda sda)
-	$(exp_links xvda1 sda1)
+	$(exp_xen xvda sda)
+	$(exp_xen xvda1 sda1)
 	EOF
 	# ours: the nodes the helper made are released, and the helper asks
 	# xvda and xvda1 to take their names back (in either mode name).
 	expect ours <<-EOF
-	$(exp_links xvda sda xvd-sda)
-	$(exp_links xvda1 sda1 xvd-sda1)
+	$(exp_xen xvda sda xvd-sda)
+	$(exp_xen xvda1 sda1 xvd-sda1)
 	EOF
 	checkpoint logout
 	if [ "$SIDE" = ours ]; then
@@ -1515,12 +1765,12 @@ boot_partitioned_xvda() {
 	exp_node xvda 202:0 | expect both
 	exp_node xvda1 202:1 | expect both
 	expect stock <<-EOF
-	$(exp_links xvda sda)
-	$(exp_links xvda1 sda1)
+	$(exp_xen xvda sda)
+	$(exp_xen xvda1 sda1)
 	EOF
 	expect ours <<-EOF
-	$(exp_links xvda sda xvd-sda)
-	$(exp_links xvda1 sda1 xvd-sda1)
+	$(exp_xen xvda sda xvd-sda)
+	$(exp_xen xvda1 sda1 xvd-sda1)
 	EOF
 	checkpoint boot
 }
@@ -1533,15 +1783,15 @@ sc_partition_alias_disk_claim() {
 	exp_node xvda 202:0 | expect both
 	exp_node xvda1 202:1 | expect both
 	expect stock <<-EOF
-	$(exp_links xvda sda)
-	$(exp_links xvda1 sda1)
+	$(exp_xen xvda sda)
+	$(exp_xen xvda1 sda1)
 	/dev/block/8:0 -> /dev/xvda
 	$LUN_BYPATH -> /dev/xvda
 	$(exp_db sda "${LUN_BYPATH#/dev/}")
 	EOF
 	expect ours <<-EOF
-	$(exp_links xvda xvd-sda)
-	$(exp_links xvda1 xvd-sda1)
+	$(exp_xen xvda xvd-sda)
+	$(exp_xen xvda1 xvd-sda1)
 	$(exp_bare_lun_ok)
 	EOF
 	checkpoint login
@@ -1559,15 +1809,15 @@ sc_partition_alias_xvd_first() {
 	exp_node xvda 202:0 | expect both
 	exp_node xvda1 202:1 | expect both
 	expect stock <<-EOF
-	$(exp_links xvda sda)
-	$(exp_links xvda1 sda1)
+	$(exp_xen xvda sda)
+	$(exp_xen xvda1 sda1)
 	/dev/block/8:0 -> /dev/xvda
 	$LUN_BYPATH -> /dev/xvda
 	$(exp_db sda "${LUN_BYPATH#/dev/}")
 	EOF
 	expect ours <<-EOF
-	$(exp_links xvda xvd-sda)
-	$(exp_links xvda1 xvd-sda1)
+	$(exp_xen xvda xvd-sda)
+	$(exp_xen xvda1 xvd-sda1)
 	$(exp_bare_lun_ok)
 	EOF
 	checkpoint login
@@ -1609,15 +1859,153 @@ sc_ignored_names() {
 }
 
 ########################################################################
+# The stable-name table (tests/rules/README.md, "One stable name per
+# attachment"; issue 17 item 3): for every mapping shape EC2 uses, the
+# stable link names the same role (the disk, partition N) on Xen HVM, Xen
+# PV and Nitro, and the compatibility /dev/sdX names keep the meaning the
+# stock rule of that platform gave them. One scenario per row; on Xen the
+# guest never sees the mapping name (a volume attached as sdf or as xvdf is
+# the kernel's xvdf either way), so one scenario proves both rows of a
+# kernel layout. The verdict line starts with the row(s).
+########################################################################
+
+# row TEXT: the table row(s) the scenario proves, for its verdict line
+row() {
+	printf '%s\n' "$*" > "$OUT/row"
+}
+
+# leads_to NAME DEV: /dev/NAME resolves to /dev/DEV
+leads_to() {
+	[ "$(readlink -f "/dev/$1")" = "/dev/$2" ]
+}
+
+# none_leads_to PATTERN NAME...: no /dev/NAME resolves to a /dev/PATTERN
+# (a shell pattern: 'nvme*', 'xvd*')
+none_leads_to() {
+	local pat=$1 n t
+	shift
+	for n in "$@"; do
+		[ -e "/dev/$n" ] || [ -L "/dev/$n" ] || continue
+		t=$(readlink -f "/dev/$n")
+		# shellcheck disable=SC2053 # $pat is a pattern
+		[[ ${t#/dev/} == $pat ]] && return 1
+	done
+	return 0
+}
+
+# real_sda_and_none_leads_to PATTERN NAME...: /dev/sda is the real disk's
+# node (8:0) and none of /dev/NAME... resolves to a /dev/PATTERN
+real_sda_and_none_leads_to() {
+	[ -b /dev/sda ] && [ ! -L /dev/sda ] && [ "$(stat -c '%Hr:%Lr' /dev/sda)" = 8:0 ] &&
+		none_leads_to "$@"
+}
+
+sc_xen_hvm_map_sdf() {
+	row "rows 'sdf | Xen HVM' and 'xvdf | Xen HVM' (the same kernel devices)"
+	sys_xen_disk xvdf 80 1
+	plug xvdf xvdf1
+	{ exp_node xvdf 202:80; exp_node xvdf1 202:81; } | expect both
+	expect stock <<-EOF
+	$(exp_xen xvdf sdf)
+	$(exp_xen xvdf1 sdf1)
+	EOF
+	expect ours <<-EOF
+	$(exp_xen xvdf sdf xvd-sdf)
+	$(exp_xen xvdf1 sdf1 xvd-sdf1)
+	EOF
+	checkpoint attached
+}
+
+sc_xen_hvm_map_sda1() {
+	row "rows 'sda1 (root) | Xen HVM' and 'xvda | Xen HVM' (the same kernel devices)"
+	sys_xen_disk xvda 0 1
+	plug xvda xvda1
+	{ exp_node xvda 202:0; exp_node xvda1 202:1; } | expect both
+	expect stock <<-EOF
+	$(exp_xen xvda sda)
+	$(exp_xen xvda1 sda1)
+	EOF
+	expect ours <<-EOF
+	$(exp_xen xvda sda xvd-sda)
+	$(exp_xen xvda1 sda1 xvd-sda1)
+	EOF
+	checkpoint boot
+}
+
+# Xen PV: the root attached as sda1 is a whole disk xvda1 (vbd 51713),
+# with no partition table; there is no xvda.
+boot_xen_pv_root() {
+	sys_xen_disk xvda1 1
+	plug xvda1
+	exp_node xvda1 202:1 | expect both
+	expect stock <<-EOF
+	$(exp_xen xvda1 sda1)
+	EOF
+	expect ours <<-EOF
+	$(exp_xen xvda1 sda1 xvd-sda1)
+	EOF
+	checkpoint boot
+}
+
+sc_xen_pv_map_sda1() {
+	row "row 'sda1 | Xen PV' (xvda1, a whole disk)"
+	boot_xen_pv_root
+}
+
+# Issue 17 item 1 on Xen PV: the root xvda1 holds /dev/sda1; then a SCSI
+# disk without partitions becomes sda. While disk sda exists, no /dev/sda1
+# may lead to xvda1 (a partition made on sda would be the root disk).
+exp_xen_pv_after_login() {
+	exp_node xvda1 202:1 | expect both
+	expect stock <<-EOF
+	$(exp_xen xvda1 sda1)
+	$(exp_bare_lun_ok)
+	EOF
+	expect ours <<-EOF
+	$(exp_xen xvda1 xvd-sda1)
+	$(exp_bare_lun_ok)
+	EOF
+}
+
+sc_xen_pv_sda1_real_sda() {
+	set_conf "handover_timeout = 30"
+	boot_xen_pv_root
+	sys_iscsi_lun sda 0 0
+	plug sda
+	xen_pv_collision_check "after the disk's add"
+	exp_xen_pv_after_login
+	checkpoint login
+	# a later change on the root disk (udevadm trigger)
+	udev_event change xvda1
+	xen_pv_collision_check "after a change of xvda1"
+	exp_xen_pv_after_login
+	checkpoint xvda1-change
+}
+
+xen_pv_collision_check() { # WHEN
+	if [ "$SIDE" = stock ]; then
+		check "stock, $1: /dev/sda1 leads to the root disk xvda1 beside the real disk sda" \
+			leads_to sda1 xvda1
+	else
+		check "ours, $1: /dev/sda is the real disk and no /dev/sda1 leads to a Xen disk" \
+			real_sda_and_none_leads_to 'xvd*' sda1
+	fi
+}
+
+########################################################################
 # Nitro: EBS volumes as NVMe namespaces (DESIGN 8). Amazon's
-# 70-ec2-nvme-devices.rules (stand-in) and ebsnvme-id (double) on both
+# 70-ec2-nvme-devices.rules (Debian's real file, or the stand-in when the
+# package cannot be had: rt_stock_nvme) and ebsnvme-id (double) on both
 # sides; ours adds 71-ec2-xvd-alias-nvme.rules.
 ########################################################################
 
 # nvme_id_links NAME: the by-id and by-path links of a namespace or one of
 # its partitions, the same on both sides: systemd's 60-persistent-storage
 # (nvme-WWID, nvme-MODEL_SERIAL, nvme-MODEL_SERIAL_NSID, pci-SLOT-nvme-NSID)
-# and Amazon's 70 file (nvme-MODEL_SERIAL-ns-N).
+# and Amazon's 70 file (nvme-MODEL_SERIAL-ns-N). Debian's real 70 file
+# gives a partition no ...-ns-N-partP link: it imports _NS_ID from
+# /usr/sbin/ec2nvme-nsid, which the package installs in /lib/udev (the
+# stand-in rule computes it inline, so it has the link).
 nvme_id_links() {
 	local name=$1 ns part="" ctrl nsid model serial slot
 	ns=${name%p[0-9]*}
@@ -1631,7 +2019,9 @@ nvme_id_links() {
 	echo "disk/by-id/nvme-$(nvme_wwid "$ctrl" "$nsid")$part"
 	echo "disk/by-id/nvme-${model}_$serial$part"
 	echo "disk/by-id/nvme-${model}_${serial}_$nsid$part"
-	echo "disk/by-id/nvme-${model}_$serial-ns-$nsid$part"
+	if [ -z "$part" ] || [ -z "$RT_AEU_TREE" ]; then
+		echo "disk/by-id/nvme-${model}_$serial-ns-$nsid$part"
+	fi
 	echo "disk/by-path/pci-$slot-nvme-$nsid$part"
 }
 
@@ -1682,15 +2072,21 @@ sc_nitro_boot() {
 	$(exp_nvme nvme1n1p1 sdf1)
 	$(exp_nvme nvme2n1 xvdg)
 	EOF
-	# ours: no sda11 (a partition 11 of a disk sda), the stable names
+	# ours: the stock names kept (no disk sda exists), the stable names of
+	# the roles: xvd-sda the disk, xvd-sda1 its partition 1, as on Xen
+	# HVM (the stable-name table, nitro-map-sda1)
 	expect ours <<-EOF
-	$(exp_nvme nvme0n1 sda1 xvd-sda1)
-	$(exp_nvme nvme0n1p1 xvd-sda1p1)
+	$(exp_nvme nvme0n1 sda1 xvd-sda)
+	$(exp_nvme nvme0n1p1 sda11 xvd-sda1)
 	$(exp_nvme nvme1n1 sdf xvd-sdf)
 	$(exp_nvme nvme1n1p1 sdf1 xvd-sdf1)
 	$(exp_nvme nvme2n1 xvdg xvd-sdg)
 	EOF
 	checkpoint boot
+	if [ -n "$RT_AEU_TREE" ]; then
+		check "Debian's real 70 rule ran /usr/sbin/ec2nvme-nsid, which the package puts in /lib/udev: it failed, no by-id ...-ns-1-part1" \
+			grep -q "Process '/usr/sbin/ec2nvme-nsid nvme0n1p1' failed" "$OUT"/events/*-add-nvme0n1p1.log
+	fi
 }
 
 # The Nitro LUN scenarios: the data volume attached as sdf, with one
@@ -1820,6 +2216,173 @@ sc_nitro_logout() {
 		check "ours: the release sent nvme1n1 and nvme1n1p1 a change" \
 			uevent_written_since "$before" "^nvme1n1: 'change" "^nvme1n1p1: 'change"
 		check "ours: the helper's node records are gone" no_node_records
+	fi
+}
+
+# The stable-name table on Nitro (see the Xen rows above): one EBS volume,
+# one partition unless the row says more, mapped as the row says.
+nitro_map_volume() { # MAPPING
+	ebs_volume nvme1 0000:00:1f.0 "$EBS_SDF_SERIAL" "$1" 2 1
+	plug nvme1n1 nvme1n1p1
+	{ exp_node nvme1n1 259:2; exp_node nvme1n1p1 259:3; } | expect both
+}
+
+nitro_map_sdf() { # MAPPING
+	nitro_map_volume "$1"
+	expect stock <<-EOF
+	$(exp_nvme nvme1n1 sdf)
+	$(exp_nvme nvme1n1p1 sdf1)
+	EOF
+	expect ours <<-EOF
+	$(exp_nvme nvme1n1 sdf xvd-sdf)
+	$(exp_nvme nvme1n1p1 sdf1 xvd-sdf1)
+	EOF
+	checkpoint attached
+}
+
+sc_nitro_map_sdf() {
+	row "row 'sdf | Nitro' (mapping sdf)"
+	nitro_map_sdf sdf
+}
+
+sc_nitro_map_dev_sdf() {
+	row "row 'sdf | Nitro' (mapping /dev/sdf)"
+	nitro_map_sdf /dev/sdf
+}
+
+sc_nitro_map_xvdf() {
+	row "row 'xvdf | Nitro'"
+	nitro_map_volume xvdf
+	# an xvd name is no SCSI name: Amazon's links stay, ours adds the
+	# stable names only
+	expect stock <<-EOF
+	$(exp_nvme nvme1n1 xvdf)
+	$(exp_nvme nvme1n1p1 xvdf1)
+	EOF
+	expect ours <<-EOF
+	$(exp_nvme nvme1n1 xvdf xvd-sdf)
+	$(exp_nvme nvme1n1p1 xvdf1 xvd-sdf1)
+	EOF
+	checkpoint attached
+}
+
+sc_nitro_map_xvda() {
+	row "row 'xvda | Nitro'"
+	ebs_volume nvme0 0000:00:04.0 "$EBS_ROOT_SERIAL" xvda 0 1
+	plug nvme0n1 nvme0n1p1
+	{ exp_node nvme0n1 259:0; exp_node nvme0n1p1 259:1; } | expect both
+	expect stock <<-EOF
+	$(exp_nvme nvme0n1 xvda)
+	$(exp_nvme nvme0n1p1 xvda1)
+	EOF
+	expect ours <<-EOF
+	$(exp_nvme nvme0n1 xvda xvd-sda)
+	$(exp_nvme nvme0n1p1 xvda1 xvd-sda1)
+	EOF
+	checkpoint boot
+}
+
+# The root volume mapped sda1 (most AMIs that are not Amazon Linux), three
+# partitions: the whole disk nvme0n1 carries the mapping. The stock rule
+# gives /dev/sda1 -> nvme0n1 and "%c%n" /dev/sda11 -> nvme0n1p1, sda12,
+# sda13. Ours: the stable names of the roles, as on Xen HVM (xvd-sda the
+# disk, xvd-sdaN partition N), and the stock rule's names kept while no
+# real disk sda exists.
+boot_nitro_root_sda1() {
+	ebs_volume nvme0 0000:00:04.0 "$EBS_ROOT_SERIAL" sda1 0 3
+	plug nvme0n1 nvme0n1p1 nvme0n1p2 nvme0n1p3
+	{
+		exp_node nvme0n1 259:0
+		exp_node nvme0n1p1 259:1
+		exp_node nvme0n1p2 259:2
+		exp_node nvme0n1p3 259:3
+	} | expect both
+	expect stock <<-EOF
+	$(exp_nvme nvme0n1 sda1)
+	$(exp_nvme nvme0n1p1 sda11)
+	$(exp_nvme nvme0n1p2 sda12)
+	$(exp_nvme nvme0n1p3 sda13)
+	EOF
+	expect ours <<-EOF
+	$(exp_nvme nvme0n1 sda1 xvd-sda)
+	$(exp_nvme nvme0n1p1 sda11 xvd-sda1)
+	$(exp_nvme nvme0n1p2 sda12 xvd-sda2)
+	$(exp_nvme nvme0n1p3 sda13 xvd-sda3)
+	EOF
+	if [ "${1:-}" = unchecked ]; then
+		rm -f "$OUT/expect.next"
+	else
+		checkpoint boot
+	fi
+}
+
+sc_nitro_map_sda1() {
+	row "row 'sda1 | Nitro' (root, partitions 1 to 3)"
+	boot_nitro_root_sda1
+}
+
+# Issue 17 item 1 (amazon-ec2-utils#37): the root mapped sda1 has booted
+# with /dev/sda1 -> nvme0n1, then a SCSI disk without partitions becomes
+# sda (scsi_debug, an iSCSI login). While disk sda exists no /dev/sda,
+# /dev/sdaN, /dev/sdaNM may lead to the EBS volume: `parted /dev/sda`, then
+# a write to /dev/sda1 before udev has handled the new partition, would
+# land on the root volume.
+exp_nitro_sda1_after_login() {
+	{
+		exp_node nvme0n1 259:0
+		exp_node nvme0n1p1 259:1
+		exp_node nvme0n1p2 259:2
+		exp_node nvme0n1p3 259:3
+	} | expect both
+	expect stock <<-EOF
+	$(exp_nvme nvme0n1 sda1)
+	$(exp_nvme nvme0n1p1 sda11)
+	$(exp_nvme nvme0n1p2 sda12)
+	$(exp_nvme nvme0n1p3 sda13)
+	$(exp_bare_lun_ok)
+	EOF
+	expect ours <<-EOF
+	$(exp_nvme nvme0n1 xvd-sda)
+	$(exp_nvme nvme0n1p1 xvd-sda1)
+	$(exp_nvme nvme0n1p2 xvd-sda2)
+	$(exp_nvme nvme0n1p3 xvd-sda3)
+	$(exp_bare_lun_ok)
+	EOF
+}
+
+stock_root_sda1_collides() {
+	leads_to sda1 nvme0n1 && leads_to sda11 nvme0n1p1
+}
+
+# the verdict of the collision, first (so that a FAIL line names it
+# before the exact states, which also hold the row's stable names)
+nitro_sda1_collision_check() { # WHEN
+	if [ "$SIDE" = stock ]; then
+		check "stock, $1: beside the real disk sda, /dev/sda1 leads to the root volume nvme0n1 and /dev/sda11 to its partition nvme0n1p1 (amazon-ec2-utils#37)" \
+			stock_root_sda1_collides
+	else
+		check "ours, $1: /dev/sda is the real disk and none of /dev/sda1, /dev/sda11, /dev/sda12, /dev/sda13 leads to an NVMe device" \
+			real_sda_and_none_leads_to 'nvme*' sda1 sda11 sda12 sda13
+	fi
+}
+
+sc_nitro_sda1_real_sda() {
+	set_conf "handover_timeout = 30"
+	# the boot's exact state is nitro-map-sda1's
+	boot_nitro_root_sda1 unchecked
+	sys_iscsi_lun sda 0 0
+	plug sda
+	nitro_sda1_collision_check "after the disk's add"
+	exp_nitro_sda1_after_login
+	checkpoint login
+	# a later change on the volume (udevadm trigger)
+	udev_event change nvme0n1
+	udev_event change nvme0n1p1
+	nitro_sda1_collision_check "after a change of nvme0n1 and nvme0n1p1"
+	exp_nitro_sda1_after_login
+	checkpoint nvme-change
+	if [ "$SIDE" = ours ]; then
+		check "ours: no handover timeout" no_helper_timeout
 	fi
 }
 

@@ -54,6 +54,9 @@ if [ "$keep" = 0 ]; then
 	trap 'rm -rf "$work"' EXIT
 fi
 [ "$as_stock" = 1 ] && echo "NOTE: --helper-as-stock: our rule runs with the stock logic; the [ours] scenarios must FAIL"
+# the Nitro scenarios' 70 rule: Debian's real one, or the stand-in (a NOTE
+# line says which)
+rt_stock_nvme
 
 # Why scenario $1's side $2 cannot run here (nothing if it can).
 skip_reason() {

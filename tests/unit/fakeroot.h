@@ -74,7 +74,7 @@ void fakeroot_udevd_listening(FakeRoot *r);
 
 typedef struct HelperRun {
         int status; /* exit status, or 128+signal */
-        char out[8192];
+        char out[65536];
         char err[8192];
 } HelperRun;
 

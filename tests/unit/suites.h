@@ -8,9 +8,11 @@ Suite *names_suite(void);
 Suite *config_suite(void);
 Suite *links_suite(void);
 Suite *status_suite(void);
+Suite *status_json_suite(void);
 Suite *nvme_suite(void);
 Suite *nitro_suite(void);
 Suite *handover_suite(void);
+Suite *schema_suite(void);
 
 #define ck_assert_run(run, exp_status, exp_out, exp_err)                  \
         do {                                                              \

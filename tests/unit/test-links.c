@@ -100,7 +100,7 @@ END_TEST
 START_TEST(test_real_scsi_disk) {
         fakeroot_add_scsi(&root, "sda", 8, 0, NULL, 1, 0);
         fakeroot_add_scsi(&root, "sda1", 8, 1, "sda", 1, 0);
-        fakeroot_write(&root, "/etc/ec2-xvd-alias.conf", "mode = compat\n");
+        fakeroot_write(&root, "/etc/ec2-xvd-alias.conf", "mode = auto\n");
 
         fakeroot_run(&root, &run, "links", "xvda", NULL);
         ck_assert_run(run, 0, "xvd-sda\n", "ec2-xvd-alias: xvda: no alias sda: real SCSI disk sda (8:0) exists\n");
@@ -115,7 +115,7 @@ START_TEST(test_real_scsi_disk) {
 END_TEST
 
 START_TEST(test_dev_entries) {
-        fakeroot_write(&root, "/etc/ec2-xvd-alias.conf", "mode = compat\n");
+        fakeroot_write(&root, "/etc/ec2-xvd-alias.conf", "mode = auto\n");
         /* our own alias from an earlier event: keep it */
         fakeroot_symlink(&root, "/dev/sda", "xvda");
         fakeroot_run(&root, &run, "links", "xvda", NULL);
@@ -138,7 +138,7 @@ START_TEST(test_dev_entries) {
 END_TEST
 
 START_TEST(test_reserve) {
-        fakeroot_write(&root, "/etc/ec2-xvd-alias.conf", "mode = compat\nreserve = sda sdf\n");
+        fakeroot_write(&root, "/etc/ec2-xvd-alias.conf", "mode = auto\nreserve = sda sdf\n");
         fakeroot_run(&root, &run, "links", "xvda1", NULL);
         ck_assert_run(run, 0, "xvd-sda1\n",
                       "ec2-xvd-alias: xvda1: no alias sda1: sda is reserved in /etc/ec2-xvd-alias.conf\n");
@@ -154,7 +154,8 @@ START_TEST(test_modes) {
         fakeroot_run(&root, &run, "links", "xvdf", NULL);
         ck_assert_run(run, 0, "xvd-sdf\n", "ec2-xvd-alias: xvdf: no alias sdf: mode off (/etc/ec2-xvd-alias.conf:1)\n");
 
-        /* auto is the default; 0.1.0's "compat" means the same rule */
+        /* auto is the default; 0.1.0's "compat" means the same rule (the
+         * one place the tests use the old name: to prove it still works) */
         fakeroot_write(&root, "/etc/ec2-xvd-alias.conf", "mode = compat\n");
         fakeroot_run(&root, &run, "--debug", "links", "xvdf", NULL);
         ck_assert_run(run, 0, "sdf xvd-sdf\n", "ec2-xvd-alias: xvdf: alias sdf: no real SCSI disk sdf\n");
@@ -165,7 +166,7 @@ START_TEST(test_modes) {
 END_TEST
 
 START_TEST(test_cmdline_override) {
-        fakeroot_write(&root, "/etc/ec2-xvd-alias.conf", "mode = compat\n");
+        fakeroot_write(&root, "/etc/ec2-xvd-alias.conf", "mode = auto\n");
         fakeroot_write(&root, "/proc/cmdline", "root=/dev/xvda1 ec2_xvd_alias.mode=off quiet\n");
         fakeroot_run(&root, &run, "links", "xvdf", NULL);
         ck_assert_run(run, 0, "xvd-sdf\n", "ec2-xvd-alias: xvdf: no alias sdf: mode off (kernel command line)\n");

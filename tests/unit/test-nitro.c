@@ -8,6 +8,7 @@
 
 #include "build-config.h"
 #include "fakeroot.h"
+#include "machines.h"
 #include "suites.h"
 
 #ifdef TEST_IDENTIFY_DIR
@@ -59,6 +60,21 @@ START_TEST(test_links_list) {
                       "EC2XA_STOCK_LINK=sdf\nEC2XA_STABLE=xvd-sdf\nEC2XA_NAME=xvdf\n"
                       "EC2XA_LINKS=xvd-sdf disk/by-id/nvme-Amazon_Elastic_Block_Store_vol0123\n",
                       "ec2-xvd-alias: nvme1n1: no alias sdf: real SCSI disk sdf (8:80) exists\n");
+}
+END_TEST
+
+/* Fedora patches the EBS lines out of Amazon's rule (and a system may lack
+ * amazon-ec2-utils): under udev no earlier rule made /dev/sdf, so the
+ * system never had that name and gets none from us; the stable name
+ * comes all the same. */
+START_TEST(test_no_stock_link) {
+        fakeroot_add_nvme(&root, "nvme1n1", 259, 0, NULL, "sdf");
+        fakeroot_run(&root, &run, "nvme", "nvme1n1", "disk/by-id/nvme-Amazon_Elastic_Block_Store_vol0123", NULL);
+        ck_assert_run(run, 0,
+                      "EC2XA_STOCK_LINK=sdf\nEC2XA_STABLE=xvd-sdf\nEC2XA_NAME=xvdf\n"
+                      "EC2XA_LINKS=xvd-sdf disk/by-id/nvme-Amazon_Elastic_Block_Store_vol0123\n",
+                      "ec2-xvd-alias: nvme1n1: no alias sdf: no rule before this one made /dev/sdf (amazon-ec2-utils' "
+                      "EBS rule is absent or patched out)\n");
 }
 END_TEST
 
@@ -166,6 +182,47 @@ START_TEST(test_status_and_give_back) {
         ck_assert_int_eq(strncmp(fakeroot_read(&root, "/sys/class/block/nvme1n1/uevent"), "change ", 7), 0);
 }
 END_TEST
+/* A live install: Amazon's rule made /dev/sdf -> nvme1n1 and no
+ * /dev/xvd-sdf exists yet. An fstab line naming /dev/sdf is a name in use
+ * all the same: what the name leads to names the volume. */
+START_TEST(test_names_in_use_stock_link) {
+        fakeroot_add_nvme(&root, "nvme1n1", 259, 2, NULL, "sdf");
+        fakeroot_symlink(&root, "/dev/sdf", "nvme1n1");
+        fakeroot_write(&root, "/etc/fstab", "/dev/sdf /data ext4 defaults,nofail 0 2\n");
+        fakeroot_run(&root, &run, "status", NULL);
+        ck_assert_int_eq(run.status, 0);
+        ck_assert_msg(strstr(run.out, "  /etc/fstab:1: /dev/sdf is -> nvme1n1 (EBS volume 259:2);\n"
+                                      "    a real SCSI disk that arrives (an iSCSI login) takes the name; use /dev/xvd-sdf\n"),
+                      "%s", run.out);
+}
+END_TEST
+
+/* status lists the EBS volumes with the names of their roles, and says how
+ * the compatibility names of a root mapped sda1 differ from a Xen
+ * instance's; a real disk sda then makes those names collisions. */
+START_TEST(test_status_ebs_volumes) {
+        machine_nitro(&root);
+        fakeroot_run(&root, &run, "status", NULL);
+        ck_assert_int_eq(run.status, 0);
+        ck_assert_msg(strstr(run.out,
+                             "\nEBS volumes:\n"
+                             "  NAME       DEVNUM    MAPPING    LINKS NOW              LINKS ON NEXT EVENT\n"
+                             "  nvme0n1    259:0     sda1       sda1 xvd-sda           sda1 xvd-sda (no real SCSI disk sda)\n"
+                             "  nvme0n1p1  259:1     sda1       sda11 xvd-sda1         sda11 xvd-sda1 (no real SCSI disk sda)\n"
+                             "  nvme1n1    259:2     sdf        sdf xvd-sdf            sdf xvd-sdf (no real SCSI disk sdf)\n"
+                             "  nvme2n1    259:3     xvdg       xvd-sdg xvdg           xvd-sdg (mapped xvdg: Amazon's /dev/xvdg stays, no SCSI name)\n"
+                             "  Note: nvme0n1 is mapped sda1: here /dev/sda1 is the whole disk and /dev/sda11 its partition 1 "
+                             "(the stock rule's names on Nitro), while on Xen /dev/sda1 is partition 1; /dev/xvd-sda1 is "
+                             "partition 1 on both: use it or UUID= in fstab.\n"),
+                      "%s", run.out);
+        fakeroot_add_scsi(&root, "sda", 8, 0, NULL, 1, 0);
+        fakeroot_run(&root, &run, "status", NULL);
+        ck_assert_int_eq(run.status, 2);
+        ck_assert_msg(strstr(run.out, "  nvme0n1    259:0     sda1       sda1 xvd-sda           xvd-sda (real SCSI disk sda (8:0) exists)\n"),
+                      "%s", run.out);
+        ck_assert_msg(strstr(run.out, "\nCollisions:     3\n"), "%s", run.out);
+}
+END_TEST
 #endif
 
 Suite *nitro_suite(void) {
@@ -178,10 +235,13 @@ Suite *nitro_suite(void) {
         tcase_add_test(tc, test_ebs_volume);
         tcase_add_test(tc, test_links_list);
         tcase_add_test(tc, test_xvd_mapping);
+        tcase_add_test(tc, test_no_stock_link);
         tcase_add_test(tc, test_partition_style_root);
         tcase_add_test(tc, test_partition_style_high_partition);
         tcase_add_test(tc, test_not_ours);
         tcase_add_test(tc, test_status_and_give_back);
+        tcase_add_test(tc, test_status_ebs_volumes);
+        tcase_add_test(tc, test_names_in_use_stock_link);
 #else
         fprintf(stderr, "nitro: the nvme command's tests need a test build (-Dtest_identify_dir, as build-dev.ini sets)\n");
 #endif

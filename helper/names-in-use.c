@@ -10,7 +10,7 @@
 #include "names.h"
 #include "probe.h"
 #include "root.h"
-#include "usage.h"
+#include "names-in-use.h"
 
 #define LINE_MAX_USAGE 4096
 /* Bounded, so a huge unit directory cannot stall `status`. */
@@ -111,16 +111,26 @@ typedef struct UsageScan {
         FILE *out;
         const char *disk;
         bool header;
+        /* usage_foreach(): each use goes to fn instead */
+        int (*fn)(const NameUse *u, void *userdata);
+        void *userdata;
+        /* the file being scanned: where the use was found */
+        const char *file;
+        const char *source;
+        unsigned line;
 } UsageScan;
 
 /* One use: the alias name and where it was found. Reported only when the
  * name has an xvd counterpart (it is, or can become, an alias). */
 static int report(UsageScan *scan, const char *where, const char *name) {
-        char xvd[DISK_NAME_BUF], stable[DISK_NAME_BUF], disk[DISK_NAME_BUF], what[256], fix[512], id[256];
-        const char *reason, *can;
+        char xvd[DISK_NAME_BUF], stable[DISK_NAME_BUF], disk[DISK_NAME_BUF], what[256], fix[512], id[256],
+                spec[300] = "", stable_path[DISK_NAME_BUF + 8], where_p[512], fix_p[512];
+        const char *reason, *can, *leads_to = "other";
+        NameUseRisk risk;
         DiskName n, whole;
         dev_t xvd_devnum, sd_devnum;
         DevEntry e;
+        int r;
 
         if (sd_name_parse(name, &n, &reason) < 0)
                 return 0;
@@ -130,34 +140,75 @@ static int report(UsageScan *scan, const char *where, const char *name) {
         disk_name_format_ec2(&whole, disk);
         if (scan->disk && !streq(scan->disk, disk))
                 return 0;
+        /* What the name leads to now names its holder, whoever made the
+         * link (the stock rule, before a /dev/xvd-sdX existed). */
+        r = dev_entry_inspect(name, &e);
+        if (r >= 0)
+                (void) dev_entry_leads_to_holder(&e, xvd);
         if (sysfs_block_devnum(xvd, &xvd_devnum) < 0)
                 return 0;
 
-        if (dev_entry_inspect(name, &e) < 0)
+        if (r < 0) {
                 snprintf(what, sizeof(what), "unreadable");
-        else if (dev_entry_is_link_to(&e, xvd))
+                leads_to = "unreadable";
+        } else if (dev_entry_is_link_to(&e, xvd)) {
                 snprintf(what, sizeof(what), "-> %s (%s " DEVNUM_FMT ")", xvd,
                          startswith(xvd, "xvd") ? "Xen disk" : "EBS volume", DEVNUM_ARGS(xvd_devnum));
-        else if (e.kind == DEV_ENTRY_NODE && sysfs_block_devnum(name, &sd_devnum) >= 0 && sd_devnum == e.devnum)
+                leads_to = "alias";
+        } else if (e.kind == DEV_ENTRY_NODE && sysfs_block_devnum(name, &sd_devnum) >= 0 && sd_devnum == e.devnum) {
                 snprintf(what, sizeof(what), "the real SCSI disk %s (" DEVNUM_FMT "), not %s", name,
                          DEVNUM_ARGS(e.devnum), xvd);
-        else
+                leads_to = "real-disk";
+        } else
                 dev_entry_describe(&e, what, sizeof(what));
 
-        if (sysfs_block_devnum(disk, &sd_devnum) >= 0)
+        if (sysfs_block_devnum(disk, &sd_devnum) >= 0) {
                 can = "a real SCSI disk has taken the name";
-        else if (scan->c->mode == MODE_OFF || config_is_reserved(scan->c, disk))
+                risk = NAME_USE_TAKEN;
+        } else if (scan->c->mode == MODE_OFF || config_is_reserved(scan->c, disk)) {
                 can = "never an alias here (mode off or reserved), so only a real SCSI disk can have it";
-        else
+                risk = NAME_USE_NEVER_ALIAS;
+        } else {
                 can = "a real SCSI disk that arrives (an iSCSI login) takes the name";
+                risk = NAME_USE_CAN_BE_TAKEN;
+        }
 
-        if (find_by("uuid", xvd, id, sizeof(id)))
+        if (find_by("uuid", xvd, id, sizeof(id))) {
                 snprintf(fix, sizeof(fix), "UUID=%s or /dev/%s", id, stable);
-        else if (find_by("label", xvd, id, sizeof(id)))
+                snprintf(spec, sizeof(spec), "UUID=%s", id);
+        } else if (find_by("label", xvd, id, sizeof(id))) {
                 snprintf(fix, sizeof(fix), "LABEL=%s or /dev/%s", id, stable);
-        else
+                snprintf(spec, sizeof(spec), "LABEL=%s", id);
+        } else
                 snprintf(fix, sizeof(fix), "/dev/%s", stable);
 
+        if (scan->fn) {
+                snprintf(stable_path, sizeof(stable_path), "/dev/%s", stable);
+                return scan->fn(&(NameUse) {
+                                        .where = where,
+                                        .source = scan->source,
+                                        .file = scan->file,
+                                        .line = scan->line,
+                                        .name = name,
+                                        .device = xvd,
+                                        .now = what,
+                                        .leads_to = leads_to,
+                                        .risk = risk,
+                                        .risk_text = can,
+                                        .spec = *spec ? spec : NULL,
+                                        .stable = stable_path,
+                                },
+                                scan->userdata) < 0
+                               ? 0
+                               : 1;
+        }
+
+        /* A unit file's name and a label are anyone's to choose: no
+         * control character reaches the journal or a terminal. */
+        snprintf(where_p, sizeof(where_p), "%s", where);
+        snprintf(fix_p, sizeof(fix_p), "%s", fix);
+        make_printable(where_p);
+        make_printable(fix_p);
         if (!scan->out) {
                 /* Measured with systemd 252 (tests/guest/README.md): when
                  * the alias goes, dev-sdX.device goes dead; the fsck unit
@@ -165,7 +216,7 @@ static int report(UsageScan *scan, const char *where, const char *name) {
                  * takes the mount that requires it down. Pass 0 survives. */
                 log_warning("%s names /dev/%s, which real disk %s has taken from its alias: what opens it now gets "
                             "that disk, and systemd 252 unmounts an fstab mount of it whose fsck pass is not 0; use %s",
-                            where, name, disk, fix);
+                            where_p, name, disk, fix_p);
                 return 1;
         }
         if (!scan->header) {
@@ -173,7 +224,7 @@ static int report(UsageScan *scan, const char *where, const char *name) {
                                    "                when one does, the name opens that disk, and systemd 252 unmounts an fstab mount of it whose fsck pass is not 0\n");
                 scan->header = true;
         }
-        fprintf(scan->out, "  %s: /dev/%s is %s;\n    %s; use %s\n", where, name, what, can, fix);
+        fprintf(scan->out, "  %s: /dev/%s is %s;\n    %s; use %s\n", where_p, name, what, can, fix_p);
         return 1;
 }
 
@@ -193,7 +244,8 @@ static int swaps_file(const char *line, char *name, size_t size) {
 
 /* Reads a file under the root line by line; each line naming an alias is
  * reported as "LABEL:LINENO" (or LABEL alone when numbered is false). */
-static int scan_file(UsageScan *scan, const char *path, const char *label, bool numbered, LineParser parse) {
+static int scan_file(UsageScan *scan, const char *source, const char *path, const char *label, bool numbered,
+                     LineParser parse) {
         _cleanup_fclose_ FILE *f = NULL;
         char p[PATH_MAX], line[LINE_MAX_USAGE], name[DISK_NAME_BUF], where[PATH_MAX + 32];
         unsigned lineno = 0;
@@ -201,10 +253,13 @@ static int scan_file(UsageScan *scan, const char *path, const char *label, bool 
 
         if (root_path(p, "%s", path) < 0 || !(f = fopen(p, "re")))
                 return 0;
+        scan->file = path;
+        scan->source = source;
         while (fgets(line, sizeof(line), f)) {
                 lineno++;
                 if (!parse(line, name, sizeof(name)))
                         continue;
+                scan->line = numbered ? lineno : 0;
                 if (numbered)
                         snprintf(where, sizeof(where), "%s:%u", label, lineno);
                 else
@@ -236,7 +291,7 @@ static int scan_units(UsageScan *scan, const char *dir) {
                         continue;
                 if (snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >= (int) sizeof(path))
                         continue;
-                n += scan_file(scan, path, path, true, unit_what);
+                n += scan_file(scan, "unit", path, path, true, unit_what);
         }
         return n;
 }
@@ -245,12 +300,12 @@ static int scan_all(UsageScan *scan) {
         static const char *const unit_dirs[] = { "/etc/systemd/system", "/run/systemd/system" };
         int n = 0;
 
-        n += scan_file(scan, "/etc/fstab", "/etc/fstab", true, fstab_spec);
-        n += scan_file(scan, "/etc/crypttab", "/etc/crypttab", true, crypttab_device);
+        n += scan_file(scan, "fstab", "/etc/fstab", "/etc/fstab", true, fstab_spec);
+        n += scan_file(scan, "crypttab", "/etc/crypttab", "/etc/crypttab", true, crypttab_device);
         for (size_t i = 0; i < ELEMENTSOF(unit_dirs); i++)
                 n += scan_units(scan, unit_dirs[i]);
-        n += scan_file(scan, "/proc/swaps", "active swap", false, swaps_file);
-        n += scan_file(scan, "/proc/self/mountinfo", "mounted now", false, usage_parse_mountinfo_line);
+        n += scan_file(scan, "swap", "/proc/swaps", "active swap", false, swaps_file);
+        n += scan_file(scan, "mount", "/proc/self/mountinfo", "mounted now", false, usage_parse_mountinfo_line);
         return n;
 }
 
@@ -261,6 +316,12 @@ int usage_print(const Config *c, FILE *out) {
         if (n == 0)
                 fprintf(out, "\nNames in use:   none\n");
         return n;
+}
+
+int usage_foreach(const Config *c, int (*fn)(const NameUse *u, void *userdata), void *userdata) {
+        UsageScan scan = { .c = c, .fn = fn, .userdata = userdata };
+
+        return scan_all(&scan);
 }
 
 int usage_log_handover(const Config *c, const char *disk) {

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The "names in use" line parsers (helper/usage.c): fstab/crypttab fields,
+/* The "names in use" line parsers (helper/names-in-use.c): fstab/crypttab fields,
  * mountinfo sources and unit What= lines. Whatever they accept must be an
  * sd name that parses and that stood in the line as "/dev/NAME". */
 #include <string.h>
@@ -7,7 +7,7 @@
 #include "fuzz.h"
 #include "helper/macro.h"
 #include "helper/names.h"
-#include "helper/usage.h"
+#include "helper/names-in-use.h"
 
 static void check_name(int r, const char *line, const char *name) {
         char path[DISK_NAME_BUF + 8];
