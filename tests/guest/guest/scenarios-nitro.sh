@@ -705,9 +705,10 @@ sda1_has_pattern() {
 }
 
 # A private node of kernel block device $1 (from its sysfs devnum), so
-# that what is read comes from that device whatever /dev says.
+# that what is read comes from that device whatever /dev/NAME says. In
+# /dev (devtmpfs): /run is mounted nodev.
 sysfs_node() {
-	local n=/run/ec2xa-node-$1 d
+	local n=/dev/ec2xa-check-$1 d
 	d=$(devnum_of "$1") || return 1
 	rm -f "$n"
 	mknod "$n" b "${d%%:*}" "${d##*:}" || return 1
