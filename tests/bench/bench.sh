@@ -12,6 +12,10 @@
 #   meson setup build-bench-nvme --buildtype=release -Db_sanitize=none \
 #       -Dtest_identify_dir=/run/ec2xa-test-identify
 #   tests/bench/bench.sh build-release build-bench-nvme
+#
+# Besides stdout, each run writes its figures as one Markdown table to
+# build-logs/figures/bench.md (from the repository's root), replacing the
+# previous run's: the documents point there and copy no figure.
 set -euo pipefail
 
 builddir=${1:?usage: bench.sh BUILDDIR [NVME_BUILDDIR [ROUNDS RUNS]]}
@@ -178,4 +182,49 @@ awk '
 		if (v > 0)
 			printf "nvme vs /bin/true: %.2fx (target <= 1.20x: %s)\n", v, (v <= 1.2 ? "met" : "NOT met")
 		printf "1000 disks vs Xen instance: %.2fx (target: the same within noise)\n", t / e
-	}' "$work/result"
+	}' "$work/result" | tee "$work/summary"
+
+# The figures of this run, as one Markdown table, where the documents point
+# (build-logs/figures/, overwritten per run). Nothing of it goes to stdout:
+# tests/run-tests.sh reads that.
+write_figures() {
+	local out=$src/build-logs/figures/bench.md loadavg
+	read -r -a loadavg </proc/loadavg || loadavg=("?" "?" "?")
+	mkdir -p "${out%/*}"
+	{
+		echo "# Benchmark: tests/bench/bench.sh"
+		echo
+		echo "Written by \`tests/bench/bench.sh\` at every run; this file is replaced each time."
+		echo "Each time is the median over $rounds rounds of the mean time per call in"
+		echo "$runs passes, every command called once per pass in a shuffled order;"
+		echo "the ratio is to \`/bin/true\` in the same run. Target: at most 1.20x."
+		echo
+		echo "| run | value |"
+		echo "| --- | --- |"
+		echo "| date (UTC) | $(date -u '+%Y-%m-%d %H:%M:%S') |"
+		echo "| host | $(uname -n), $(nproc) CPUs (\`nproc\`) |"
+		echo "| load average (1, 5, 15 min) at the end | ${loadavg[0]} ${loadavg[1]} ${loadavg[2]} |"
+		echo "| rounds x passes | $rounds x $runs |"
+		echo "| fake roots | ${#sds[@]} SCSI disks and ${#xvds[@]} Xen disks (the large one) |"
+		echo "| builds | \`$builddir\`${nvme_builddir:+, \`$nvme_builddir\` (nvme)} |"
+		echo
+		echo "| command | median per call | ratio to /bin/true |"
+		echo "| --- | ---: | ---: |"
+		awk 'NR > 1 && NF >= 4 {
+			ratio = $NF; med = $(NF - 2); name = $0
+			sub(/[ ]+[0-9.]+ ms[ ]+[0-9.]+x[ ]*$/, "", name)
+			gsub(/\|/, "\\|", name)
+			printf "| %s | %s ms | %s |\n", name, med, ratio
+		}' "$work/result"
+		((claim_ok)) || echo "| ec2-xvd-alias claim | not measured (needs root) | |"
+		[[ -n $nvme_builddir ]] || echo "| ec2-xvd-alias nvme | not measured (no NVME_BUILDDIR) | |"
+		echo
+		echo "| summary | |"
+		echo "| --- | --- |"
+		sed -n 's/^\([^:][^:]*\): \(.*\)$/| \1 | \2 |/p' "$work/summary"
+	} >"$out.tmp" && mv "$out.tmp" "$out"
+}
+if ! write_figures; then
+	echo "bench.sh: could not write build-logs/figures/bench.md" >&2
+	exit 1
+fi
