@@ -31,6 +31,8 @@ shift
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 src=$(cd "$here/../.." && pwd)
+# shellcheck source=packaging/source-tree.sh
+. "$here/../source-tree.sh"
 spec=$here/ec2-xvd-alias.spec
 if [ ! -f "$src/meson.build" ] || [ ! -f "$spec" ]; then
 	die "cannot find the source tree around $here"
@@ -90,15 +92,7 @@ elif [ -n "$(git -C "$src" status --porcelain --untracked-files=normal)" ]; then
 fi
 if [ -z "$distsrc" ]; then
 	distsrc=$work/snapshot
-	mkdir -p "$distsrc"
-	# Tracked and untracked, not ignored; skip files deleted in the tree.
-	(cd "$src" && git ls-files -z --cached --others --exclude-standard) |
-		(cd "$src" && while IFS= read -r -d '' f; do
-			[ -e "$f" ] || [ -L "$f" ] || continue
-			printf '%s\0' "$f"
-		done) |
-		(cd "$src" && tar --null --no-recursion -T - -cf -) |
-		tar -C "$distsrc" -xf -
+	copy_source_tree "$src" "$distsrc"
 	git -C "$distsrc" init -q
 	git -C "$distsrc" add -A
 	git -C "$distsrc" -c user.name=build-rpm -c user.email=build-rpm@localhost \

@@ -25,22 +25,11 @@ builddir=$(cd "$1" && pwd)
 TIER=rpm
 # shellcheck source=tests/verdicts.sh
 . "$here/../verdicts.sh"
+# shellcheck source=tests/lib/host-packages.sh
+. "$here/../lib/host-packages.sh"
 
 # --- host packages ------------------------------------------------------------
-mapfile -t pkgs < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$here/host-packages.txt")
-missing=()
-for p in "${pkgs[@]}"; do
-	dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-	command -v apt-get >/dev/null 2>&1 || skip "missing packages and no apt-get: ${missing[*]}"
-	[ "$(id -u)" -eq 0 ] || skip "missing packages (run as root to install): ${missing[*]}"
-	echo "rpm: installing ${missing[*]}" >&2
-	export DEBIAN_FRONTEND=noninteractive
-	{ apt-get update -q && apt-get install -y -q --no-install-recommends "${missing[@]}"; } \
-		>"$builddir/rpm-test-apt.log" 2>&1 ||
-		skip "apt-get install ${missing[*]} failed (see $builddir/rpm-test-apt.log)"
-fi
+need_host_packages "$here/host-packages.txt" "$builddir/rpm-test-apt.log"
 
 work=$builddir/rpm-test
 rm -rf "$work"
@@ -314,8 +303,11 @@ else
 		env -i PATH="$sim/bin" /bin/sh "$sim/script.sh" "$arg" >"$sim/out" 2>&1
 		echo "exit=$?" >>"$sim/calls"
 	}
-	expect() { # NAME WANT(lines)
-		local name=$1 want=$2
+	# expect NAME CALLS: the scriptlet made CALLS (lines; "" for none) and
+	# exited 0
+	expect() {
+		local name=$1 want="${2:+$2
+}exit=0"
 		if [ "$(cat "$sim/calls")" = "$want" ]; then
 			pass "scriptlet run: $name"
 		else
@@ -325,6 +317,9 @@ else
 	trig="udevadm trigger --settle --action=change --subsystem-match=block --sysname-match="
 	tmpf="systemd-tmpfiles --create /usr/lib/tmpfiles.d/ec2-xvd-alias.conf"
 	ebs="${trig}nvme* --property-match=ID_MODEL=Amazon Elastic Block Store"
+	postun_calls="udevadm control --reload
+${trig}xvd*
+$ebs"
 	post_calls="$tmpf
 udevadm control --reload
 ${trig}xvd*
@@ -332,34 +327,23 @@ $ebs
 helper repair
 helper status"
 	scenario post 1 yes ok ok
-	expect "%post install, udevd running: reload, trigger xvd*, repair, status (names in use), exit 0" "$post_calls
-exit=0"
+	expect "%post install, udevd running: reload, trigger xvd*, repair, status (names in use), exit 0" "$post_calls"
 	scenario post 2 yes ok ok
-	expect "%post upgrade: the same calls, exit 0" "$post_calls
-exit=0"
+	expect "%post upgrade: the same calls, exit 0" "$post_calls"
 	scenario post 1 yes fail fail
-	expect "%post with udevadm and repair failing: every call tried, exit 0" "$post_calls
-exit=0"
+	expect "%post with udevadm and repair failing: every call tried, exit 0" "$post_calls"
 	scenario post 1 no ok ok
-	expect "%post in an image build (no udevd socket): the state directory, no udevadm call, exit 0" "$tmpf
-exit=0"
+	expect "%post in an image build (no udevd socket): the state directory, no udevadm call, exit 0" "$tmpf"
 	scenario post 1 yes none ok
-	expect "%post without udevadm installed: the state directory, no udevadm call, exit 0" "$tmpf
-exit=0"
+	expect "%post without udevadm installed: the state directory, no udevadm call, exit 0" "$tmpf"
 	scenario postun 0 yes ok ok
-	expect "%postun erase: reload, trigger xvd* and EBS volumes, exit 0" "udevadm control --reload
-${trig}xvd*
-$ebs
-exit=0"
+	expect "%postun erase: reload, trigger xvd* and EBS volumes, exit 0" "$postun_calls"
 	scenario postun 0 yes fail ok
-	expect "%postun erase with udevadm failing: exit 0" "udevadm control --reload
-${trig}xvd*
-$ebs
-exit=0"
+	expect "%postun erase with udevadm failing: exit 0" "$postun_calls"
 	scenario postun 1 yes ok ok
-	expect "%postun on upgrade: no call, exit 0" "exit=0"
+	expect "%postun on upgrade: no call, exit 0" ""
 	scenario postun 0 no ok ok
-	expect "%postun erase in an image build: no call, exit 0" "exit=0"
+	expect "%postun erase in an image build: no call, exit 0" ""
 fi
 
 # --- install and erase in a scratch root -------------------------------------------------
