@@ -21,18 +21,15 @@
 set -euo pipefail
 
 me=build-rpm
-die() { echo "$me: $*" >&2; exit 1; }
-skip() { echo "$me: $*" >&2; exit 77; }
-say() { echo "$me: $*" >&2; }
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=packaging/build-lib.sh
+. "$here/../build-lib.sh"
 
 [ $# -ge 1 ] || { echo "usage: $0 OUTDIR [RPMBUILD-OPTION...]" >&2; exit 1; }
 outdir=$1
 shift
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 src=$(cd "$here/../.." && pwd)
-# shellcheck source=packaging/source-tree.sh
-. "$here/../source-tree.sh"
 spec=$here/ec2-xvd-alias.spec
 if [ ! -f "$src/meson.build" ] || [ ! -f "$spec" ]; then
 	die "cannot find the source tree around $here"

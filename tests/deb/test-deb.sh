@@ -43,8 +43,8 @@ fi
 TIER=deb
 # shellcheck source=tests/verdicts.sh
 . "$here/../verdicts.sh"
-# shellcheck source=tests/lib/host-packages.sh
-. "$here/../lib/host-packages.sh"
+# shellcheck source=tests/lib/package-tier.sh
+. "$here/../lib/package-tier.sh"
 
 # --- host packages ------------------------------------------------------------
 command -v dpkg-query >/dev/null 2>&1 || skip "not a Debian system (no dpkg-query)"
@@ -57,15 +57,7 @@ rm -rf "$work"
 mkdir -p "$work/out"
 
 # --- build --------------------------------------------------------------------
-bash "$src/packaging/deb/build-deb.sh" "$work/out" >"$work/build.out" 2>"$work/build.err"
-rc=$?
-if [ $rc -eq 77 ]; then
-	skip "$(tail -n 1 "$work/build.err")"
-elif [ $rc -ne 0 ]; then
-	tail -n 40 "$work/build.err" | sed 's/^/  /'
-	fail "build: build-deb.sh failed (exit $rc; log in $work/out)"
-	finish
-fi
+run_build "$src/packaging/deb/build-deb.sh" "$work" "$work/out"
 name=ec2-xvd-alias
 version=$(dpkg-parsechangelog -l "$src/packaging/deb/debian/changelog" -S Version)
 arch=$(dpkg --print-architecture)

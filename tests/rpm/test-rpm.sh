@@ -25,8 +25,8 @@ builddir=$(cd "$1" && pwd)
 TIER=rpm
 # shellcheck source=tests/verdicts.sh
 . "$here/../verdicts.sh"
-# shellcheck source=tests/lib/host-packages.sh
-. "$here/../lib/host-packages.sh"
+# shellcheck source=tests/lib/package-tier.sh
+. "$here/../lib/package-tier.sh"
 
 # --- host packages ------------------------------------------------------------
 need_host_packages "$here/host-packages.txt" "$builddir/rpm-test-apt.log"
@@ -36,15 +36,7 @@ rm -rf "$work"
 mkdir -p "$work/out"
 
 # --- build --------------------------------------------------------------------
-bash "$src/packaging/rpm/build-rpm.sh" "$work/out" >"$work/build.out" 2>"$work/build.err"
-rc=$?
-if [ $rc -eq 77 ]; then
-	skip "$(tail -n 1 "$work/build.err")"
-elif [ $rc -ne 0 ]; then
-	tail -n 40 "$work/build.err" | sed 's/^/  /'
-	fail "build: build-rpm.sh failed (exit $rc; log in $work)"
-	finish
-fi
+run_build "$src/packaging/rpm/build-rpm.sh" "$work" "$work"
 name=ec2-xvd-alias
 version=$(sed -n 's/^Version:[[:space:]]*//p' "$src/packaging/rpm/ec2-xvd-alias.spec")
 srpm='' rpmf=''

@@ -1,7 +1,8 @@
 # shellcheck shell=bash
-# tests/lib/host-packages.sh: the Debian packages a package tier needs on
-# this machine (tests/deb, tests/rpm), installed when missing. Sourced after
-# tests/verdicts.sh, whose skip() it calls, with TIER set.
+# tests/lib/package-tier.sh: what the package tiers (tests/deb, tests/rpm)
+# share: their host packages, installed when missing, and the run of the
+# package build. Sourced after tests/verdicts.sh, whose skip(), fail() and
+# finish() it calls, with TIER set.
 
 # need_host_packages LIST LOG [HINT]: every package LIST names (a file: one
 # a line, # comments) is installed, or apt-get installs the missing ones
@@ -21,4 +22,20 @@ need_host_packages() {
 	export DEBIAN_FRONTEND=noninteractive
 	{ apt-get update -q && apt-get install -y -q --no-install-recommends "${missing[@]}"; } >"$log" 2>&1 ||
 		skip "apt-get install ${missing[*]} failed (see $log)"
+}
+
+# run_build SCRIPT WORK LOGS: SCRIPT (packaging/*/build-*.sh) builds the
+# packages into WORK/out, its output in WORK/build.out and WORK/build.err.
+# Its skip (77) skips the tier; its failure is the tier's last verdict
+# (LOGS: where the build's log is, for that verdict).
+run_build() {
+	local script=$1 work=$2 logs=$3 rc=0
+	bash "$script" "$work/out" >"$work/build.out" 2>"$work/build.err" || rc=$?
+	if [ $rc -eq 77 ]; then
+		skip "$(tail -n 1 "$work/build.err")"
+	elif [ $rc -ne 0 ]; then
+		tail -n 40 "$work/build.err" | sed 's/^/  /'
+		fail "build: ${script##*/} failed (exit $rc; log in $logs)"
+		finish
+	fi
 }

@@ -1,6 +1,12 @@
 # shellcheck shell=bash
-# packaging/source-tree.sh: sourced by packaging/deb/build-deb.sh and
-# packaging/rpm/build-rpm.sh.
+# shellcheck disable=SC2154 # me is the sourcing script's
+# packaging/build-lib.sh: what packaging/deb/build-deb.sh and
+# packaging/rpm/build-rpm.sh share: their messages and the copy of the
+# source tree. Sourced after setting me (the script's name in messages).
+
+die() { echo "$me: $*" >&2; exit 1; }
+skip() { echo "$me: $*" >&2; exit 77; }
+say() { echo "$me: $*" >&2; }
 
 # copy_source_tree SRC DEST [SKIP]: copies the files of the git work tree
 # SRC into DEST (made if missing): the tracked files and the untracked ones
