@@ -184,31 +184,14 @@ if [ "$needed" = "libc.so.6 " ]; then
 else
 	fail "payload: the helper's NEEDED entries are '$needed'"
 fi
-rulelines=$(cat "$root$xen_rule" "$root$nvme_rule" 2>/dev/null | grep -v '^[[:space:]]*#' | grep -v '^[[:space:]]*$')
-progs=$(grep -o '\(PROGRAM\|IMPORT{program}\|RUN+\?\)="[^" ]*' <<<"$rulelines" | sed 's/.*="//' | sort -u)
-if [ -n "$progs" ] && [ "$progs" = "$helper" ] && ! grep -q 'ec2udev-vbd\|ebsnvme-id\|@[A-Z_]*@' <<<"$rulelines"; then
-	pass "payload: every PROGRAM/IMPORT/RUN in both rules runs $helper (no ec2udev-vbd or ebsnvme-id, no unsubstituted @VAR@)"
-else
-	fail "payload: the rules run '$(tr '\n' ' ' <<<"$progs")'"
-fi
-conf_example_ok() {
-	grep -v '^[[:space:]]*#' "$1" | grep -q '[^[:space:]]' && return 1
-	local k
-	for k in mode reserve handover_timeout; do grep -q "^#$k = " "$1" || return 1; done
-}
+check_rules_run "$helper" "$root$xen_rule" "$root$nvme_rule"
 if [ -f "$root$conf" ] && conf_example_ok "$root$conf" && cmp -s "$root$conf" "$src/packaging/$name.conf"; then
 	pass "payload: $conf is packaging/$name.conf, sets nothing, shows mode, reserve, handover_timeout commented out"
 else
 	fail "payload: $conf is not packaging/$name.conf, the all-commented example"
 fi
 manok=1
-for m in "$root"/usr/share/man/man8/$name.8.gz "$root"/usr/share/man/man5/$name.conf.5.gz; do
-	if [ ! -f "$m" ]; then manok=0; echo "  missing: ${m#"$root"}"; continue; fi
-	warn=$(zcat "$m" | LC_ALL=C.UTF-8 groff -man -Tutf8 -ww -z 2>&1)
-	if [ -n "$warn" ]; then manok=0; echo "  ${m#"$root"}: $warn"; fi
-	if zcat "$m" | grep -q '@[A-Z_]*@'; then manok=0; echo "  ${m#"$root"}: unsubstituted @VAR@"; fi
-	if ! zcat "$m" | grep -q "^\.TH .*$meson_version"; then manok=0; echo "  ${m#"$root"}: no version $meson_version in .TH"; fi
-done
+man_pages_ok "$root" "$meson_version" || manok=0
 # FILES names the rule where this package installs it; NOTES says what a
 # xen_aliases=false build does.
 if ! zcat "$root/usr/share/man/man8/$name.8.gz" 2>/dev/null | grep -qx "\.B $xen_rule"; then

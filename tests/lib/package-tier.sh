@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # tests/lib/package-tier.sh: what the package tiers (tests/deb, tests/rpm)
-# share: their host packages, installed when missing, and the run of the
-# package build. Sourced after tests/verdicts.sh, whose skip(), fail() and
+# share: their host packages, installed when missing, the run of the
+# package build, and the checks of the payload both packages have (the
+# rules, the configuration example, the man pages). Sourced after tests/verdicts.sh, whose skip(), fail() and
 # finish() it calls, with TIER set.
 
 # need_host_packages LIST LOG [HINT]: every package LIST names (a file: one
@@ -38,4 +39,42 @@ run_build() {
 		fail "build: ${script##*/} failed (exit $rc; log in $logs)"
 		finish
 	fi
+}
+
+# check_rules_run HELPER RULE...: the verdict on the packaged rules (paths
+# in the unpacked payload): every program they start is HELPER, and none
+# is the stock scripts' or an unsubstituted @VAR@
+check_rules_run() {
+	local helper=$1 rulelines progs
+	shift
+	rulelines=$(cat "$@" 2>/dev/null | grep -v '^[[:space:]]*#' | grep -v '^[[:space:]]*$')
+	progs=$(grep -o '\(PROGRAM\|IMPORT{program}\|RUN+\?\)="[^" ]*' <<<"$rulelines" | sed 's/.*="//' | sort -u)
+	if [ -n "$progs" ] && [ "$progs" = "$helper" ] && ! grep -q 'ec2udev-vbd\|ebsnvme-id\|@[A-Z_]*@' <<<"$rulelines"; then
+		pass "payload: every PROGRAM/IMPORT/RUN in both rules runs $helper (no ec2udev-vbd or ebsnvme-id, no unsubstituted @VAR@)"
+	else
+		fail "payload: the rules run '$(tr '\n' ' ' <<<"$progs")'"
+	fi
+}
+
+# conf_example_ok FILE: FILE sets nothing, and shows mode, reserve and
+# handover_timeout commented out
+conf_example_ok() {
+	grep -v '^[[:space:]]*#' "$1" | grep -q '[^[:space:]]' && return 1
+	local k
+	for k in mode reserve handover_timeout; do grep -q "^#$k = " "$1" || return 1; done
+}
+
+# man_pages_ok ROOT VERSION: both man pages are in the unpacked payload
+# ROOT, render with groff -man -ww without a warning, have no unsubstituted
+# @VAR@ and carry VERSION in .TH; each problem is printed
+man_pages_ok() {
+	local root=$1 version=$2 m warn bad=0
+	for m in "$root"/usr/share/man/man8/ec2-xvd-alias.8.gz "$root"/usr/share/man/man5/ec2-xvd-alias.conf.5.gz; do
+		if [ ! -f "$m" ]; then bad=1; echo "  missing: ${m#"$root"}"; continue; fi
+		warn=$(zcat "$m" | LC_ALL=C.UTF-8 groff -man -Tutf8 -ww -z 2>&1)
+		if [ -n "$warn" ]; then bad=1; echo "  ${m#"$root"}: $warn"; fi
+		if zcat "$m" | grep -q '@[A-Z_]*@'; then bad=1; echo "  ${m#"$root"}: unsubstituted @VAR@"; fi
+		if ! zcat "$m" | grep -q "^\.TH .*$version"; then bad=1; echo "  ${m#"$root"}: no version $version in .TH"; fi
+	done
+	return $bad
 }

@@ -161,18 +161,7 @@ if [ -x "$root$helper" ] && file -b "$root$helper" | grep -q '^ELF .* executable
 else
 	fail "payload: $helper missing or not an ELF executable"
 fi
-rulelines=$(cat "$root$rule" "$root$nvme_rule" 2>/dev/null | grep -v '^[[:space:]]*#' | grep -v '^[[:space:]]*$')
-progs=$(grep -o '\(PROGRAM\|IMPORT{program}\|RUN+\?\)="[^" ]*' <<<"$rulelines" | sed 's/.*="//' | sort -u)
-if [ -n "$progs" ] && [ "$progs" = "$helper" ] && ! grep -q 'ec2udev-vbd\|ebsnvme-id\|@[A-Z_]*@' <<<"$rulelines"; then
-	pass "payload: every PROGRAM/IMPORT/RUN in both rules runs $helper (no ec2udev-vbd or ebsnvme-id, no unsubstituted @VAR@)"
-else
-	fail "payload: the rules run '$(tr '\n' ' ' <<<"$progs")'"
-fi
-conf_example_ok() {
-	grep -v '^[[:space:]]*#' "$1" | grep -q '[^[:space:]]' && return 1
-	local k
-	for k in mode reserve handover_timeout; do grep -q "^#$k = " "$1" || return 1; done
-}
+check_rules_run "$helper" "$root$rule" "$root$nvme_rule"
 if [ -f "$root$conf" ] && conf_example_ok "$root$conf"; then
 	pass "payload: $conf sets nothing and shows mode, reserve, handover_timeout commented out"
 else
@@ -181,13 +170,7 @@ fi
 
 # --- man pages ------------------------------------------------------------------------
 manok=1
-for m in "$root"/usr/share/man/man8/ec2-xvd-alias.8.gz "$root"/usr/share/man/man5/ec2-xvd-alias.conf.5.gz; do
-	if [ ! -f "$m" ]; then manok=0; echo "  missing: ${m#"$root"}"; continue; fi
-	warn=$(zcat "$m" | LC_ALL=C.UTF-8 groff -man -Tutf8 -ww -z 2>&1)
-	if [ -n "$warn" ]; then manok=0; echo "  ${m#"$root"}: $warn"; fi
-	if zcat "$m" | grep -q '@[A-Z_]*@'; then manok=0; echo "  ${m#"$root"}: unsubstituted @VAR@"; fi
-	if ! zcat "$m" | grep -q "^\.TH .*$version"; then manok=0; echo "  ${m#"$root"}: no version $version in .TH"; fi
-done
+man_pages_ok "$root" "$version" || manok=0
 if [ $manok = 1 ]; then
 	pass "man: both pages render with groff -man -ww without a warning, version $version, paths substituted"
 else
