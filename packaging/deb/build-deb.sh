@@ -17,15 +17,14 @@
 set -euo pipefail
 
 me=build-deb
-die() { echo "$me: $*" >&2; exit 1; }
-skip() { echo "$me: $*" >&2; exit 77; }
-say() { echo "$me: $*" >&2; }
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=packaging/build-lib.sh
+. "$here/../build-lib.sh"
 
 [ $# -ge 1 ] || { echo "usage: $0 OUTDIR [DPKG-BUILDPACKAGE-OPTION...]" >&2; exit 1; }
 outdir=$1
 shift
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 src=$(cd "$here/../.." && pwd)
 if [ ! -f "$src/meson.build" ] || [ ! -f "$here/debian/control" ]; then
 	die "cannot find the source tree around $here"
@@ -57,17 +56,8 @@ fi
 
 # --- the source copy --------------------------------------------------------
 top=$work/ec2-xvd-alias-$meson_version
-mkdir -p "$top"
-# Tracked and untracked, not ignored; skip files deleted in the tree. The
-# tree's own debian/ (if someone made one) is not taken: ours replaces it.
-(cd "$src" && git ls-files -z --cached --others --exclude-standard) |
-	(cd "$src" && while IFS= read -r -d '' f; do
-		case $f in debian/*) continue ;; esac
-		[ -e "$f" ] || [ -L "$f" ] || continue
-		printf '%s\0' "$f"
-	done) |
-	(cd "$src" && tar --null --no-recursion -T - -cf -) |
-	tar -C "$top" -xf -
+# The tree's own debian/ (if someone made one) is not taken: ours replaces it.
+copy_source_tree "$src" "$top" 'debian/*'
 rm -rf "$top/debian"
 cp -a "$here/debian" "$top/debian"
 

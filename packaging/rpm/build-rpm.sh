@@ -21,15 +21,14 @@
 set -euo pipefail
 
 me=build-rpm
-die() { echo "$me: $*" >&2; exit 1; }
-skip() { echo "$me: $*" >&2; exit 77; }
-say() { echo "$me: $*" >&2; }
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=packaging/build-lib.sh
+. "$here/../build-lib.sh"
 
 [ $# -ge 1 ] || { echo "usage: $0 OUTDIR [RPMBUILD-OPTION...]" >&2; exit 1; }
 outdir=$1
 shift
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 src=$(cd "$here/../.." && pwd)
 spec=$here/ec2-xvd-alias.spec
 if [ ! -f "$src/meson.build" ] || [ ! -f "$spec" ]; then
@@ -90,15 +89,7 @@ elif [ -n "$(git -C "$src" status --porcelain --untracked-files=normal)" ]; then
 fi
 if [ -z "$distsrc" ]; then
 	distsrc=$work/snapshot
-	mkdir -p "$distsrc"
-	# Tracked and untracked, not ignored; skip files deleted in the tree.
-	(cd "$src" && git ls-files -z --cached --others --exclude-standard) |
-		(cd "$src" && while IFS= read -r -d '' f; do
-			[ -e "$f" ] || [ -L "$f" ] || continue
-			printf '%s\0' "$f"
-		done) |
-		(cd "$src" && tar --null --no-recursion -T - -cf -) |
-		tar -C "$distsrc" -xf -
+	copy_source_tree "$src" "$distsrc"
 	git -C "$distsrc" init -q
 	git -C "$distsrc" add -A
 	git -C "$distsrc" -c user.name=build-rpm -c user.email=build-rpm@localhost \

@@ -43,23 +43,12 @@ fi
 TIER=deb
 # shellcheck source=tests/verdicts.sh
 . "$here/../verdicts.sh"
+# shellcheck source=tests/lib/package-tier.sh
+. "$here/../lib/package-tier.sh"
 
 # --- host packages ------------------------------------------------------------
 command -v dpkg-query >/dev/null 2>&1 || skip "not a Debian system (no dpkg-query)"
-mapfile -t pkgs < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$here/host-packages.txt")
-missing=()
-for p in "${pkgs[@]}"; do
-	dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-	command -v apt-get >/dev/null 2>&1 || skip "missing packages and no apt-get: ${missing[*]}"
-	[ "$(id -u)" -eq 0 ] || skip "missing packages (run as root to install, or tests/setup-deps.sh deb): ${missing[*]}"
-	echo "deb: installing ${missing[*]}" >&2
-	export DEBIAN_FRONTEND=noninteractive
-	{ apt-get update -q && apt-get install -y -q --no-install-recommends "${missing[@]}"; } \
-		>"$builddir/deb-test-apt.log" 2>&1 ||
-		skip "apt-get install ${missing[*]} failed (see $builddir/deb-test-apt.log)"
-fi
+need_host_packages "$here/host-packages.txt" "$builddir/deb-test-apt.log" "tests/setup-deps.sh deb"
 [ "$(id -u)" -eq 0 ] || skip "needs root (a private mount namespace for the maintainer scripts, dpkg --root)"
 unshare --mount --propagation private true 2>/dev/null || skip "unshare --mount does not work here"
 
@@ -68,15 +57,7 @@ rm -rf "$work"
 mkdir -p "$work/out"
 
 # --- build --------------------------------------------------------------------
-bash "$src/packaging/deb/build-deb.sh" "$work/out" >"$work/build.out" 2>"$work/build.err"
-rc=$?
-if [ $rc -eq 77 ]; then
-	skip "$(tail -n 1 "$work/build.err")"
-elif [ $rc -ne 0 ]; then
-	tail -n 40 "$work/build.err" | sed 's/^/  /'
-	fail "build: build-deb.sh failed (exit $rc; log in $work/out)"
-	finish
-fi
+run_build "$src/packaging/deb/build-deb.sh" "$work" "$work/out"
 name=ec2-xvd-alias
 version=$(dpkg-parsechangelog -l "$src/packaging/deb/debian/changelog" -S Version)
 arch=$(dpkg --print-architecture)
@@ -203,31 +184,14 @@ if [ "$needed" = "libc.so.6 " ]; then
 else
 	fail "payload: the helper's NEEDED entries are '$needed'"
 fi
-rulelines=$(cat "$root$xen_rule" "$root$nvme_rule" 2>/dev/null | grep -v '^[[:space:]]*#' | grep -v '^[[:space:]]*$')
-progs=$(grep -o '\(PROGRAM\|IMPORT{program}\|RUN+\?\)="[^" ]*' <<<"$rulelines" | sed 's/.*="//' | sort -u)
-if [ -n "$progs" ] && [ "$progs" = "$helper" ] && ! grep -q 'ec2udev-vbd\|ebsnvme-id\|@[A-Z_]*@' <<<"$rulelines"; then
-	pass "payload: every PROGRAM/IMPORT/RUN in both rules runs $helper (no ec2udev-vbd or ebsnvme-id, no unsubstituted @VAR@)"
-else
-	fail "payload: the rules run '$(tr '\n' ' ' <<<"$progs")'"
-fi
-conf_example_ok() {
-	grep -v '^[[:space:]]*#' "$1" | grep -q '[^[:space:]]' && return 1
-	local k
-	for k in mode reserve handover_timeout; do grep -q "^#$k = " "$1" || return 1; done
-}
+check_rules_run "$helper" "$root$xen_rule" "$root$nvme_rule"
 if [ -f "$root$conf" ] && conf_example_ok "$root$conf" && cmp -s "$root$conf" "$src/packaging/$name.conf"; then
 	pass "payload: $conf is packaging/$name.conf, sets nothing, shows mode, reserve, handover_timeout commented out"
 else
 	fail "payload: $conf is not packaging/$name.conf, the all-commented example"
 fi
 manok=1
-for m in "$root"/usr/share/man/man8/$name.8.gz "$root"/usr/share/man/man5/$name.conf.5.gz; do
-	if [ ! -f "$m" ]; then manok=0; echo "  missing: ${m#"$root"}"; continue; fi
-	warn=$(zcat "$m" | LC_ALL=C.UTF-8 groff -man -Tutf8 -ww -z 2>&1)
-	if [ -n "$warn" ]; then manok=0; echo "  ${m#"$root"}: $warn"; fi
-	if zcat "$m" | grep -q '@[A-Z_]*@'; then manok=0; echo "  ${m#"$root"}: unsubstituted @VAR@"; fi
-	if ! zcat "$m" | grep -q "^\.TH .*$meson_version"; then manok=0; echo "  ${m#"$root"}: no version $meson_version in .TH"; fi
-done
+man_pages_ok "$root" "$meson_version" || manok=0
 # FILES names the rule where this package installs it; NOTES says what a
 # xen_aliases=false build does.
 if ! zcat "$root/usr/share/man/man8/$name.8.gz" 2>/dev/null | grep -qx "\.B $xen_rule"; then
@@ -412,9 +376,18 @@ expect() { # NAME WANT
 		fail "$1: got: $(tr '\n' ';' <"$sim/calls") want: $(tr '\n' ';' <<<"$2")"
 	fi
 }
+# expect_calls NAME CALLS: the script made CALLS (lines; "" for none),
+# exited 0 and left /run/ec2-xvd-alias in place
+expect_calls() {
+	expect "$1" "${2:+$2
+}exit=0
+run-dir=kept"
+}
 trig="udevadm trigger --settle --action=change --subsystem-match=block --sysname-match="
 triggers="${trig}xvd*
 ${trig}nvme* --property-match=ID_MODEL=Amazon Elastic Block Store"
+postrm_calls="udevadm control --reload
+$triggers"
 # debhelper's snippet (dh_installtmpfiles) first: the state directory, on
 # configure and the abort-* actions, whether udevd runs or not.
 tmpf="systemd-tmpfiles --create $name.conf"
@@ -424,69 +397,39 @@ $triggers
 helper repair
 helper status"
 scenario postinst yes ok none ok '' configure ''
-expect "postinst: configure (install), udevd running: reload, change to xvd* and EBS NVMe only, repair, status; exit 0" "$post_calls
-exit=0
-run-dir=kept"
+expect_calls "postinst: configure (install), udevd running: reload, change to xvd* and EBS NVMe only, repair, status; exit 0" "$post_calls"
 scenario postinst yes ok none ok '' configure 0.1.0-1
-expect "postinst: configure (upgrade from 0.1.0-1): the same calls; exit 0" "$post_calls
-exit=0
-run-dir=kept"
+expect_calls "postinst: configure (upgrade from 0.1.0-1): the same calls; exit 0" "$post_calls"
 scenario postinst yes fail none fail '' configure ''
-expect "postinst: udevadm and the helper failing: every call tried, exit 0" "$post_calls
-exit=0
-run-dir=kept"
+expect_calls "postinst: udevadm and the helper failing: every call tried, exit 0" "$post_calls"
 scenario postinst yes ok absent ok '' configure ''
-expect "postinst: without systemd-detect-virt, udevd running: the same calls; exit 0" "$post_calls
-exit=0
-run-dir=kept"
+expect_calls "postinst: without systemd-detect-virt, udevd running: the same calls; exit 0" "$post_calls"
 scenario postinst no ok none ok '' configure ''
-expect "postinst: no udevd (no control socket): only the state directory (systemd-tmpfiles --create), no udev call, exit 0" "$tmpf
-exit=0
-run-dir=kept"
+expect_calls "postinst: no udevd (no control socket): only the state directory (systemd-tmpfiles --create), no udev call, exit 0" "$tmpf"
 scenario postinst yes none none ok '' configure ''
-expect "postinst: udevadm not installed: only the state directory (systemd-tmpfiles --create), no udev call, exit 0" "$tmpf
-exit=0
-run-dir=kept"
+expect_calls "postinst: udevadm not installed: only the state directory (systemd-tmpfiles --create), no udev call, exit 0" "$tmpf"
 scenario postinst yes ok chroot ok '' configure ''
-expect "postinst: in a chroot (systemd-detect-virt --chroot): only the state directory (systemd-tmpfiles --create), no udev call, exit 0" "$tmpf
-exit=0
-run-dir=kept"
+expect_calls "postinst: in a chroot (systemd-detect-virt --chroot): only the state directory (systemd-tmpfiles --create), no udev call, exit 0" "$tmpf"
 scenario postinst yes ok container ok '' configure ''
-expect "postinst: in a container (systemd-detect-virt --container): only the state directory (systemd-tmpfiles --create), no udev call, exit 0" "$tmpf
-exit=0
-run-dir=kept"
+expect_calls "postinst: in a container (systemd-detect-virt --container): only the state directory (systemd-tmpfiles --create), no udev call, exit 0" "$tmpf"
 scenario postinst yes ok none ok /nonexistent-root configure ''
-expect "postinst: dpkg --root (DPKG_ROOT set): systemd-tmpfiles --root only, no udev call, exit 0" "systemd-tmpfiles --root=/nonexistent-root --create $name.conf
-exit=0
-run-dir=kept"
+expect_calls "postinst: dpkg --root (DPKG_ROOT set): systemd-tmpfiles --root only, no udev call, exit 0" "systemd-tmpfiles --root=/nonexistent-root --create $name.conf"
 scenario postinst yes ok none ok '' abort-upgrade 0.2.0-1
-expect "postinst: abort-upgrade: only the state directory, no udev call, exit 0" "$tmpf
-exit=0
-run-dir=kept"
+expect_calls "postinst: abort-upgrade: only the state directory, no udev call, exit 0" "$tmpf"
 scenario postrm yes ok none ok '' remove
-expect "postrm: remove, udevd running: reload, change to xvd* and EBS NVMe only, exit 0" "udevadm control --reload
-$triggers
-exit=0
-run-dir=kept"
+expect_calls "postrm: remove, udevd running: reload, change to xvd* and EBS NVMe only, exit 0" "$postrm_calls"
 scenario postrm yes fail none ok '' remove
-expect "postrm: remove with udevadm failing: exit 0" "udevadm control --reload
-$triggers
-exit=0
-run-dir=kept"
+expect_calls "postrm: remove with udevadm failing: exit 0" "$postrm_calls"
 scenario postrm no ok none ok '' remove
-expect "postrm: remove, no udevd: no call, exit 0" "exit=0
-run-dir=kept"
+expect_calls "postrm: remove, no udevd: no call, exit 0" ""
 scenario postrm yes ok container ok '' remove
-expect "postrm: remove in a container: no call, exit 0" "exit=0
-run-dir=kept"
+expect_calls "postrm: remove in a container: no call, exit 0" ""
 scenario postrm yes ok none ok '' upgrade 0.2.0-1
-expect "postrm: upgrade: no call, exit 0" "exit=0
-run-dir=kept"
+expect_calls "postrm: upgrade: no call, exit 0" ""
 scenario postrm yes ok none ok '' purge
 expect "postrm: purge: no udev call, /run/ec2-xvd-alias removed, exit 0" "exit=0"
 scenario prerm yes ok none ok '' remove
-expect "prerm: remove: no udev call, exit 0" "exit=0
-run-dir=kept"
+expect_calls "prerm: remove: no udev call, exit 0" ""
 # prerm warns about fstab lines that name a stable link (DPKG_ROOT gives it
 # a fstab of the test's).
 mkdir -p "$work/prerm-root/etc"

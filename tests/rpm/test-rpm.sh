@@ -25,37 +25,18 @@ builddir=$(cd "$1" && pwd)
 TIER=rpm
 # shellcheck source=tests/verdicts.sh
 . "$here/../verdicts.sh"
+# shellcheck source=tests/lib/package-tier.sh
+. "$here/../lib/package-tier.sh"
 
 # --- host packages ------------------------------------------------------------
-mapfile -t pkgs < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$here/host-packages.txt")
-missing=()
-for p in "${pkgs[@]}"; do
-	dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-	command -v apt-get >/dev/null 2>&1 || skip "missing packages and no apt-get: ${missing[*]}"
-	[ "$(id -u)" -eq 0 ] || skip "missing packages (run as root to install): ${missing[*]}"
-	echo "rpm: installing ${missing[*]}" >&2
-	export DEBIAN_FRONTEND=noninteractive
-	{ apt-get update -q && apt-get install -y -q --no-install-recommends "${missing[@]}"; } \
-		>"$builddir/rpm-test-apt.log" 2>&1 ||
-		skip "apt-get install ${missing[*]} failed (see $builddir/rpm-test-apt.log)"
-fi
+need_host_packages "$here/host-packages.txt" "$builddir/rpm-test-apt.log"
 
 work=$builddir/rpm-test
 rm -rf "$work"
 mkdir -p "$work/out"
 
 # --- build --------------------------------------------------------------------
-bash "$src/packaging/rpm/build-rpm.sh" "$work/out" >"$work/build.out" 2>"$work/build.err"
-rc=$?
-if [ $rc -eq 77 ]; then
-	skip "$(tail -n 1 "$work/build.err")"
-elif [ $rc -ne 0 ]; then
-	tail -n 40 "$work/build.err" | sed 's/^/  /'
-	fail "build: build-rpm.sh failed (exit $rc; log in $work)"
-	finish
-fi
+run_build "$src/packaging/rpm/build-rpm.sh" "$work" "$work"
 name=ec2-xvd-alias
 version=$(sed -n 's/^Version:[[:space:]]*//p' "$src/packaging/rpm/ec2-xvd-alias.spec")
 srpm='' rpmf=''
@@ -180,18 +161,7 @@ if [ -x "$root$helper" ] && file -b "$root$helper" | grep -q '^ELF .* executable
 else
 	fail "payload: $helper missing or not an ELF executable"
 fi
-rulelines=$(cat "$root$rule" "$root$nvme_rule" 2>/dev/null | grep -v '^[[:space:]]*#' | grep -v '^[[:space:]]*$')
-progs=$(grep -o '\(PROGRAM\|IMPORT{program}\|RUN+\?\)="[^" ]*' <<<"$rulelines" | sed 's/.*="//' | sort -u)
-if [ -n "$progs" ] && [ "$progs" = "$helper" ] && ! grep -q 'ec2udev-vbd\|ebsnvme-id\|@[A-Z_]*@' <<<"$rulelines"; then
-	pass "payload: every PROGRAM/IMPORT/RUN in both rules runs $helper (no ec2udev-vbd or ebsnvme-id, no unsubstituted @VAR@)"
-else
-	fail "payload: the rules run '$(tr '\n' ' ' <<<"$progs")'"
-fi
-conf_example_ok() {
-	grep -v '^[[:space:]]*#' "$1" | grep -q '[^[:space:]]' && return 1
-	local k
-	for k in mode reserve handover_timeout; do grep -q "^#$k = " "$1" || return 1; done
-}
+check_rules_run "$helper" "$root$rule" "$root$nvme_rule"
 if [ -f "$root$conf" ] && conf_example_ok "$root$conf"; then
 	pass "payload: $conf sets nothing and shows mode, reserve, handover_timeout commented out"
 else
@@ -200,13 +170,7 @@ fi
 
 # --- man pages ------------------------------------------------------------------------
 manok=1
-for m in "$root"/usr/share/man/man8/ec2-xvd-alias.8.gz "$root"/usr/share/man/man5/ec2-xvd-alias.conf.5.gz; do
-	if [ ! -f "$m" ]; then manok=0; echo "  missing: ${m#"$root"}"; continue; fi
-	warn=$(zcat "$m" | LC_ALL=C.UTF-8 groff -man -Tutf8 -ww -z 2>&1)
-	if [ -n "$warn" ]; then manok=0; echo "  ${m#"$root"}: $warn"; fi
-	if zcat "$m" | grep -q '@[A-Z_]*@'; then manok=0; echo "  ${m#"$root"}: unsubstituted @VAR@"; fi
-	if ! zcat "$m" | grep -q "^\.TH .*$version"; then manok=0; echo "  ${m#"$root"}: no version $version in .TH"; fi
-done
+man_pages_ok "$root" "$version" || manok=0
 if [ $manok = 1 ]; then
 	pass "man: both pages render with groff -man -ww without a warning, version $version, paths substituted"
 else
@@ -314,8 +278,11 @@ else
 		env -i PATH="$sim/bin" /bin/sh "$sim/script.sh" "$arg" >"$sim/out" 2>&1
 		echo "exit=$?" >>"$sim/calls"
 	}
-	expect() { # NAME WANT(lines)
-		local name=$1 want=$2
+	# expect NAME CALLS: the scriptlet made CALLS (lines; "" for none) and
+	# exited 0
+	expect() {
+		local name=$1 want="${2:+$2
+}exit=0"
 		if [ "$(cat "$sim/calls")" = "$want" ]; then
 			pass "scriptlet run: $name"
 		else
@@ -325,6 +292,9 @@ else
 	trig="udevadm trigger --settle --action=change --subsystem-match=block --sysname-match="
 	tmpf="systemd-tmpfiles --create /usr/lib/tmpfiles.d/ec2-xvd-alias.conf"
 	ebs="${trig}nvme* --property-match=ID_MODEL=Amazon Elastic Block Store"
+	postun_calls="udevadm control --reload
+${trig}xvd*
+$ebs"
 	post_calls="$tmpf
 udevadm control --reload
 ${trig}xvd*
@@ -332,34 +302,23 @@ $ebs
 helper repair
 helper status"
 	scenario post 1 yes ok ok
-	expect "%post install, udevd running: reload, trigger xvd*, repair, status (names in use), exit 0" "$post_calls
-exit=0"
+	expect "%post install, udevd running: reload, trigger xvd*, repair, status (names in use), exit 0" "$post_calls"
 	scenario post 2 yes ok ok
-	expect "%post upgrade: the same calls, exit 0" "$post_calls
-exit=0"
+	expect "%post upgrade: the same calls, exit 0" "$post_calls"
 	scenario post 1 yes fail fail
-	expect "%post with udevadm and repair failing: every call tried, exit 0" "$post_calls
-exit=0"
+	expect "%post with udevadm and repair failing: every call tried, exit 0" "$post_calls"
 	scenario post 1 no ok ok
-	expect "%post in an image build (no udevd socket): the state directory, no udevadm call, exit 0" "$tmpf
-exit=0"
+	expect "%post in an image build (no udevd socket): the state directory, no udevadm call, exit 0" "$tmpf"
 	scenario post 1 yes none ok
-	expect "%post without udevadm installed: the state directory, no udevadm call, exit 0" "$tmpf
-exit=0"
+	expect "%post without udevadm installed: the state directory, no udevadm call, exit 0" "$tmpf"
 	scenario postun 0 yes ok ok
-	expect "%postun erase: reload, trigger xvd* and EBS volumes, exit 0" "udevadm control --reload
-${trig}xvd*
-$ebs
-exit=0"
+	expect "%postun erase: reload, trigger xvd* and EBS volumes, exit 0" "$postun_calls"
 	scenario postun 0 yes fail ok
-	expect "%postun erase with udevadm failing: exit 0" "udevadm control --reload
-${trig}xvd*
-$ebs
-exit=0"
+	expect "%postun erase with udevadm failing: exit 0" "$postun_calls"
 	scenario postun 1 yes ok ok
-	expect "%postun on upgrade: no call, exit 0" "exit=0"
+	expect "%postun on upgrade: no call, exit 0" ""
 	scenario postun 0 no ok ok
-	expect "%postun erase in an image build: no call, exit 0" "exit=0"
+	expect "%postun erase in an image build: no call, exit 0" ""
 fi
 
 # --- install and erase in a scratch root -------------------------------------------------

@@ -1038,8 +1038,8 @@ uevents_collect() {
 		name=${got[i]}
 		written=${got[i + 1]}
 		echo "$name: '$written'" >> "$OUT/uevent-writes.log"
-		case ${written%% *} in
 		# shellcheck disable=SC2046 # the KEY=VALUE words after the UUID
+		case ${written%% *} in
 		add|change|remove) queue_add "${written%% *}" "$name" $(echo "$written" | cut -s -d' ' -f3-) ;;
 		*) fail "a program wrote '$written' to $name's uevent file" ;;
 		esac
@@ -1170,6 +1170,29 @@ expect() {
 	fi
 }
 
+# expect_devices EXP: the devices expected at the next checkpoint, from a
+# table on stdin, one line a device:
+#	NAME MAJ:MIN STOCK-LINK... | OURS-LINK...
+# NAME's node (the same on both sides), and on each side the links (under
+# /dev) that side gives it; EXP (exp_xen or exp_nvme) adds the links both
+# sides give it (by-path, by-id). A side with no link: nothing after, or
+# before, the bar.
+expect_devices() {
+	local exp=$1 name mm links
+	while read -r name mm links; do
+		[ -n "$name" ] || continue
+		if [ "${links#*|}" = "$links" ]; then
+			fail "expect_devices: no '|' between the sides in the line of $name"
+			continue
+		fi
+		exp_node "$name" "$mm" | expect both
+		# shellcheck disable=SC2086 # link names have no white space
+		"$exp" "$name" ${links%%|*} < /dev/null | expect stock
+		# shellcheck disable=SC2086
+		"$exp" "$name" ${links#*|} < /dev/null | expect ours
+	done
+}
+
 # checkpoint NAME: compare the snapshot with what was expected.
 checkpoint() {
 	local cp=$1
@@ -1202,8 +1225,8 @@ helper_said() { # REGEX: a helper stderr line matches
 	grep -qE "stderr: .*$1" "$OUT/helper.log"
 }
 
-uevent_written() { # REGEX
-	grep -qE "$1" "$OUT/uevent-writes.log"
+uevent_written() { # REGEX...: each REGEX matches a uevent written
+	uevent_written_since 0 "$@"
 }
 
 # uevent_written_since N REGEX...: each REGEX matches a uevent written after
@@ -1336,15 +1359,20 @@ exp_lun_ok() {
 	exp_links sda1 "${LUN_BYID#/dev/}-part1" "${LUN_WWN#/dev/}-part1" "${LUN_BYPATH#/dev/}-part1"
 }
 
-# The LUN as the stock rule leaves it when xvda came first: no node, every
-# name resolves to the Xen disk, no SCSI identity (scsi_id read xvda).
+# exp_lun_hijacked_by NAME MAJ:MIN HOLDER [-partN]: the LUN's disk (or
+# partition) NAME as the stock rule leaves it when HOLDER took /dev/NAME
+# first: no node, every name resolves to HOLDER, no SCSI identity (scsi_id
+# read HOLDER)
+exp_lun_hijacked_by() {
+	echo "/dev/block/$2 -> /dev/$3"
+	echo "$LUN_BYPATH${4:-} -> /dev/$3"
+	exp_db "$1" "${LUN_BYPATH#/dev/}${4:-}"
+}
+
+# The LUN (sda, sda1) as the stock rule leaves it when xvda came first.
 exp_lun_hijacked() {
-	echo "/dev/block/8:0 -> /dev/xvda"
-	echo "/dev/block/8:1 -> /dev/xvda1"
-	echo "$LUN_BYPATH -> /dev/xvda"
-	echo "$LUN_BYPATH-part1 -> /dev/xvda1"
-	exp_db sda "${LUN_BYPATH#/dev/}"
-	exp_db sda1 "${LUN_BYPATH#/dev/}-part1"
+	exp_lun_hijacked_by sda 8:0 xvda
+	exp_lun_hijacked_by sda1 8:1 xvda1 -part1
 }
 
 ########################################################################
@@ -1360,27 +1388,13 @@ boot_xen() {
 	plug xvda xvda1 xvdf xvdba
 }
 
-exp_xen_nodes() {
-	exp_node xvda 202:0
-	exp_node xvda1 202:1
-	exp_node xvdf 202:80
-	exp_node xvdba 202:13312
-}
-
 sc_xen_boot() {
 	boot_xen
-	exp_xen_nodes | expect both
-	expect stock <<-EOF
-	$(exp_xen xvda sda)
-	$(exp_xen xvda1 sda1)
-	$(exp_xen xvdf sdf)
-	$(exp_xen xvdba sdba)
-	EOF
-	expect ours <<-EOF
-	$(exp_xen xvda sda xvd-sda)
-	$(exp_xen xvda1 sda1 xvd-sda1)
-	$(exp_xen xvdf sdf xvd-sdf)
-	$(exp_xen xvdba sdba xvd-sdba)
+	expect_devices exp_xen <<-EOF
+	xvda  202:0     sda  | sda  xvd-sda
+	xvda1 202:1     sda1 | sda1 xvd-sda1
+	xvdf  202:80    sdf  | sdf  xvd-sdf
+	xvdba 202:13312 sdba | sdba xvd-sdba
 	EOF
 	checkpoint boot
 	check "the instance's rule set: Xen disk xvda and partition xvda1 have disk/by-path/xen-vbd-51712 and -part1 (51-ec2-xen-vbd-devices.rules)" \
@@ -1409,67 +1423,66 @@ attach_xen_after_lun() {
 	plug xvda xvda1 xvdf
 	exp_lun_ok | expect both
 	{ exp_node xvda 202:0; exp_node xvda1 202:1; exp_node xvdf 202:80; } | expect both
-	# stock, whatever our mode: udev records xvda's claims on sda and sda1
-	# but finds the LUN's nodes ("Conflicting inode"), so the damage waits
-	# for a later event; xvdf gets sdf.
+	# stock: udev records xvda's claims on sda and sda1 but finds the
+	# LUN's nodes ("Conflicting inode"), so the damage waits for a later
+	# event; xvdf gets sdf.
 	expect stock <<-EOF
 	$(exp_xen_claims xvda sda)
 	$(exp_xen_claims xvda1 sda1)
 	$(exp_xen xvdf sdf)
 	EOF
-}
-
-sc_lun_before_xen() {
-	# the LUN is there first (e.g. logged in from the initramfs), then the
-	# Xen volumes are attached
-	attach_xen_after_lun
-	# ours: sda is a real disk, so xvda and xvda1 get no sd name; sdf is
-	# free, so xvdf gets it, on a SCSI host as anywhere (one rule)
+	# ours, in the one rule (mode auto, or its old name compat): sda is a
+	# real disk, so xvda and xvda1 get no sd name; sdf is free, so xvdf
+	# gets it, on a SCSI host as anywhere
 	expect ours <<-EOF
 	$(exp_xen xvda xvd-sda)
 	$(exp_xen xvda1 xvd-sda1)
 	$(exp_xen xvdf sdf xvd-sdf)
 	EOF
 	checkpoint attached
+}
+
+sc_lun_before_xen() {
+	# the LUN is there first (e.g. logged in from the initramfs), then the
+	# Xen volumes are attached
+	attach_xen_after_lun
 	if [ "$SIDE" = stock ]; then
 		check "stock: udev logged the conflict on /dev/sda" \
 			grep -q "Conflicting inode '/dev/sda'" "$OUT"/events/*-add-xvda.log
 	fi
 }
 
-# The article's case: the alias exists first, the LUN comes later.
-history_common() {
+# A Xen instance boots with its root volume xvda, one partition: both
+# sides alias it, ours adds the stable names.
+exp_partitioned_xvda() {
+	expect_devices exp_xen <<-EOF
+	xvda  202:0 sda  | sda  xvd-sda
+	xvda1 202:1 sda1 | sda1 xvd-sda1
+	EOF
+}
+
+boot_partitioned_xvda() {
 	sys_xen_disk xvda 0 1
 	plug xvda xvda1
-	exp_node xvda 202:0 | expect both
-	exp_node xvda1 202:1 | expect both
-	expect stock <<-EOF
-	$(exp_xen xvda sda)
-	$(exp_xen xvda1 sda1)
-	EOF
-	expect ours <<-EOF
-	$(exp_xen xvda sda xvd-sda)
-	$(exp_xen xvda1 sda1 xvd-sda1)
-	EOF
+	exp_partitioned_xvda
 	checkpoint boot
+}
+
+# The article's case: the alias exists first, the LUN comes later.
+history_common() {
+	boot_partitioned_xvda
 	# iscsiadm --login: the kernel creates sda and sda1
 	sys_iscsi_lun sda 0 1
 	plug sda sda1
 }
 
 exp_history_final() {
-	exp_node xvda 202:0 | expect both
-	exp_node xvda1 202:1 | expect both
-	expect stock <<-EOF
-	$(exp_xen xvda sda)
-	$(exp_xen xvda1 sda1)
-	$(exp_lun_hijacked)
+	expect_devices exp_xen <<-EOF
+	xvda  202:0 sda  | xvd-sda
+	xvda1 202:1 sda1 | xvd-sda1
 	EOF
-	expect ours <<-EOF
-	$(exp_xen xvda xvd-sda)
-	$(exp_xen xvda1 xvd-sda1)
-	$(exp_lun_ok)
-	EOF
+	exp_lun_hijacked | expect stock
+	exp_lun_ok | expect ours
 }
 
 sc_lun_after_xen() {
@@ -1482,16 +1495,22 @@ sc_lun_after_xen() {
 	exp_history_final
 	checkpoint xvda-change
 	if [ "$SIDE" = stock ]; then
-		check "stock: devtmpfs could not create the LUN's node" \
-			grep -q "/dev/sda exists, node 8:0 not created" "$OUT/kernel.log"
-		check "stock: udev skipped the LUN's node (it is xvda's)" \
-			grep -q "Device node /dev/sda is missing" "$OUT"/events/*-add-sda.log
+		check_stock_lun_node_taken sda 8:0 xvda
 	else
 		check "ours: the helper asked xvda and xvda1 to drop their claims (change uevents)" \
-			uevent_written "^xvda: 'change" && uevent_written "^xvda1: 'change"
+			uevent_written "^xvda: 'change" "^xvda1: 'change"
 		check "ours: no handover timeout" \
 			no_helper_timeout
 	fi
+}
+
+# check_stock_lun_node_taken LUN MAJ:MIN HOLDER: the stock side's damage
+# when HOLDER had /dev/LUN first: the kernel and udev left the LUN no node
+check_stock_lun_node_taken() {
+	check "stock: devtmpfs could not create the LUN's node" \
+		grep -q "/dev/$1 exists, node $2 not created" "$OUT/kernel.log"
+	check "stock: udev skipped the LUN's node (it is $3's)" \
+		grep -q "Device node /dev/$1 is missing" "$OUT"/events/*-add-"$1".log
 }
 
 # The claim's request to yield (EC2XAYIELD=<letters of the real disk>)
@@ -1504,75 +1523,64 @@ sc_yield_request() {
 	plug xvda xvda1 xvdf
 	sys_iscsi_lun sda 0 1
 	plug sda sda1
-	{
-		exp_node xvda 202:0
-		exp_node xvda1 202:1
-		exp_node xvdf 202:80
-	} | expect both
-	expect stock <<-EOF
-	$(exp_xen xvda sda)
-	$(exp_xen xvda1 sda1)
-	$(exp_xen xvdf sdf)
-	$(exp_lun_hijacked)
-	EOF
-	expect ours <<-EOF
-	$(exp_xen xvda xvd-sda)
-	$(exp_xen xvda1 xvd-sda1)
-	$(exp_xen xvdf sdf xvd-sdf)
-	$(exp_lun_ok)
-	EOF
+	exp_yield_state
 	checkpoint login
 	if [ "$SIDE" = ours ]; then
 		check "ours: the claim asked xvda and xvda1 to yield to disk sda (EC2XAYIELD=a)" \
-			uevent_written "^xvda: 'change [0-9a-f-]{36} EC2XAYIELD=a'" &&
-			uevent_written "^xvda1: 'change [0-9a-f-]{36} EC2XAYIELD=a'"
+			uevent_written "^xvda: 'change [0-9a-f-]{36} EC2XAYIELD=a'" \
+			"^xvda1: 'change [0-9a-f-]{36} EC2XAYIELD=a'"
 		check "ours: xvda's and xvda1's rules honoured it without starting the helper's links" \
-			yielded_without_links xvda 202:0 sda && yielded_without_links xvda1 202:1 sda
+			yielded_without_links sda xvda xvda1
 	fi
 	# a stray request (root wrote it): xvdf is not xvda
 	udev_event change xvdf EC2XAYIELD=a
 	# and one for xvdf's own name while no disk sdf exists
 	udev_event change xvdf EC2XAYIELD=f
-	{
-		exp_node xvda 202:0
-		exp_node xvda1 202:1
-		exp_node xvdf 202:80
-	} | expect both
-	expect stock <<-EOF
-	$(exp_xen xvda sda)
-	$(exp_xen xvda1 sda1)
-	$(exp_xen xvdf sdf)
-	$(exp_lun_hijacked)
-	EOF
-	expect ours <<-EOF
-	$(exp_xen xvda xvd-sda)
-	$(exp_xen xvda1 xvd-sda1)
-	$(exp_xen xvdf sdf xvd-sdf)
-	$(exp_lun_ok)
-	EOF
+	exp_yield_state
 	checkpoint stray-requests
 	if [ "$SIDE" = ours ]; then
 		check "ours: xvdf's rule ignored both stray requests (the helper decided, no EC2XA_YIELDED_TO)" \
-			links_ran_for_each_change xvdf 2 && ! grep -q '^E:EC2XA_YIELDED_TO=' /run/udev/data/b202:80
+			helper_decided_changes xvdf 202:80 2
 	fi
 }
 
-# yielded_without_links XVD MAJ:MIN DISK: the holder's change event took the
-# request's path: no `links` run, EC2XA_YIELDED_TO=DISK in its database.
+# The yield scenario's state, after the login and after the stray
+# requests: the article's, and xvdf with its alias.
+exp_yield_state() {
+	exp_history_final
+	expect_devices exp_xen <<< "xvdf 202:80 sdf | sdf xvd-sdf"
+}
+
+# yielded_without_links DISK XVD...: each holder's change event that
+# carried the request to yield to DISK (its last one; a later plain change,
+# such as xvda's recheck sends xvda1, decides anew) took the request's
+# path: no `links` run, EC2XA_YIELDED_TO=DISK among its properties.
 yielded_without_links() {
-	local log
-	log=$(ls "$OUT"/events/*-change-"$1".log | tail -n 1)
-	[ -n "$log" ] && ! grep -q "ec2-xvd-alias links $1" "$log" &&
-		grep -qx "E:EC2XA_YIELDED_TO=$3" "/run/udev/data/b$2"
+	local disk=$1 xvd log
+	shift
+	for xvd in "$@"; do
+		log=$(grep -lx "SYNTH_ARG_EC2XAYIELD=${disk#sd}" "$OUT"/events/*-change-"$xvd".log 2>/dev/null |
+			tail -n 1)
+		[ -n "$log" ] && ! grep -q "ec2-xvd-alias links $xvd" "$log" &&
+			grep -qx "EC2XA_YIELDED_TO=$disk" "$log" || return 1
+	done
 }
 
 # links_ran_for_each_change XVD N: the last N change events of XVD ran links.
 links_ran_for_each_change() {
 	local log n=0
-	for log in $(ls "$OUT"/events/*-change-"$1".log | tail -n "$2"); do
+	local -a logs=("$OUT"/events/*-change-"$1".log)
+	[ "${#logs[@]}" -ge "$2" ] || return 1
+	for log in "${logs[@]: -$2}"; do
 		grep -q "ec2-xvd-alias links $1" "$log" && n=$((n + 1))
 	done
 	[ "$n" = "$2" ]
+}
+
+# helper_decided_changes XVD MAJ:MIN N: the last N change events of XVD ran
+# links, and none left EC2XA_YIELDED_TO in its database
+helper_decided_changes() {
+	links_ran_for_each_change "$1" "$3" && ! grep -q '^E:EC2XA_YIELDED_TO=' "/run/udev/data/b$2"
 }
 
 sc_handover_timeout() {
@@ -1596,51 +1604,32 @@ sc_handover_timeout() {
 sc_reserve() {
 	set_conf "reserve = sdf" "reserve = sdba"
 	boot_xen
-	exp_xen_nodes | expect both
-	expect stock <<-EOF
-	$(exp_xen xvda sda)
-	$(exp_xen xvda1 sda1)
-	$(exp_xen xvdf sdf)
-	$(exp_xen xvdba sdba)
-	EOF
-	expect ours <<-EOF
-	$(exp_xen xvda sda xvd-sda)
-	$(exp_xen xvda1 sda1 xvd-sda1)
-	$(exp_xen xvdf xvd-sdf)
-	$(exp_xen xvdba xvd-sdba)
+	expect_devices exp_xen <<-EOF
+	xvda  202:0     sda  | sda  xvd-sda
+	xvda1 202:1     sda1 | sda1 xvd-sda1
+	xvdf  202:80    sdf  | xvd-sdf
+	xvdba 202:13312 sdba | xvd-sdba
 	EOF
 	checkpoint boot
 }
 
 sc_mode_compat() {
-	# compat, 0.1.0's name for the one rule: an alias whenever no real
-	# SCSI disk has the name, on a SCSI host as anywhere
+	# the old spelling still parses: compat, 0.1.0's name for the one rule
+	# (mode = auto), gives what auto gives in lun-before-xen: an alias
+	# whenever no real SCSI disk has the name, on a SCSI host as anywhere
 	set_conf "mode = compat"
 	attach_xen_after_lun
-	expect ours <<-EOF
-	$(exp_xen xvda xvd-sda)
-	$(exp_xen xvda1 xvd-sda1)
-	$(exp_xen xvdf sdf xvd-sdf)
-	EOF
-	checkpoint attached
 }
 
 # The Xen instance booted where the policy gives no sdX at all: the stock
 # rule aliases everything regardless, ours makes only the xvd-sdX links.
 boot_xen_without_aliases() {
 	boot_xen
-	exp_xen_nodes | expect both
-	expect stock <<-EOF
-	$(exp_xen xvda sda)
-	$(exp_xen xvda1 sda1)
-	$(exp_xen xvdf sdf)
-	$(exp_xen xvdba sdba)
-	EOF
-	expect ours <<-EOF
-	$(exp_xen xvda xvd-sda)
-	$(exp_xen xvda1 xvd-sda1)
-	$(exp_xen xvdf xvd-sdf)
-	$(exp_xen xvdba xvd-sdba)
+	expect_devices exp_xen <<-EOF
+	xvda  202:0     sda  | xvd-sda
+	xvda1 202:1     sda1 | xvd-sda1
+	xvdf  202:80    sdf  | xvd-sdf
+	xvdba 202:13312 sdba | xvd-sdba
 	EOF
 	checkpoint boot
 }
@@ -1661,14 +1650,9 @@ sc_scsi_host_same_answer() {
 	sys_xen_disk xvdf 80
 	plug xvdf
 	udev_event change xvda
-	{ exp_node xvda 202:0; exp_node xvdf 202:80; } | expect both
-	expect stock <<-EOF
-	$(exp_xen xvda sda)
-	$(exp_xen xvdf sdf)
-	EOF
-	expect ours <<-EOF
-	$(exp_xen xvda sda xvd-sda)
-	$(exp_xen xvdf sdf xvd-sdf)
+	expect_devices exp_xen <<-EOF
+	xvda 202:0  sda | sda xvd-sda
+	xvdf 202:80 sdf | sdf xvd-sdf
 	EOF
 	checkpoint transport-registered
 }
@@ -1690,11 +1674,10 @@ sc_remove_xen_disk() {
 	plug xvda xvda1 xvdf
 	: > "$OUT/expect.next"
 	unplug xvda1 xvda
-	exp_node xvdf 202:80 | expect both
+	expect_devices exp_xen <<< "xvdf 202:80 sdf | sdf xvd-sdf"
 	# stock: dropping xvda's claims unlinks /dev/sda and /dev/sda1, the
 	# LUN's real nodes: every name of the LUN now dangles.
 	expect stock <<-EOF
-	$(exp_xen xvdf sdf)
 	/dev/block/8:0 -> MISSING (../sda)
 	/dev/block/8:1 -> MISSING (../sda1)
 	$LUN_BYID -> MISSING (../../sda)
@@ -1706,10 +1689,7 @@ sc_remove_xen_disk() {
 	$(exp_db sda "${LUN_BYID#/dev/}" "${LUN_WWN#/dev/}" "${LUN_BYPATH#/dev/}")
 	$(exp_db sda1 "${LUN_BYID#/dev/}-part1" "${LUN_WWN#/dev/}-part1" "${LUN_BYPATH#/dev/}-part1")
 	EOF
-	expect ours <<-EOF
-	$(exp_xen xvdf sdf xvd-sdf)
-	$(exp_lun_ok)
-	EOF
+	exp_lun_ok | expect ours
 	checkpoint detached
 	if [ "$SIDE" = stock ]; then
 		check "stock: udev deleted the LUN's real node with xvda's claim" \
@@ -1725,18 +1705,10 @@ logout_after_history() {
 	: > "$OUT/expect.next"
 	unplug sda1 sda
 	sys_remove_iscsi_session
-	exp_node xvda 202:0 | expect both
-	exp_node xvda1 202:1 | expect both
-	expect stock <<-EOF
-	$(exp_xen xvda sda)
-	$(exp_xen xvda1 sda1)
-	EOF
 	# ours: the nodes the helper made are released, and the helper asks
-	# xvda and xvda1 to take their names back (in either mode name).
-	expect ours <<-EOF
-	$(exp_xen xvda sda xvd-sda)
-	$(exp_xen xvda1 sda1 xvd-sda1)
-	EOF
+	# xvda and xvda1 to take their names back (in either mode name): the
+	# state of the boot again
+	exp_partitioned_xvda
 	checkpoint logout
 	if [ "$SIDE" = ours ]; then
 		check "ours: the helper's node records are gone" no_node_records
@@ -1759,20 +1731,15 @@ exp_bare_lun_ok() {
 	exp_links sda "${LUN_BYID#/dev/}" "${LUN_WWN#/dev/}" "${LUN_BYPATH#/dev/}"
 }
 
-boot_partitioned_xvda() {
-	sys_xen_disk xvda 0 1
-	plug xvda xvda1
-	exp_node xvda 202:0 | expect both
-	exp_node xvda1 202:1 | expect both
-	expect stock <<-EOF
-	$(exp_xen xvda sda)
-	$(exp_xen xvda1 sda1)
+# After the bare LUN took sda: stock, its names resolve to xvda; ours,
+# the LUN has its node and names, and no sdX name leads to xvda or xvda1.
+exp_partition_alias_login() {
+	expect_devices exp_xen <<-EOF
+	xvda  202:0 sda  | xvd-sda
+	xvda1 202:1 sda1 | xvd-sda1
 	EOF
-	expect ours <<-EOF
-	$(exp_xen xvda sda xvd-sda)
-	$(exp_xen xvda1 sda1 xvd-sda1)
-	EOF
-	checkpoint boot
+	exp_lun_hijacked_by sda 8:0 xvda | expect stock
+	exp_bare_lun_ok | expect ours
 }
 
 sc_partition_alias_disk_claim() {
@@ -1780,20 +1747,7 @@ sc_partition_alias_disk_claim() {
 	boot_partitioned_xvda
 	sys_iscsi_lun sda 0 0
 	plug sda
-	exp_node xvda 202:0 | expect both
-	exp_node xvda1 202:1 | expect both
-	expect stock <<-EOF
-	$(exp_xen xvda sda)
-	$(exp_xen xvda1 sda1)
-	/dev/block/8:0 -> /dev/xvda
-	$LUN_BYPATH -> /dev/xvda
-	$(exp_db sda "${LUN_BYPATH#/dev/}")
-	EOF
-	expect ours <<-EOF
-	$(exp_xen xvda xvd-sda)
-	$(exp_xen xvda1 xvd-sda1)
-	$(exp_bare_lun_ok)
-	EOF
+	exp_partition_alias_login
 	checkpoint login
 }
 
@@ -1806,20 +1760,7 @@ sc_partition_alias_xvd_first() {
 	udev_event change xvda
 	queue_add add sda
 	uevents_drain
-	exp_node xvda 202:0 | expect both
-	exp_node xvda1 202:1 | expect both
-	expect stock <<-EOF
-	$(exp_xen xvda sda)
-	$(exp_xen xvda1 sda1)
-	/dev/block/8:0 -> /dev/xvda
-	$LUN_BYPATH -> /dev/xvda
-	$(exp_db sda "${LUN_BYPATH#/dev/}")
-	EOF
-	expect ours <<-EOF
-	$(exp_xen xvda xvd-sda)
-	$(exp_xen xvda1 xvd-sda1)
-	$(exp_bare_lun_ok)
-	EOF
+	exp_partition_alias_login
 	checkpoint login
 	if [ "$SIDE" = ours ]; then
 		check "ours: xvda's recheck asked xvda1 to drop sda1" uevent_written "^xvda1: 'change"
@@ -1904,32 +1845,16 @@ sc_xen_hvm_map_sdf() {
 	row "rows 'sdf | Xen HVM' and 'xvdf | Xen HVM' (the same kernel devices)"
 	sys_xen_disk xvdf 80 1
 	plug xvdf xvdf1
-	{ exp_node xvdf 202:80; exp_node xvdf1 202:81; } | expect both
-	expect stock <<-EOF
-	$(exp_xen xvdf sdf)
-	$(exp_xen xvdf1 sdf1)
-	EOF
-	expect ours <<-EOF
-	$(exp_xen xvdf sdf xvd-sdf)
-	$(exp_xen xvdf1 sdf1 xvd-sdf1)
+	expect_devices exp_xen <<-EOF
+	xvdf  202:80 sdf  | sdf  xvd-sdf
+	xvdf1 202:81 sdf1 | sdf1 xvd-sdf1
 	EOF
 	checkpoint attached
 }
 
 sc_xen_hvm_map_sda1() {
 	row "rows 'sda1 (root) | Xen HVM' and 'xvda | Xen HVM' (the same kernel devices)"
-	sys_xen_disk xvda 0 1
-	plug xvda xvda1
-	{ exp_node xvda 202:0; exp_node xvda1 202:1; } | expect both
-	expect stock <<-EOF
-	$(exp_xen xvda sda)
-	$(exp_xen xvda1 sda1)
-	EOF
-	expect ours <<-EOF
-	$(exp_xen xvda sda xvd-sda)
-	$(exp_xen xvda1 sda1 xvd-sda1)
-	EOF
-	checkpoint boot
+	boot_partitioned_xvda
 }
 
 # Xen PV: the root attached as sda1 is a whole disk xvda1 (vbd 51713),
@@ -1937,13 +1862,7 @@ sc_xen_hvm_map_sda1() {
 boot_xen_pv_root() {
 	sys_xen_disk xvda1 1
 	plug xvda1
-	exp_node xvda1 202:1 | expect both
-	expect stock <<-EOF
-	$(exp_xen xvda1 sda1)
-	EOF
-	expect ours <<-EOF
-	$(exp_xen xvda1 sda1 xvd-sda1)
-	EOF
+	expect_devices exp_xen <<< "xvda1 202:1 sda1 | sda1 xvd-sda1"
 	checkpoint boot
 }
 
@@ -1956,15 +1875,8 @@ sc_xen_pv_map_sda1() {
 # disk without partitions becomes sda. While disk sda exists, no /dev/sda1
 # may lead to xvda1 (a partition made on sda would be the root disk).
 exp_xen_pv_after_login() {
-	exp_node xvda1 202:1 | expect both
-	expect stock <<-EOF
-	$(exp_xen xvda1 sda1)
-	$(exp_bare_lun_ok)
-	EOF
-	expect ours <<-EOF
-	$(exp_xen xvda1 xvd-sda1)
-	$(exp_bare_lun_ok)
-	EOF
+	expect_devices exp_xen <<< "xvda1 202:1 sda1 | xvd-sda1"
+	exp_bare_lun_ok | expect both
 }
 
 sc_xen_pv_sda1_real_sda() {
@@ -2053,34 +1965,19 @@ boot_nitro_hardware() {
 sc_nitro_boot() {
 	boot_nitro_hardware
 	plug nvme0n1 nvme0n1p1 nvme1n1 nvme1n1p1 nvme2n1 nvme3n1 nvme4n1
-	{
-		exp_node nvme0n1 259:0
-		exp_node nvme0n1p1 259:1
-		exp_node nvme1n1 259:2
-		exp_node nvme1n1p1 259:3
-		exp_node nvme2n1 259:4
-		exp_node nvme3n1 259:5
-		exp_node nvme4n1 259:6
-		exp_nvme nvme3n1
-		exp_nvme nvme4n1
-	} | expect both
-	# stock: the mapping name as it is, "%c%n" for partitions: sda11
-	expect stock <<-EOF
-	$(exp_nvme nvme0n1 sda1)
-	$(exp_nvme nvme0n1p1 sda11)
-	$(exp_nvme nvme1n1 sdf)
-	$(exp_nvme nvme1n1p1 sdf1)
-	$(exp_nvme nvme2n1 xvdg)
-	EOF
+	# stock: the mapping name as it is, "%c%n" for partitions: sda11.
 	# ours: the stock names kept (no disk sda exists), the stable names of
 	# the roles: xvd-sda the disk, xvd-sda1 its partition 1, as on Xen
-	# HVM (the stable-name table, nitro-map-sda1)
-	expect ours <<-EOF
-	$(exp_nvme nvme0n1 sda1 xvd-sda)
-	$(exp_nvme nvme0n1p1 sda11 xvd-sda1)
-	$(exp_nvme nvme1n1 sdf xvd-sdf)
-	$(exp_nvme nvme1n1p1 sdf1 xvd-sdf1)
-	$(exp_nvme nvme2n1 xvdg xvd-sdg)
+	# HVM (the stable-name table, nitro-map-sda1). Neither side names the
+	# instance store volume or the other vendor's drive.
+	expect_devices exp_nvme <<-EOF
+	nvme0n1   259:0 sda1  | sda1  xvd-sda
+	nvme0n1p1 259:1 sda11 | sda11 xvd-sda1
+	nvme1n1   259:2 sdf   | sdf   xvd-sdf
+	nvme1n1p1 259:3 sdf1  | sdf1  xvd-sdf1
+	nvme2n1   259:4 xvdg  | xvdg  xvd-sdg
+	nvme3n1   259:5       |
+	nvme4n1   259:6       |
 	EOF
 	checkpoint boot
 	if [ -n "$RT_AEU_TREE" ]; then
@@ -2096,18 +1993,25 @@ exp_lun_sdf_ok() {
 	exp_links sdf "${LUN_BYID#/dev/}" "${LUN_WWN#/dev/}" "${LUN_BYPATH#/dev/}"
 }
 
-boot_nitro_sdf() {
-	ebs_volume nvme1 0000:00:1f.0 "$EBS_SDF_SERIAL" sdf 2 1
+# nitro_map_volume MAPPING: one EBS volume (nvme1n1), one partition,
+# attached as MAPPING
+nitro_map_volume() {
+	ebs_volume nvme1 0000:00:1f.0 "$EBS_SDF_SERIAL" "$1" 2 1
 	plug nvme1n1 nvme1n1p1
-	{ exp_node nvme1n1 259:2; exp_node nvme1n1p1 259:3; } | expect both
-	expect stock <<-EOF
-	$(exp_nvme nvme1n1 sdf)
-	$(exp_nvme nvme1n1p1 sdf1)
+}
+
+# The volume mapped sdf (or /dev/sdf) while no disk sdf exists: both sides
+# give it sdf and sdf1, ours the stable names too.
+exp_nitro_sdf() {
+	expect_devices exp_nvme <<-EOF
+	nvme1n1   259:2 sdf  | sdf  xvd-sdf
+	nvme1n1p1 259:3 sdf1 | sdf1 xvd-sdf1
 	EOF
-	expect ours <<-EOF
-	$(exp_nvme nvme1n1 sdf xvd-sdf)
-	$(exp_nvme nvme1n1p1 sdf1 xvd-sdf1)
-	EOF
+}
+
+boot_nitro_sdf() {
+	nitro_map_volume sdf
+	exp_nitro_sdf
 	checkpoint boot
 }
 
@@ -2115,19 +2019,12 @@ boot_nitro_sdf() {
 # EBS volume; ours, the LUN has its node and names, the volume only
 # xvd-sdf, and no /dev/sdf1 leads to the volume's partition.
 exp_nitro_after_login() {
-	{ exp_node nvme1n1 259:2; exp_node nvme1n1p1 259:3; } | expect both
-	expect stock <<-EOF
-	$(exp_nvme nvme1n1 sdf)
-	$(exp_nvme nvme1n1p1 sdf1)
-	/dev/block/8:80 -> /dev/nvme1n1
-	$LUN_BYPATH -> /dev/nvme1n1
-	$(exp_db sdf "${LUN_BYPATH#/dev/}")
+	expect_devices exp_nvme <<-EOF
+	nvme1n1   259:2 sdf  | xvd-sdf
+	nvme1n1p1 259:3 sdf1 | xvd-sdf1
 	EOF
-	expect ours <<-EOF
-	$(exp_nvme nvme1n1 xvd-sdf)
-	$(exp_nvme nvme1n1p1 xvd-sdf1)
-	$(exp_lun_sdf_ok)
-	EOF
+	exp_lun_hijacked_by sdf 8:80 nvme1n1 | expect stock
+	exp_lun_sdf_ok | expect ours
 }
 
 nitro_login_sdf() {
@@ -2152,13 +2049,10 @@ sc_nitro_lun_after() {
 	exp_nitro_after_login
 	checkpoint nvme-change
 	if [ "$SIDE" = stock ]; then
-		check "stock: devtmpfs could not create the LUN's node" \
-			grep -q "/dev/sdf exists, node 8:80 not created" "$OUT/kernel.log"
-		check "stock: udev skipped the LUN's node (it is nvme1n1's)" \
-			grep -q "Device node /dev/sdf is missing" "$OUT"/events/*-add-sdf.log
+		check_stock_lun_node_taken sdf 8:80 nvme1n1
 	else
 		check "ours: the helper asked nvme1n1 and nvme1n1p1 to drop sdf and sdf1 (change uevents)" \
-			uevent_written "^nvme1n1: 'change" && uevent_written "^nvme1n1p1: 'change"
+			uevent_written "^nvme1n1: 'change" "^nvme1n1p1: 'change"
 		check "ours: no handover timeout" no_helper_timeout
 	fi
 }
@@ -2201,16 +2095,8 @@ sc_nitro_logout() {
 	# iscsiadm --logout: the LUN goes
 	unplug sdf
 	sys_remove_iscsi_session
-	{ exp_node nvme1n1 259:2; exp_node nvme1n1p1 259:3; } | expect both
-	expect stock <<-EOF
-	$(exp_nvme nvme1n1 sdf)
-	$(exp_nvme nvme1n1p1 sdf1)
-	EOF
 	# ours: the release gives the names back to the volume
-	expect ours <<-EOF
-	$(exp_nvme nvme1n1 sdf xvd-sdf)
-	$(exp_nvme nvme1n1p1 sdf1 xvd-sdf1)
-	EOF
+	exp_nitro_sdf
 	checkpoint logout
 	if [ "$SIDE" = ours ]; then
 		check "ours: the release sent nvme1n1 and nvme1n1p1 a change" \
@@ -2220,23 +2106,11 @@ sc_nitro_logout() {
 }
 
 # The stable-name table on Nitro (see the Xen rows above): one EBS volume,
-# one partition unless the row says more, mapped as the row says.
-nitro_map_volume() { # MAPPING
-	ebs_volume nvme1 0000:00:1f.0 "$EBS_SDF_SERIAL" "$1" 2 1
-	plug nvme1n1 nvme1n1p1
-	{ exp_node nvme1n1 259:2; exp_node nvme1n1p1 259:3; } | expect both
-}
-
+# one partition unless the row says more, mapped as the row says
+# (nitro_map_volume).
 nitro_map_sdf() { # MAPPING
 	nitro_map_volume "$1"
-	expect stock <<-EOF
-	$(exp_nvme nvme1n1 sdf)
-	$(exp_nvme nvme1n1p1 sdf1)
-	EOF
-	expect ours <<-EOF
-	$(exp_nvme nvme1n1 sdf xvd-sdf)
-	$(exp_nvme nvme1n1p1 sdf1 xvd-sdf1)
-	EOF
+	exp_nitro_sdf
 	checkpoint attached
 }
 
@@ -2255,13 +2129,9 @@ sc_nitro_map_xvdf() {
 	nitro_map_volume xvdf
 	# an xvd name is no SCSI name: Amazon's links stay, ours adds the
 	# stable names only
-	expect stock <<-EOF
-	$(exp_nvme nvme1n1 xvdf)
-	$(exp_nvme nvme1n1p1 xvdf1)
-	EOF
-	expect ours <<-EOF
-	$(exp_nvme nvme1n1 xvdf xvd-sdf)
-	$(exp_nvme nvme1n1p1 xvdf1 xvd-sdf1)
+	expect_devices exp_nvme <<-EOF
+	nvme1n1   259:2 xvdf  | xvdf  xvd-sdf
+	nvme1n1p1 259:3 xvdf1 | xvdf1 xvd-sdf1
 	EOF
 	checkpoint attached
 }
@@ -2270,14 +2140,9 @@ sc_nitro_map_xvda() {
 	row "row 'xvda | Nitro'"
 	ebs_volume nvme0 0000:00:04.0 "$EBS_ROOT_SERIAL" xvda 0 1
 	plug nvme0n1 nvme0n1p1
-	{ exp_node nvme0n1 259:0; exp_node nvme0n1p1 259:1; } | expect both
-	expect stock <<-EOF
-	$(exp_nvme nvme0n1 xvda)
-	$(exp_nvme nvme0n1p1 xvda1)
-	EOF
-	expect ours <<-EOF
-	$(exp_nvme nvme0n1 xvda xvd-sda)
-	$(exp_nvme nvme0n1p1 xvda1 xvd-sda1)
+	expect_devices exp_nvme <<-EOF
+	nvme0n1   259:0 xvda  | xvda  xvd-sda
+	nvme0n1p1 259:1 xvda1 | xvda1 xvd-sda1
 	EOF
 	checkpoint boot
 }
@@ -2291,23 +2156,11 @@ sc_nitro_map_xvda() {
 boot_nitro_root_sda1() {
 	ebs_volume nvme0 0000:00:04.0 "$EBS_ROOT_SERIAL" sda1 0 3
 	plug nvme0n1 nvme0n1p1 nvme0n1p2 nvme0n1p3
-	{
-		exp_node nvme0n1 259:0
-		exp_node nvme0n1p1 259:1
-		exp_node nvme0n1p2 259:2
-		exp_node nvme0n1p3 259:3
-	} | expect both
-	expect stock <<-EOF
-	$(exp_nvme nvme0n1 sda1)
-	$(exp_nvme nvme0n1p1 sda11)
-	$(exp_nvme nvme0n1p2 sda12)
-	$(exp_nvme nvme0n1p3 sda13)
-	EOF
-	expect ours <<-EOF
-	$(exp_nvme nvme0n1 sda1 xvd-sda)
-	$(exp_nvme nvme0n1p1 sda11 xvd-sda1)
-	$(exp_nvme nvme0n1p2 sda12 xvd-sda2)
-	$(exp_nvme nvme0n1p3 sda13 xvd-sda3)
+	expect_devices exp_nvme <<-EOF
+	nvme0n1   259:0 sda1  | sda1  xvd-sda
+	nvme0n1p1 259:1 sda11 | sda11 xvd-sda1
+	nvme0n1p2 259:2 sda12 | sda12 xvd-sda2
+	nvme0n1p3 259:3 sda13 | sda13 xvd-sda3
 	EOF
 	if [ "${1:-}" = unchecked ]; then
 		rm -f "$OUT/expect.next"
@@ -2328,26 +2181,13 @@ sc_nitro_map_sda1() {
 # a write to /dev/sda1 before udev has handled the new partition, would
 # land on the root volume.
 exp_nitro_sda1_after_login() {
-	{
-		exp_node nvme0n1 259:0
-		exp_node nvme0n1p1 259:1
-		exp_node nvme0n1p2 259:2
-		exp_node nvme0n1p3 259:3
-	} | expect both
-	expect stock <<-EOF
-	$(exp_nvme nvme0n1 sda1)
-	$(exp_nvme nvme0n1p1 sda11)
-	$(exp_nvme nvme0n1p2 sda12)
-	$(exp_nvme nvme0n1p3 sda13)
-	$(exp_bare_lun_ok)
+	expect_devices exp_nvme <<-EOF
+	nvme0n1   259:0 sda1  | xvd-sda
+	nvme0n1p1 259:1 sda11 | xvd-sda1
+	nvme0n1p2 259:2 sda12 | xvd-sda2
+	nvme0n1p3 259:3 sda13 | xvd-sda3
 	EOF
-	expect ours <<-EOF
-	$(exp_nvme nvme0n1 xvd-sda)
-	$(exp_nvme nvme0n1p1 xvd-sda1)
-	$(exp_nvme nvme0n1p2 xvd-sda2)
-	$(exp_nvme nvme0n1p3 xvd-sda3)
-	$(exp_bare_lun_ok)
-	EOF
+	exp_bare_lun_ok | expect both
 }
 
 stock_root_sda1_collides() {

@@ -71,8 +71,8 @@ START_TEST(test_cmdline) {
         ck_assert_int_eq(c.mode, MODE_OFF);
         ck_assert_str_eq(c.mode_source, "kernel command line");
 
-        /* the last one wins; a bad one is ignored; 0.1.0's "compat" is "auto" */
-        config_parse_cmdline(&c, "ec2_xvd_alias.mode=compat ec2_xvd_alias.mode=bogus");
+        /* the last one wins; a bad one is ignored */
+        config_parse_cmdline(&c, "ec2_xvd_alias.mode=auto ec2_xvd_alias.mode=bogus");
         ck_assert_int_eq(c.mode, MODE_AUTO);
         config_parse_cmdline(&c, "ec2_xvd_alias.mode=off ec2_xvd_alias.mode=auto");
         ck_assert_int_eq(c.mode, MODE_AUTO);
@@ -85,6 +85,23 @@ START_TEST(test_cmdline) {
 }
 END_TEST
 
+/* The old spelling still parses: "compat", 0.1.0's name for the one rule,
+ * is "auto", in the file and on the kernel command line. The only test
+ * that writes it; every other one says "auto". */
+START_TEST(test_mode_compat_old_spelling) {
+        Config c;
+
+        parse(&c, "mode = compat\n");
+        ck_assert_int_eq(c.mode, MODE_AUTO);
+        ck_assert_str_eq(c.mode_source, "test.conf:1");
+
+        parse(&c, "mode = off\n");
+        config_parse_cmdline(&c, "ec2_xvd_alias.mode=compat");
+        ck_assert_int_eq(c.mode, MODE_AUTO);
+        ck_assert_str_eq(c.mode_source, "kernel command line");
+}
+END_TEST
+
 Suite *config_suite(void) {
         Suite *s = suite_create("config");
         TCase *tc = tcase_create("parse");
@@ -93,6 +110,7 @@ Suite *config_suite(void) {
         tcase_add_test(tc, test_values);
         tcase_add_test(tc, test_bad_values_keep_defaults);
         tcase_add_test(tc, test_cmdline);
+        tcase_add_test(tc, test_mode_compat_old_spelling);
         suite_add_tcase(s, tc);
         return s;
 }

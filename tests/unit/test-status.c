@@ -22,36 +22,53 @@ static void teardown(void) {
         fakeroot_done(&root);
 }
 
-START_TEST(test_clean) {
-        fakeroot_write(&root, "/etc/udev/rules.d/51-ec2-hvm-devices.rules",
-                       "# comment naming ec2udev-vbd\nKERNEL==\"xvd*\", PROGRAM=\"/usr/lib/udev/ec2-xvd-alias links %k\", SYMLINK+=\"%c\"\n");
+/* The links udev recorded for the three disks where ours was in force. */
+static void db_links_ours(void) {
         fakeroot_add_db_links(&root, 202, 0, "sda xvd-sda");
         fakeroot_add_db_links(&root, 202, 1, "sda1 xvd-sda1");
         fakeroot_add_db_links(&root, 202, 80, "sdf xvd-sdf");
+}
+
+/* The report's head on a fake root with no configuration file (a format:
+ * %s is the root), given the rule in force (RULE) and the SCSI activity
+ * seen (SCSI), literals both. */
+#define REPORT_HEAD(rule, scsi) \
+        "ec2-xvd-alias " PACKAGE_VERSION " status of %s\n" \
+        "\n" \
+        "Rule:           " rule "\n" \
+        "Policy:         mode auto (default)\n" \
+        "Reserved:       none\n" \
+        "SCSI activity:  " scsi "\n" \
+        "iSCSI modules:  not read (libkmod reads only the running system, not --root)\n"
+/* The report's end where there is no SCSI disk, no name in use and no
+ * collision */
+#define REPORT_TAIL_NOTHING_ELSE \
+        "\n" \
+        "SCSI disks:     none\n" \
+        "\n" \
+        "Names in use:   none\n" \
+        "\n" \
+        "Collisions:     none\n"
+#define XEN_DISKS_HEAD \
+        "Xen disks:\n" \
+        "  NAME       DEVNUM    EC2 NAME   LINKS NOW              LINKS ON NEXT EVENT\n"
+
+START_TEST(test_clean) {
+        fakeroot_write(&root, "/etc/udev/rules.d/51-ec2-hvm-devices.rules",
+                       "# comment naming ec2udev-vbd\nKERNEL==\"xvd*\", PROGRAM=\"/usr/lib/udev/ec2-xvd-alias links %k\", SYMLINK+=\"%c\"\n");
+        db_links_ours();
         fakeroot_run(&root, &run, "status", NULL);
         ck_assert_int_eq(run.status, 0);
         ck_assert_str_eq(run.err, "");
         char expected[4096];
         snprintf(expected, sizeof(expected),
-                 "ec2-xvd-alias " PACKAGE_VERSION " status of %s\n"
+                 REPORT_HEAD("/etc/udev/rules.d/51-ec2-hvm-devices.rules (ec2-xvd-alias)", "none seen")
                  "\n"
-                 "Rule:           /etc/udev/rules.d/51-ec2-hvm-devices.rules (ec2-xvd-alias)\n"
-                 "Policy:         mode auto (default)\n"
-                 "Reserved:       none\n"
-                 "SCSI activity:  none seen\n"
-                 "iSCSI modules:  not read (libkmod reads only the running system, not --root)\n"
-                 "\n"
-                 "Xen disks:\n"
-                 "  NAME       DEVNUM    EC2 NAME   LINKS NOW              LINKS ON NEXT EVENT\n"
+                 XEN_DISKS_HEAD
                  "  xvda       202:0     sda        sda xvd-sda            sda xvd-sda (no real SCSI disk sda)\n"
                  "  xvda1      202:1     sda1       sda1 xvd-sda1          sda1 xvd-sda1 (no real SCSI disk sda)\n"
                  "  xvdf       202:80    sdf        sdf xvd-sdf            sdf xvd-sdf (no real SCSI disk sdf)\n"
-                 "\n"
-                 "SCSI disks:     none\n"
-                 "\n"
-                 "Names in use:   none\n"
-                 "\n"
-                 "Collisions:     none\n",
+                 REPORT_TAIL_NOTHING_ELSE,
                  root.dir);
         ck_assert_str_eq(run.out, expected);
 }
@@ -76,16 +93,10 @@ START_TEST(test_stock_collision) {
 
         fakeroot_run(&root, &run, "status", NULL);
         snprintf(expected, sizeof(expected),
-                 "ec2-xvd-alias " PACKAGE_VERSION " status of %s\n"
+                 REPORT_HEAD("/usr/lib/udev/rules.d/51-ec2-hvm-devices.rules (the stock amazon-ec2-utils rule: it aliases unconditionally)",
+                             "iSCSI transport tcp is registered")
                  "\n"
-                 "Rule:           /usr/lib/udev/rules.d/51-ec2-hvm-devices.rules (the stock amazon-ec2-utils rule: it aliases unconditionally)\n"
-                 "Policy:         mode auto (default)\n"
-                 "Reserved:       none\n"
-                 "SCSI activity:  iSCSI transport tcp is registered\n"
-                 "iSCSI modules:  not read (libkmod reads only the running system, not --root)\n"
-                 "\n"
-                 "Xen disks:\n"
-                 "  NAME       DEVNUM    EC2 NAME   LINKS NOW              LINKS ON NEXT EVENT\n"
+                 XEN_DISKS_HEAD
                  "  xvda       202:0     sda        sda                    xvd-sda (real SCSI disk sda (8:0) exists)\n"
                  "  xvda1      202:1     sda1       sda1                   xvd-sda1 (real SCSI disk sda (8:0) exists)\n"
                  "  xvdf       202:80    sdf        -                      sdf xvd-sdf (no real SCSI disk sdf)\n"
@@ -121,32 +132,18 @@ START_TEST(test_udev_db_only_through_libudev) {
 
         fakeroot_write(&root, "/etc/udev/rules.d/51-ec2-hvm-devices.rules",
                        "KERNEL==\"xvd*\", PROGRAM=\"/usr/lib/udev/ec2-xvd-alias links %k\", SYMLINK+=\"%c\"\n");
-        fakeroot_add_db_links(&root, 202, 0, "sda xvd-sda");
-        fakeroot_add_db_links(&root, 202, 1, "sda1 xvd-sda1");
-        fakeroot_add_db_links(&root, 202, 80, "sdf xvd-sdf");
+        db_links_ours();
         root.host_namespace = true;
         fakeroot_run(&root, &run, "status", NULL);
         snprintf(expected, sizeof(expected),
-                 "ec2-xvd-alias " PACKAGE_VERSION " status of %s\n"
-                 "\n"
-                 "Rule:           /etc/udev/rules.d/51-ec2-hvm-devices.rules (ec2-xvd-alias)\n"
-                 "Policy:         mode auto (default)\n"
-                 "Reserved:       none\n"
-                 "SCSI activity:  none seen\n"
-                 "iSCSI modules:  not read (libkmod reads only the running system, not --root)\n"
+                 REPORT_HEAD("/etc/udev/rules.d/51-ec2-hvm-devices.rules (ec2-xvd-alias)", "none seen")
                  "udev database:  not read (libudev reads only /sys and /run/udev, not those under --root): LINKS NOW and udev's claims on names unknown\n"
                  "\n"
-                 "Xen disks:\n"
-                 "  NAME       DEVNUM    EC2 NAME   LINKS NOW              LINKS ON NEXT EVENT\n"
+                 XEN_DISKS_HEAD
                  "  xvda       202:0     sda        ?                      sda xvd-sda (no real SCSI disk sda)\n"
                  "  xvda1      202:1     sda1       ?                      sda1 xvd-sda1 (no real SCSI disk sda)\n"
                  "  xvdf       202:80    sdf        ?                      sdf xvd-sdf (no real SCSI disk sdf)\n"
-                 "\n"
-                 "SCSI disks:     none\n"
-                 "\n"
-                 "Names in use:   none\n"
-                 "\n"
-                 "Collisions:     none\n",
+                 REPORT_TAIL_NOTHING_ELSE,
                  root.dir);
         ck_assert_str_eq(run.out, expected);
         ck_assert_str_eq(run.err, "");
