@@ -6,7 +6,7 @@
 #   tests/run-tests.sh              everything
 #   SKIP_GUEST=1 tests/run-tests.sh without the two Xen tiers (the slow ones)
 #   SKIP_DOMU=1 tests/run-tests.sh  without the EC2-like domU tier only
-#   FUZZ_SECONDS=N                  each libFuzzer target's time (default 15)
+#   FUZZ_SECONDS=N                  each libFuzzer target's time (default 10)
 set -uo pipefail
 
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -86,8 +86,8 @@ fi
 echo "built build-dev (werror, asan, ubsan), build-release, build-bench-nvme, build-guest"
 
 # tests/fuzz: the corpus replayed in the gcc ASan/UBSan build (one verdict),
-# then each libFuzzer target for FUZZ_SECONDS in a clang build of its own
-# (seven targets at 40 s: about 5.5 minutes; measured 6m15s at 45 s).
+# then each libFuzzer target for FUZZ_SECONDS (10) in a clang build of its
+# own.
 fuzz_stage() {
 	local rc=0
 	if meson test -C build-dev --suite fuzz --no-rebuild >"$logdir/fuzz-replay.log" 2>&1; then
@@ -104,7 +104,7 @@ fuzz_stage() {
 		echo "FAIL: fuzz-build: CC=clang meson setup build-fuzz -Dfuzz=true ... failed"
 		return 1
 	fi
-	tests/fuzz/run-fuzz.sh build-fuzz "${FUZZ_SECONDS:-15}"
+	tests/fuzz/run-fuzz.sh build-fuzz "${FUZZ_SECONDS:-10}"
 	case $? in
 	0) return "$rc" ;;
 	77) return $((rc ? rc : 77)) ;;
@@ -134,7 +134,7 @@ if [[ ${SKIP_GUEST:-0} == 1 ]]; then
 	echo "SKIP: guest: SKIP_GUEST=1"
 	skipped=$((skipped + 1))
 else
-	stage guest tests/guest/run-guest-tests.sh build-guest "$rpmdir"
+	stage guest tests/guest/run-guest-tests.sh build-guest "$rpmdir" "$debdir"
 	if [[ ${SKIP_DOMU:-0} == 1 ]]; then
 		note domu
 		echo "SKIP: domu: SKIP_DOMU=1"
@@ -146,6 +146,7 @@ else
 fi
 
 note "summary"
+echo "run-tests.sh took $SECONDS s"
 ((${#failures[@]})) && echo "failed stages: ${failures[*]}"
 echo "$passed passed, $failed failed, $skipped skipped"
 ((failed == 0))

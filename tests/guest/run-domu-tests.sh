@@ -171,6 +171,7 @@ fi
 wait "$qpid" 2>/dev/null
 t_total=$(($(date +%s) - t_boot0))
 say "QEMU ran ${t_total}s (dom0 boot to runner: ${booted:-never}s)"
+tier_figures "$console" "$t_total" "$booted"
 tar -xf "$work/out.img" -C "$work/out" 2>/dev/null || say "no output tar from the guest"
 
 # ---------------------------------------------------------------- verdicts

@@ -4,7 +4,11 @@
 # xen-blkfront xvd*), logs in to a LIO iSCSI target on 127.0.0.1 (real sd*),
 # with multipath. See README.md beside this file.
 #
-#   run-guest-tests.sh BUILDDIR [RPMDIR]
+#   run-guest-tests.sh BUILDDIR [RPMDIR [DEBDIR]]
+#
+# RPMDIR holds the binary RPM (packaging/rpm/build-rpm.sh), DEBDIR the
+# .deb (packaging/deb/build-deb.sh) that the Nitro scenarios install with
+# dpkg beside Debian's real amazon-ec2-utils.
 #
 # Exit 0 all scenarios passed or skipped, 1 a scenario failed, 77 the tier
 # cannot run here (reason on stderr). Never touches this machine's /dev,
@@ -22,20 +26,23 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
 # The default run (CI). The Nitro scenarios run after the Xen ones. Run
-# only when named:
-# mount-handover-nompath (the same table as mount-handover), children-max-1
-# (many-at-once-1worker does its checks with twelve disks), boot-order
-# and rpm, which the domU tier (run-domu-tests.sh) does at a real boot and
-# on a live instance, and handover-latency, which measures (its figures
-# are in README.md and the notes; it takes about 5 minutes).
-all="stock-control repair login-first relogin trigger-change holder-event-in-flight mount-handover many-at-once many-at-once-1worker nitro-stock-control nitro-live-install nitro nitro-sda1-stock-control nitro-sda1"
+# only when named, because another scenario of the list makes their
+# checks: mount-handover-nompath (the same table as mount-handover),
+# children-max-1 and many-at-once (many-at-once-1worker makes every check
+# of many-at-once's round, with one worker), relogin (the give-back after
+# a logout: many-at-once-1worker, mount-handover, nitro; a second login:
+# mount-handover), boot-order and rpm (the domU tier, run-domu-tests.sh,
+# does them at a real boot and on a live instance); and handover-latency,
+# which measures (its table goes to build-logs/figures/guest.md).
+all="stock-control repair login-first trigger-change holder-event-in-flight mount-handover many-at-once-1worker nitro-stock-control nitro-live-install nitro nitro-sda1-stock-control nitro-sda1"
 TIER=guest HERE=$here
 # shellcheck source=tests/guest/tier-lib.sh
 . "$here/tier-lib.sh"
 
-[ $# -ge 1 ] || skip77 "usage: run-guest-tests.sh BUILDDIR [RPMDIR]"
+[ $# -ge 1 ] || skip77 "usage: run-guest-tests.sh BUILDDIR [RPMDIR [DEBDIR]]"
 builddir=$1
 rpmdir=${2:-}
+debdir=${3:-}
 [ "$(id -u)" -eq 0 ] || skip77 "needs root (debootstrap, mkfs, QEMU image handling)"
 [ "$(uname -m)" = x86_64 ] || skip77 "needs an x86_64 host"
 
@@ -51,7 +58,7 @@ tier_image_done
 work=${EC2XA_GUEST_WORK:-$(mktemp -d /var/tmp/ec2xa-guest.XXXXXX)}
 mkdir -p "$work"
 rm -rf "$work/payload" "$work/out"
-mkdir -p "$work/payload/stock" "$work/payload/rpm" "$work/out"
+mkdir -p "$work/payload/stock" "$work/payload/rpm" "$work/payload/deb" "$work/out"
 cp -r "$here/guest" "$work/payload/guest"
 tier_stock_xen "$work/payload/stock"
 # The instance's rule set (issue 18 item 5), installed once in the guest
@@ -106,12 +113,25 @@ if ! "$src/tests/guest/nvme-shim/build.sh" "$work/payload/nvme-shim" >"$work/nvm
 	rm -rf "$work/payload/nvme-shim"
 fi
 
+deb_reason="no DEBDIR given"
+if [ -n "$debdir" ]; then
+	debf=$(find "$debdir" -maxdepth 1 -name 'ec2-xvd-alias_*.deb' 2>/dev/null | sort -V | tail -n 1)
+	if [ -n "$debf" ]; then
+		cp "$debf" "$work/payload/deb/"
+		say "deb: $(basename "$debf")"
+	else
+		deb_reason="no ec2-xvd-alias .deb in $debdir"
+		say "$deb_reason"
+	fi
+fi
+
 want=${SCENARIOS:-$all}
 rpm_reason="no RPMDIR given"
 [ -n "$rpmdir" ] && rpm_reason="no binary ec2-xvd-alias RPM in $rpmdir"
 {
 	printf 'SCENARIOS="%s"\n' "$want"
 	printf 'export RPM_SKIP_REASON="%s"\n' "$rpm_reason"
+	printf 'export DEB_SKIP_REASON="%s"\n' "$deb_reason"
 	# The bound of one scenario in the guest (run-scenarios.sh: 600 s).
 	[ -z "${EC2XA_SCENARIO_TIMEOUT:-}" ] || printf 'SCENARIO_TIMEOUT=%d\n' "$EC2XA_SCENARIO_TIMEOUT"
 } >"$work/payload/config.sh"
@@ -192,6 +212,7 @@ fi
 wait "$qpid" 2>/dev/null
 t_total=$(($(date +%s) - t_boot0))
 say "QEMU ran ${t_total}s (boot to runner: ${booted:-never}s)"
+tier_figures "$console" "$t_total" "$booted"
 tar -xf "$work/out.img" -C "$work/out" 2>/dev/null || say "no output tar from the guest"
 
 # ---------------------------------------------------------------- verdicts

@@ -81,3 +81,29 @@ tier_rpm() {
 	find "$1" -name 'ec2-xvd-alias-*.rpm' ! -name '*.src.rpm' \
 		! -name '*-debuginfo-*' ! -name '*-debugsource-*' 2>/dev/null | sort -V | tail -n 1
 }
+
+# tier_figures CONSOLE WALL BOOTED: the run's figures, written by the code
+# (never copied into a document): the console's EC2XA-TIMING lines as a
+# Markdown table in build-logs/figures/$TIER.md, replaced at every run,
+# with what the host was doing. WALL is QEMU's run time, BOOTED the boot
+# to the runner (seconds).
+tier_figures() {
+	local console=$1 wall=$2 booted=$3 src dir f
+	src=$(cd "$HERE/../.." && pwd)
+	dir=$src/build-logs/figures
+	mkdir -p "$dir" || return 0
+	f=$dir/$TIER.md
+	{
+		echo "# The $TIER tier's figures of one run"
+		echo
+		echo "Written by tests/guest/run-$TIER-tests.sh at the end of its run; each run replaces it."
+		echo "Run $(date -u '+%F %T') UTC on $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end; QEMU under TCG ran ${wall} s, ${booted:-never} s of it to the runner."
+		echo "Times are the guest's own clock (TCG: a busy host makes every figure larger)."
+		echo
+		echo "| what | figure |"
+		echo "| --- | --- |"
+		tr -d '\r' <"$console" | sed -n 's/^.*EC2XA-TIMING //p' |
+			awk '{ w = $1; $1 = ""; sub(/^ /, ""); gsub(/\|/, "\\|"); print "| " w " | " $0 " |" }'
+	} >"$f.tmp" && mv "$f.tmp" "$f"
+	say "figures: ${f#"$src"/}"
+}

@@ -54,7 +54,10 @@ run() {
 	timeout --kill-after=5 "$t" "$@"
 }
 
-# wait_for SECONDS DESCRIPTION COMMAND...: poll COMMAND every 0.2 s.
+# wait_for SECONDS DESCRIPTION COMMAND...: poll COMMAND every
+# WAIT_POLL seconds (0.2). A COMMAND that runs dozens of processes polls
+# slower: under TCG every process it starts takes CPU from the udev
+# workers whose result it waits for.
 wait_for() {
 	local t=$1 what=$2 end
 	shift 2
@@ -63,7 +66,7 @@ wait_for() {
 		if "$@" >/dev/null 2>&1; then
 			return 0
 		fi
-		sleep 0.2
+		sleep "${WAIT_POLL:-0.2}"
 	done
 	log "timeout after ${t}s waiting for: $what"
 	return 1
@@ -326,20 +329,13 @@ many_login() {
 	wait_for 180 "$n iSCSI disks" sd_count_is "$n"
 }
 
-# Back to a host that is not SCSI-active (DESIGN 5): no session, no node
-# record, no iSCSI initiator module.
-iscsi_unload() {
+# No node record and no discovery record left: the next login starts from
+# its own discovery. iscsid and the initiator modules stay: the policy
+# reads neither (the kernel's devices decide), and unloading them cost
+# every scenario seconds under TCG.
+iscsi_forget() {
 	run 60 iscsiadm -m node -o delete >/dev/null 2>&1
 	run 60 iscsiadm -m discoverydb -t sendtargets -p "$PORTAL" -o delete >/dev/null 2>&1
-	run 60 systemctl stop iscsid.socket iscsid.service
-	run 60 modprobe -r iscsi_tcp libiscsi_tcp libiscsi scsi_transport_iscsi >&2 ||
-		log "modprobe -r failed: $(lsmod | grep -i iscsi | tr '\n' ' ')"
-	if [ -e /sys/class/iscsi_transport ]; then
-		log "iscsi_transport class still registered"
-		return 1
-	fi
-	# Leave the socket so that a later iscsiadm still finds iscsid.
-	run 60 systemctl start iscsid.socket
 	return 0
 }
 
@@ -456,6 +452,33 @@ uninstall_project() {
 	udevadm control --reload
 }
 
+# The project's Debian package in the payload (run-guest-tests.sh DEBDIR),
+# installed with dpkg on the running guest, as a Debian user installs it
+# after amazon-ec2-utils: its postinst reloads udev and re-triggers the
+# EBS volumes. Prints dpkg's output on failure.
+payload_deb() { find "$PAYLOAD/deb" -name 'ec2-xvd-alias_*.deb' 2>/dev/null | head -n 1; }
+DEB_PKG="ec2-xvd-alias"
+install_deb() {
+	local deb out
+	deb=$(payload_deb)
+	[ -n "$deb" ] || return 1
+	out=$(timeout 300 dpkg -i "$deb" 2>&1) || {
+		echo "dpkg -i $(basename "$deb"): $out"
+		return 1
+	}
+	log "dpkg -i $(basename "$deb"): $out"
+}
+deb_installed() { dpkg-query -W -f '${Status}' "$DEB_PKG" 2>/dev/null | grep -q 'ok installed'; }
+# Purge (not only remove): nothing of the package may stay.
+purge_deb() {
+	local out
+	out=$(timeout 300 dpkg --purge "$DEB_PKG" 2>&1) || {
+		echo "dpkg --purge $DEB_PKG: $out"
+		return 1
+	}
+	log "dpkg --purge $DEB_PKG: $out"
+}
+
 # The payload has a helper (run-scenarios.sh sets HELPER from its file
 # list); reset_state installs it, so it need not be in place yet.
 have_helper() { [ -n "$HELPER" ]; }
@@ -466,7 +489,8 @@ have_helper() { [ -n "$HELPER" ]; }
 
 # Every real SCSI disk and partition has its real node at /dev/NAME.
 check_sd_nodes() {
-	local p n want got bad=0
+	local p n want got perm bad=0
+	perm=$(udev_block_perm)
 	for p in /sys/class/block/sd*; do
 		[ -e "$p" ] || continue
 		n=${p##*/}
@@ -483,9 +507,28 @@ check_sd_nodes() {
 				echo "/dev/$n is node $got, sysfs says $want"
 				bad=1
 			fi
+			# A node the helper made or restored (mode 0600 root) ends
+			# with what udev's rules give a block node.
+			got=$(stat -c '%U:%G %a' "/dev/$n")
+			if [ -n "$perm" ] && [ "$got" != "$perm" ]; then
+				echo "/dev/$n is $got, udev's rules give a block node $perm"
+				bad=1
+			fi
 		fi
 	done
 	return $bad
+}
+
+# "OWNER:GROUP MODE" of a node udev made and nothing of ours touched: the
+# guest's own virtio disks (the same block rules, 50-udev-default's
+# GROUP="disk", apply to every disk).
+udev_block_perm() {
+	local d
+	for d in /sys/block/vd*; do
+		[ -b "/dev/${d##*/}" ] || continue
+		stat -c '%U:%G %a' "/dev/${d##*/}"
+		return 0
+	done
 }
 
 # No /dev/sdX without a real SCSI device behind it (stale node or alias).
@@ -625,7 +668,7 @@ check_xvd_links() {
 	return $bad
 }
 
-# The sd names as the policy wants them (mode compat): every /dev/sd*
+# The sd names as the policy wants them (mode auto): every /dev/sd*
 # entry is either the real node of its kernel device, or a link to the Xen
 # device of the same EC2 name whose whole-disk sdX does not exist. So no
 # /dev/sdXN leads to an xvd partition while a real sdX exists.
@@ -762,8 +805,9 @@ remove_data_mount() {
 	return 0
 }
 
-# reset_state stock|ours|none [MODE]: no iSCSI session or module, no Xen
-# disk, the chosen rule in force, and /etc/ec2-xvd-alias.conf saying
+# reset_state stock|ours|none|deb [MODE]: no iSCSI session or node record, no Xen
+# disk, the chosen rule in force (deb: the project's Debian package,
+# installed live with dpkg), and /etc/ec2-xvd-alias.conf saying
 # "mode = MODE" (no file without MODE). Leftovers of the scenario before
 # are logged (they are its failure to explain) and removed so the next one
 # starts clean.
@@ -785,7 +829,12 @@ reset_state() {
 	fi
 	multipath -F >/dev/null 2>&1
 	detach_all_xvd || rc=1
-	iscsi_unload || rc=1
+	iscsi_forget
+	# The Debian package of a Nitro scenario that was cut short.
+	if deb_installed; then
+		log "reset: $DEB_PKG still installed; purging it"
+		purge_deb >&2 || rc=1
+	fi
 	for f in /dev/sd*; do
 		[ -e "$f" ] || [ -L "$f" ] || continue
 		log "reset: removing leftover $f ($(ls -l "$f"))"
@@ -804,11 +853,20 @@ reset_state() {
 		install_stock
 		uninstall_project
 		;;
+	deb)
+		install_stock
+		uninstall_project
+		# A file of an earlier scenario where dpkg installs its conffile
+		# would make dpkg ask what to keep.
+		rm -f "$CONF"
+		install_deb >&2 || rc=1
+		;;
 	esac
 	# After the project's files, so that no installed file replaces it.
 	if [ -n "$conf" ]; then
 		printf '# written by the guest tier\nmode = %s\n' "$conf" >"$CONF"
-	else
+	elif [ "$mode" != deb ]; then
+		# (The package's own file is a conffile: it stays as dpkg put it.)
 		rm -f "$CONF"
 	fi
 	settle

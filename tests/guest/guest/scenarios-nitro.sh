@@ -358,7 +358,69 @@ nitro_cleanup() {
 
 # ---------------------------------------------------------------- scenario
 
-# nitro_prepare ours|stock|none MAPPING: the skip checks of a Nitro
+# nitro_purge_deb NS WANT: after the scenario, `dpkg --purge` of the
+# project's package (its postrm re-runs the EBS volumes' events): Amazon's
+# links come back, ours go. WANT is what Amazon's rule alone gives
+# (sd_names' lines, "sdf -> /dev/nvme0n1" ...); every file the package
+# had installed is gone, and its state directory.
+nitro_purge_deb() {
+	local ns=$1 want=$2 files f left= got out
+	files=$(dpkg -L "$DEB_PKG" 2>/dev/null)
+	if out=$(purge_deb); then
+		:
+	else
+		problem "$out"
+		return 0
+	fi
+	settle
+	got=$(sd_names)
+	if [ "$got" = "$want" ]; then
+		fact "dpkg --purge: Amazon's links back ($(echo "$got" | paste -sd ',' | sed 's|/dev/||g'))"
+	else
+		problem "after dpkg --purge: /dev/sd* is '$(echo "$got" | paste -sd ';')', Amazon's rule gives '$(echo "$want" | paste -sd ';')'"
+	fi
+	compgen -G '/dev/xvd-sd*' >/dev/null && problem "after dpkg --purge: $(echo /dev/xvd-sd*) still there"
+	udevadm info -q property "/sys/class/block/$ns" | grep -q '^EC2XA_' &&
+		problem "after dpkg --purge: $ns still has EC2XA_ properties"
+	for f in $files /run/ec2-xvd-alias; do
+		[ -e "$f" ] && [ ! -d "$f" ] && left="$left $f"
+	done
+	[ -e /run/ec2-xvd-alias ] && left="$left /run/ec2-xvd-alias"
+	if [ -n "$left" ]; then
+		problem "after dpkg --purge, still there:$left"
+	else
+		fact "nothing of the package left ($(echo "$files" | grep -c .) paths)"
+	fi
+}
+
+# "NAME -> TARGET" or "NAME node MAJ:MIN" of every /dev/sd*, sorted.
+sd_names() {
+	local f
+	for f in /dev/sd*; do
+		if [ -L "$f" ]; then
+			echo "${f#/dev/} -> $(readlink -f "$f")"
+		elif [ -b "$f" ]; then
+			echo "${f#/dev/} node $(stat -c '%Hr:%Lr' "$f")"
+		fi
+	done | sort
+}
+
+# What Amazon's rule alone gives volume NS mapped MAPPING, in sd_names'
+# form: /dev/MAPPING for the disk, /dev/MAPPING<N> for partition N.
+nitro_stock_names() {
+	local ns=$1 mapping=$2 p n
+	for p in "/sys/class/block/$ns" "/sys/class/block/$ns"p*; do
+		[ -e "$p" ] || continue
+		n=${p##*/}
+		if [ "$n" = "$ns" ]; then
+			echo "$mapping -> /dev/$n"
+		else
+			echo "$mapping${n#"$ns"p} -> /dev/$n"
+		fi
+	done | sort
+}
+
+# nitro_prepare ours|stock|none|deb MAPPING: the skip checks of a Nitro
 # scenario, then reset_state SIDE, the EBS identity with mapping MAPPING,
 # the NOTE line. Sets NITRO_NS. Returns 1 when the scenario is over
 # (skipped, or the problem recorded).
@@ -371,6 +433,10 @@ nitro_prepare() {
 	fi
 	if [ ! -f "$PAYLOAD/nvme-shim/ec2xa-nvme-shim.so" ]; then
 		skip "no nvme-shim in the payload (tests/guest/nvme-shim/build.sh failed on the host)"
+		return 1
+	fi
+	if [ "$side" = deb ] && [ -z "$(payload_deb)" ]; then
+		skip "${DEB_SKIP_REASON:-no .deb in the payload}"
 		return 1
 	fi
 	if ! NITRO_NS=$(nitro_namespace); then
@@ -393,7 +459,9 @@ scn_nitro() {
 	local PS4='+ ${EPOCHREALTIME} '
 	need_helper || return 0
 	local ns
-	nitro_prepare ours "$NITRO_MAPPING" || return 0
+	# Ours as a Debian user has it: the project's .deb, installed with
+	# dpkg after Debian's amazon-ec2-utils (reset_state deb).
+	nitro_prepare deb "$NITRO_MAPPING" || return 0
 	ns=$NITRO_NS
 	local since
 	since=$(date '+%Y-%m-%d %H:%M:%S')
@@ -572,6 +640,7 @@ scn_nitro() {
 		problem "NVMe volume changed after logout ($sum0 -> $sum1)"
 	fi
 	log "ec2-xvd-alias journal since logout: $(journalctl -o cat -t ec2-xvd-alias -S "$since" 2>/dev/null | tr '\n' '|')"
+	nitro_purge_deb "$ns" "$(nitro_stock_names "$ns" "$NITRO_MAPPING")"
 	nitro_cleanup "$ns"
 	return 0
 }
@@ -686,18 +755,6 @@ scn_nitro_stock_control() {
 SDA1_PATTERN_MIB=20
 SDA1_DEBUG_MIB=64
 
-# "NAME -> TARGET" or "NAME node MAJ:MIN" of every /dev/sda*, sorted.
-sda_names() {
-	local f
-	for f in /dev/sda /dev/sda[0-9]*; do
-		if [ -L "$f" ]; then
-			echo "${f#/dev/} -> $(readlink -f "$f")"
-		elif [ -b "$f" ]; then
-			echo "${f#/dev/} node $(stat -c '%Hr:%Lr' "$f")"
-		fi
-	done | sort
-}
-
 # The 1 MiB at SDA1_PATTERN_MIB of block device $2 (a path) equals file $1.
 sda1_has_pattern() {
 	timeout 60 dd if="$2" bs=1M skip="$SDA1_PATTERN_MIB" count=1 iflag=direct status=none 2>/dev/null |
@@ -715,8 +772,8 @@ sysfs_node() {
 	echo "$n"
 }
 
-# nitro_sda1 ours|stock: the scenario; the stock side passes when the bug
-# shows.
+# nitro_sda1 deb|stock: the scenario, with the project's .deb or with
+# Amazon's rules alone; the stock side passes when the bug shows.
 nitro_sda1() {
 	local side=$1 PS4='+ ${EPOCHREALTIME} '
 	local ns
@@ -733,7 +790,7 @@ nitro_sda1() {
 	wait_for 30 "${ns}p3" test -e "/sys/class/block/${ns}p3" || problem "no ${ns}p3 after sfdisk"
 	settle
 	local before
-	before=$(sda_names)
+	before=$(sd_names)
 	log "/dev/sda* before scsi_debug: $(echo "$before" | paste -sd ';')"
 	if [ "$(readlink -f /dev/sda1)" = "/dev/$ns" ] && [ -L /dev/sda1 ]; then
 		fact "before: /dev/sda1 -> $ns ($(echo "$before" | grep -c ' -> ') sda names lead to the volume: $(echo "$before" | cut -d' ' -f1 | paste -sd ' '))"
@@ -742,7 +799,7 @@ nitro_sda1() {
 	fi
 	# The volume's stable names are issue 17 item 3's table (the rule
 	# tier checks its rows): reported here.
-	[ "$side" = ours ] && fact "stable links of $ns: $(udevadm info -q symlink "/sys/class/block/$ns" | tr ' ' '\n' | grep '^xvd-' | paste -sd ' ')"
+	[ "$side" = deb ] && fact "stable links of $ns: $(udevadm info -q symlink "/sys/class/block/$ns" | tr ' ' '\n' | grep '^xvd-' | paste -sd ' ')"
 	local pat=$OUT/pattern.sda1-$side sum0 sum1 t0 tdisk tparted st_write
 	make_pattern "$pat" "SDA1-$side"
 	sum0=$(nitro_md5 "$ns")
@@ -818,16 +875,17 @@ nitro_sda1() {
 	run 60 modprobe -r scsi_debug >&2 || problem "rmmod scsi_debug failed"
 	wait_for 60 "sda gone" test ! -e /sys/block/sda || problem "sda still there after rmmod"
 	settle
-	if [ "$side" = ours ]; then
+	if [ "$side" = deb ]; then
 		wait_for 60 "/dev/sda1 -> $ns" test "$(readlink -f /dev/sda1)" = "/dev/$ns"
 		local after
-		after=$(sda_names)
+		after=$(sd_names)
 		if [ "$after" = "$before" ]; then
 			fact "rmmod scsi_debug: the sda names back as before ($(echo "$after" | cut -d' ' -f1 | paste -sd ' '))"
 		else
 			problem "after rmmod scsi_debug: /dev/sda* is '$(echo "$after" | paste -sd ';')', was '$(echo "$before" | paste -sd ';')'"
 		fi
 		problems_from "after rmmod" check_test64
+		nitro_purge_deb "$ns" "$(nitro_stock_names "$ns" sda1)"
 	fi
 	# The next scenario partitions the volume itself.
 	timeout 60 wipefs -q -a "/dev/$ns" >&2
@@ -835,7 +893,7 @@ nitro_sda1() {
 	return 0
 }
 
-scn_nitro_sda1() { nitro_sda1 ours; }
+scn_nitro_sda1() { nitro_sda1 deb; }
 scn_nitro_sda1_stock_control() { nitro_sda1 stock; }
 
 # ---------------------------------------------------------------- live install
