@@ -133,45 +133,8 @@ qemu-system-x86_64 -nodefaults -machine pc,accel=tcg -cpu max,-smap,-smep,-pcid,
 	-net none >"$work/qemu.log" 2>&1 &
 qpid=$!
 
-limit=${EC2XA_DOMU_TIMEOUT:-3600}
-booted=
-done_=
-seen=0
-pat='EC2XA-\(VERDICT\|TIMING\|NOTE\|ERROR\)'
-while kill -0 "$qpid" 2>/dev/null; do
-	el=$(($(date +%s) - t_boot0))
-	if [ -z "$booted" ] && grep -aq 'EC2XA-BOOTED' "$console"; then
-		booted=$el
-		say "dom0 booted after ${el}s"
-	fi
-	n=$(grep -ac "$pat" "$console")
-	if [ "$n" -gt "$seen" ]; then
-		grep -a "$pat" "$console" | tail -n +"$((seen + 1))" | tr -d '\r' | sed 's/^.*EC2XA-/  dom0: /'
-		seen=$n
-	fi
-	if grep -aq 'EC2XA-DONE' "$console"; then
-		[ -n "$done_" ] || done_=$el
-		[ $((el - done_)) -gt 60 ] && break
-	fi
-	if [ -z "$booted" ] && [ "$el" -gt 600 ]; then
-		say "no EC2XA-BOOTED after 600s"
-		break
-	fi
-	[ "$el" -gt "$limit" ] && {
-		say "QEMU still running after ${limit}s"
-		break
-	}
-	sleep 2
-done
-if kill -0 "$qpid" 2>/dev/null; then
-	kill "$qpid"
-	sleep 2
-	kill -9 "$qpid" 2>/dev/null
-fi
-wait "$qpid" 2>/dev/null
-t_total=$(($(date +%s) - t_boot0))
-say "QEMU ran ${t_total}s (dom0 boot to runner: ${booted:-never}s)"
-tier_figures "$console" "$t_total" "$booted"
+tier_watch "$qpid" "$console" "$t_boot0" "${EC2XA_DOMU_TIMEOUT:-3600}" dom0
+booted=$BOOTED t_total=$T_TOTAL
 tar -xf "$work/out.img" -C "$work/out" 2>/dev/null || say "no output tar from the guest"
 
 # ---------------------------------------------------------------- verdicts

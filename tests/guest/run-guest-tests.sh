@@ -172,47 +172,8 @@ qemu-system-x86_64 -nodefaults -machine pc,accel=tcg -cpu max,-smap,-smep -smp 2
 	-net none >"$work/qemu.log" 2>&1 &
 qpid=$!
 
-limit=${EC2XA_GUEST_TIMEOUT:-2700}
-booted=
-done_=
-seen=0
-while kill -0 "$qpid" 2>/dev/null; do
-	el=$(($(date +%s) - t_boot0))
-	if [ -z "$booted" ] && grep -aq 'EC2XA-BOOTED' "$console"; then
-		booted=$el
-		say "guest booted after ${el}s"
-	fi
-	# Show verdict and timing lines as they come.
-	n=$(grep -ac 'EC2XA-\(VERDICT\|TIMING\|NOTE\|ERROR\)' "$console")
-	if [ "$n" -gt "$seen" ]; then
-		grep -a 'EC2XA-\(VERDICT\|TIMING\|NOTE\|ERROR\)' "$console" | tail -n +"$((seen + 1))" |
-			tr -d '\r' | sed 's/^.*EC2XA-/  guest: /'
-		seen=$n
-	fi
-	if grep -aq 'EC2XA-DONE' "$console"; then
-		[ -n "$done_" ] || done_=$el
-		# Give the guest 60 s to power off by itself.
-		[ $((el - done_)) -gt 60 ] && break
-	fi
-	if [ -z "$booted" ] && [ "$el" -gt 600 ]; then
-		say "no EC2XA-BOOTED after 600s"
-		break
-	fi
-	[ "$el" -gt "$limit" ] && {
-		say "guest still running after ${limit}s"
-		break
-	}
-	sleep 2
-done
-if kill -0 "$qpid" 2>/dev/null; then
-	kill "$qpid"
-	sleep 2
-	kill -9 "$qpid" 2>/dev/null
-fi
-wait "$qpid" 2>/dev/null
-t_total=$(($(date +%s) - t_boot0))
-say "QEMU ran ${t_total}s (boot to runner: ${booted:-never}s)"
-tier_figures "$console" "$t_total" "$booted"
+tier_watch "$qpid" "$console" "$t_boot0" "${EC2XA_GUEST_TIMEOUT:-2700}" guest
+booted=$BOOTED
 tar -xf "$work/out.img" -C "$work/out" 2>/dev/null || say "no output tar from the guest"
 
 # ---------------------------------------------------------------- verdicts

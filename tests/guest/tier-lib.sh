@@ -107,3 +107,50 @@ tier_figures() {
 	} >"$f.tmp" && mv "$f.tmp" "$f"
 	say "figures: ${f#"$src"/}"
 }
+
+# tier_watch QPID CONSOLE T0 LIMIT WHO: follow the QEMU process QPID
+# (started at epoch T0) until it ends, its runner printed EC2XA-DONE 60 s
+# ago, it never reached the runner in 600 s, or LIMIT seconds passed; then
+# stop it. Shows the verdict, timing, note and error lines as they come,
+# prefixed "WHO:". Sets BOOTED (seconds to EC2XA-BOOTED, empty if never)
+# and T_TOTAL (QEMU's run time).
+tier_watch() {
+	local qpid=$1 console=$2 t0=$3 limit=$4 who=$5 el n seen=0 done_=
+	local pat='EC2XA-\(VERDICT\|TIMING\|NOTE\|ERROR\)'
+	BOOTED=
+	while kill -0 "$qpid" 2>/dev/null; do
+		el=$(($(date +%s) - t0))
+		if [ -z "$BOOTED" ] && grep -aq 'EC2XA-BOOTED' "$console"; then
+			BOOTED=$el
+			say "$who booted after ${el}s"
+		fi
+		n=$(grep -ac "$pat" "$console")
+		if [ "$n" -gt "$seen" ]; then
+			grep -a "$pat" "$console" | tail -n +"$((seen + 1))" | tr -d '\r' | sed "s/^.*EC2XA-/  $who: /"
+			seen=$n
+		fi
+		if grep -aq 'EC2XA-DONE' "$console"; then
+			[ -n "$done_" ] || done_=$el
+			# Give the guest 60 s to power off by itself.
+			[ $((el - done_)) -gt 60 ] && break
+		fi
+		if [ -z "$BOOTED" ] && [ "$el" -gt 600 ]; then
+			say "no EC2XA-BOOTED after 600s"
+			break
+		fi
+		if [ "$el" -gt "$limit" ]; then
+			say "QEMU still running after ${limit}s"
+			break
+		fi
+		sleep 2
+	done
+	if kill -0 "$qpid" 2>/dev/null; then
+		kill "$qpid"
+		sleep 2
+		kill -9 "$qpid" 2>/dev/null
+	fi
+	wait "$qpid" 2>/dev/null
+	T_TOTAL=$(($(date +%s) - t0))
+	say "QEMU ran ${T_TOTAL}s ($who boot to runner: ${BOOTED:-never}s)"
+	tier_figures "$console" "$T_TOTAL" "$BOOTED"
+}

@@ -66,7 +66,7 @@ RT_AEU_TREE=${RT_AEU_TREE-}
 # shellcheck disable=SC2034 # used by the scripts that source this file
 RT_SCENARIOS="xen-boot lun-before-xen lun-after-xen yield-request handover-timeout reserve
 mode-compat mode-off scsi-host-same-answer cmdline-override remove-xen-disk
-remove-lun remove-lun-compat partition-alias-disk-claim partition-alias-xvd-first
+remove-lun partition-alias-disk-claim partition-alias-xvd-first
 ignored-names xen-hvm-map-sdf xen-hvm-map-sda1 xen-pv-map-sda1 xen-pv-sda1-real-sda
 nitro-boot nitro-lun-after nitro-lun-first nitro-logout nitro-map-sdf
 nitro-map-dev-sdf nitro-map-xvdf nitro-map-sda1 nitro-map-xvda nitro-sda1-real-sda"
@@ -1659,7 +1659,7 @@ sc_scsi_host_same_answer() {
 
 sc_cmdline_override() {
 	# the kernel command line wins over the file
-	set_conf "mode = compat"
+	set_conf "mode = auto"
 	set_cmdline "ec2_xvd_alias.mode=off"
 	boot_xen_without_aliases
 }
@@ -1697,17 +1697,14 @@ sc_remove_xen_disk() {
 	fi
 }
 
-# The article's history, then the LUN is logged out. $1 is the mode.
+# The article's history, then the LUN is logged out.
 logout_after_history() {
-	local mode=$1
-	[ "$mode" = auto ] || set_conf "mode = $mode"
 	history_common
 	: > "$OUT/expect.next"
 	unplug sda1 sda
 	sys_remove_iscsi_session
 	# ours: the nodes the helper made are released, and the helper asks
-	# xvda and xvda1 to take their names back (in either mode name): the
-	# state of the boot again
+	# xvda and xvda1 to take their names back: the state of the boot again
 	exp_partitioned_xvda
 	checkpoint logout
 	if [ "$SIDE" = ours ]; then
@@ -1716,11 +1713,7 @@ logout_after_history() {
 }
 
 sc_remove_lun() {
-	logout_after_history auto
-}
-
-sc_remove_lun_compat() {
-	logout_after_history compat
+	logout_after_history
 }
 
 # A LUN without partitions takes sda while xvda1 holds sda1: while sda is
