@@ -143,8 +143,10 @@ static int refuse(const NameInfo *info) {
 
 /* The inspect-to-record step, under the name's lock: after the aliases in
  * the way were asked to go, look again and put the real node in place.
- * before is the state the handover started from. */
-static int node_take(NameInfo *info, NameState before) {
+ * before is the state the handover started from; with request_add, a node
+ * made here is followed by the request for an add (uevent.h) that gives
+ * it udev's owner and mode. */
+static int node_take(NameInfo *info, NameState before, bool request_add) {
         _cleanup_(name_unlock) NameLock l = NAME_LOCK_NULL;
         int r;
 
@@ -162,6 +164,11 @@ static int node_take(NameInfo *info, NameState before) {
                 return r;
         log_notice("/dev/%s: now the node of real disk %s (" DEVNUM_FMT ")%s", info->name, info->name,
                    DEVNUM_ARGS(info->devnum), before == NAME_ALIAS ? ", handed over from its xvd alias" : "");
+        if (request_add) {
+                char uuid[UUID_BUF];
+
+                (void) uevent_request_add(info->name, uuid);
+        }
         /* Only a map that opened the path while it was the alias checks the
          * wrong disk: a node that was missing or our own was never the xvd. */
         if (before == NAME_ALIAS)
@@ -181,7 +188,8 @@ int handover_take(const Config *c _unused_, NameInfo *info, unsigned timeout_ms)
                 alias_set_add(&s, info->name, info->holder, false);
                 (void) aliases_drop(&s, timeout_ms, "replacing the link anyway");
         }
-        return node_take(info, before);
+        /* repair asks udev to re-run the disk's rules itself, and waits. */
+        return node_take(info, before, false);
 }
 
 int handover_claim(const DiskName *n) {
@@ -217,7 +225,10 @@ int handover_claim(const DiskName *n) {
         if (before == NAME_FOREIGN)
                 return refuse(&info);
         if (before != NAME_RIGHT) {
-                r = node_take(&info, before);
+                /* In the disk's own add event udev gives the node its
+                 * owner and mode when the event ends; in a change only an
+                 * add does. */
+                r = node_take(&info, before, !uevent_in_own_add(info.name));
                 if (r < 0)
                         return r;
         }
@@ -275,8 +286,8 @@ int handover_recheck(const DiskName *xvd) {
                 multipath_note_fixed_node(info.name);
         log_notice("/dev/%s: restored the node of real disk %s (" DEVNUM_FMT ") after %s dropped its alias",
                    info.name, info.name, DEVNUM_ARGS(info.devnum), info.holder);
-        /* So that udev applies permissions and the disk's links to it. */
-        (void) uevent_send(info.name, "change", NULL, uuid);
+        /* So that udev applies the disk's owner, mode and links to it. */
+        (void) uevent_request_add(info.name, uuid);
         return 0;
 }
 

@@ -33,8 +33,9 @@ static bool never(void *userdata _unused_) {
         return false;
 }
 
-/* So that scsi_id, by-id and by-path see the real disk: re-run its rules
- * and wait, bounded, for udev to say it did. */
+/* So that scsi_id, by-id and by-path see the real disk, and its node gets
+ * udev's owner and mode (an add: uevent.h): re-run its rules and wait,
+ * bounded, for udev to say it did. */
 static const char *rerun_rules(const char *name, unsigned timeout_ms) {
         _cleanup_(waiter_done) Waiter w = WAITER_NULL;
         char uuid[1][UUID_BUF];
@@ -42,7 +43,7 @@ static const char *rerun_rules(const char *name, unsigned timeout_ms) {
         if (!udevd_running())
                 return "udevd is not running, so its rules run when udevd starts";
         waiter_open(&w);
-        if (uevent_send(name, "change", NULL, uuid[0]) < 0)
+        if (uevent_request_add(name, uuid[0]) < 0)
                 return "could not ask udev to re-run its rules";
         if (!waiter_has_monitor(&w))
                 return "udev was asked to re-run its rules";

@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "log.h"
@@ -44,4 +46,18 @@ int uevent_send(const char *name, const char *action, const char *args, char uui
                 return log_warning_errno(errno ? errno : EIO, "%s: cannot send a %s uevent: %m", name, action);
         log_debug("%s: sent %s uevent %s%s%s", name, action, uuid, args ? " " : "", args ? args : "");
         return 0;
+}
+
+int uevent_request_add(const char *name, char uuid[static UUID_BUF]) {
+        return uevent_send(name, "add", NULL, uuid);
+}
+
+bool uevent_in_own_add(const char *name) {
+        const char *action = getenv("ACTION"), *devname = getenv("DEVNAME");
+
+        if (!action || !devname || strcmp(action, "add") != 0)
+                return false;
+        if (strncmp(devname, "/dev/", 5) == 0)
+                devname += 5;
+        return strcmp(devname, name) == 0;
 }

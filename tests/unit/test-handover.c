@@ -97,6 +97,29 @@ START_TEST(test_claim_node_right) {
 }
 END_TEST
 
+/* A node the claim makes gets udev's owner and mode: from the end of the
+ * disk's own add event, or, in any other event, from the add the claim
+ * asks for (udev 252's default rules set a block node's group only on
+ * add). */
+START_TEST(test_claim_node_mode_event) {
+        lun_arrives();
+        setenv("ACTION", "add", 1);
+        setenv("DEVNAME", "/dev/sda", 1);
+        fakeroot_run(&root, &run, "claim", "sda", NULL);
+        ck_assert_run(run, 0, "", "ec2-xvd-alias: /dev/sda: now the node of real disk sda (8:0)\n");
+        ck_assert_str_eq(fakeroot_describe(&root, "/dev/sda"), "node 8:0");
+        ck_assert_int_eq(strncmp(fakeroot_read(&root, "/sys/class/block/sda/uevent"), "MAJOR=", 6), 0);
+        setenv("ACTION", "change", 1);
+        setenv("DEVNAME", "/dev/sda1", 1);
+        fakeroot_run(&root, &run, "claim", "sda1", NULL);
+        unsetenv("ACTION");
+        unsetenv("DEVNAME");
+        ck_assert_run(run, 0, "", "ec2-xvd-alias: /dev/sda1: now the node of real disk sda1 (8:1)\n");
+        ck_assert_str_eq(fakeroot_describe(&root, "/dev/sda1"), "node 8:1");
+        ck_assert_int_eq(strncmp(fakeroot_read(&root, "/sys/class/block/sda1/uevent"), "add ", 4), 0);
+}
+END_TEST
+
 /* udevd drops the alias in time: no warning, the real node, recorded. */
 START_TEST(test_claim_handover) {
         pid_t standin;
@@ -393,14 +416,15 @@ END_TEST
 
 /* After an xvd event dropped the alias, udev 252 deleted whatever was at
  * /dev/sda: the xvd side puts the real node back and asks udev to re-run
- * the real disk's rules. */
+ * the real disk's rules with an add (the one action whose rules give a
+ * block node its group and mode). */
 START_TEST(test_recheck) {
         lun_arrives();
         fakeroot_run(&root, &run, "recheck", "xvda", NULL);
         ck_assert_run(run, 0, "",
                       "ec2-xvd-alias: /dev/sda: restored the node of real disk sda (8:0) after xvda dropped its alias\n");
         ck_assert_str_eq(fakeroot_describe(&root, "/dev/sda"), "node 8:0");
-        ck_assert_int_eq(strncmp(fakeroot_read(&root, "/sys/class/block/sda/uevent"), "change ", 7), 0);
+        ck_assert_int_eq(strncmp(fakeroot_read(&root, "/sys/class/block/sda/uevent"), "add ", 4), 0);
         /* idempotent, and nothing without a real disk */
         fakeroot_run(&root, &run, "recheck", "xvda", NULL);
         ck_assert_run(run, 0, "", "");
@@ -651,6 +675,7 @@ Suite *handover_suite(void) {
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_set_timeout(tc, 30);
         tcase_add_test(tc, test_claim_node_right);
+        tcase_add_test(tc, test_claim_node_mode_event);
         tcase_add_test(tc, test_claim_handover);
         tcase_add_test(tc, test_claim_handover_names_in_use);
         tcase_add_test(tc, test_claim_timeout);
