@@ -819,9 +819,9 @@ many_round() {
 		problem "$name: not converged within $bound s"
 	fi
 	settle
+	# (check_sd_names includes check_sd_nodes: every node, also one the
+	# helper restored, with udev's owner and mode.)
 	problems_from "$name" check_sd_names
-	# Every node, also one the helper restored: udev's owner and mode.
-	problems_from "$name" check_sd_nodes
 	problems_from "$name" check_xvd_links noalias
 	problems_from "$name" check_links_claimed
 	problems_from "$name" check_test64
