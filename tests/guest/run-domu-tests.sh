@@ -135,6 +135,7 @@ qpid=$!
 
 tier_watch "$qpid" "$console" "$t_boot0" "${EC2XA_DOMU_TIMEOUT:-3600}" dom0
 booted=$BOOTED t_total=$T_TOTAL
+tier_figures "$t_total" "$booted" "$console"
 tar -xf "$work/out.img" -C "$work/out" 2>/dev/null || say "no output tar from the guest"
 
 # ---------------------------------------------------------------- verdicts

@@ -82,13 +82,14 @@ tier_rpm() {
 		! -name '*-debuginfo-*' ! -name '*-debugsource-*' 2>/dev/null | sort -V | tail -n 1
 }
 
-# tier_figures CONSOLE WALL BOOTED: the run's figures, written by the code
-# (never copied into a document): the console's EC2XA-TIMING lines as a
-# Markdown table in build-logs/figures/$TIER.md, replaced at every run,
-# with what the host was doing. WALL is QEMU's run time, BOOTED the boot
-# to the runner (seconds).
+# tier_figures WALL BOOTED CONSOLE...: the run's figures, written by the
+# code (never copied into a document): the consoles' EC2XA-TIMING lines as
+# a Markdown table in build-logs/figures/$TIER.md, replaced at every run,
+# with what the host was doing. WALL is QEMU's run time, BOOTED the first
+# boot to the runner (seconds).
 tier_figures() {
-	local console=$1 wall=$2 booted=$3 src dir f
+	local wall=$1 booted=$2 src dir f
+	shift 2
 	src=$(cd "$HERE/../.." && pwd)
 	dir=$src/build-logs/figures
 	mkdir -p "$dir" || return 0
@@ -102,7 +103,7 @@ tier_figures() {
 		echo
 		echo "| what | figure |"
 		echo "| --- | --- |"
-		tr -d '\r' <"$console" | sed -n 's/^.*EC2XA-TIMING //p' |
+		cat "$@" | tr -d '\r' | sed -n 's/^.*EC2XA-TIMING //p' |
 			awk '{ w = $1; $1 = ""; sub(/^ /, ""); gsub(/\|/, "\\|"); print "| " w " | " $0 " |" }'
 	} >"$f.tmp" && mv "$f.tmp" "$f"
 	say "figures: ${f#"$src"/}"
@@ -113,7 +114,7 @@ tier_figures() {
 # ago, it never reached the runner in 600 s, or LIMIT seconds passed; then
 # stop it. Shows the verdict, timing, note and error lines as they come,
 # prefixed "WHO:". Sets BOOTED (seconds to EC2XA-BOOTED, empty if never)
-# and T_TOTAL (QEMU's run time).
+# and T_TOTAL (QEMU's run time). The caller writes the figures.
 tier_watch() {
 	local qpid=$1 console=$2 t0=$3 limit=$4 who=$5 el n seen=0 done_=
 	local pat='EC2XA-\(VERDICT\|TIMING\|NOTE\|ERROR\)'
@@ -152,5 +153,28 @@ tier_watch() {
 	wait "$qpid" 2>/dev/null
 	T_TOTAL=$(($(date +%s) - t0))
 	say "QEMU ran ${T_TOTAL}s ($who boot to runner: ${BOOTED:-never}s)"
-	tier_figures "$console" "$T_TOTAL" "$BOOTED"
+}
+
+# tier_status_json DIR: the `status --json` documents the guest left in DIR
+# (one per status the scenarios ran), validated on the host against
+# docs/status.schema.json (tests/schema/validate-status.py: the schema
+# test's own validator). Prints the validator's lines indented and one
+# verdict line; returns 0 pass, 1 fail, 77 skip.
+tier_status_json() {
+	local dir=$1 src n out rc
+	src=$(cd "$HERE/../.." && pwd)
+	n=$(find "$dir" -maxdepth 1 -name '*.json' 2>/dev/null | wc -l)
+	if [ "$n" -eq 0 ]; then
+		echo "SKIP: status-json: the guest ran no status --json (no scenario with the helper ran)"
+		return 77
+	fi
+	out=$(python3 "$src/tests/schema/validate-status.py" "$src/docs/status.schema.json" "$dir"/*.json 2>&1)
+	rc=$?
+	printf '%s\n' "$out" | sed 's/^/  /'
+	case $rc in
+	0) echo "PASS: status-json: $n documents of status --json from the guest's scenarios validate against docs/status.schema.json" ;;
+	77) echo "SKIP: status-json: $(printf '%s\n' "$out" | tail -n 1)" ;;
+	*) echo "FAIL: status-json: $(printf '%s\n' "$out" | grep -c '^FAIL') of $n documents from the guest do not validate against docs/status.schema.json" ;;
+	esac
+	return $rc
 }

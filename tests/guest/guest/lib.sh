@@ -644,7 +644,7 @@ check_xvd_links() {
 			if [ -e "/sys/class/block/$(echo "$ec2" | sed 's/[0-9]*$//')" ]; then
 				mode=noalias
 			else
-				mode=alias
+				mode="alias"
 			fi
 		fi
 		case $mode in

@@ -364,7 +364,7 @@ nitro_cleanup() {
 # (sd_names' lines, "sdf -> /dev/nvme0n1" ...); every file the package
 # had installed is gone, and its state directory.
 nitro_purge_deb() {
-	local ns=$1 want=$2 files f left= got out
+	local ns=$1 want=$2 files f left="" got out
 	files=$(dpkg -L "$DEB_PKG" 2>/dev/null)
 	if out=$(purge_deb); then
 		:
@@ -729,6 +729,7 @@ scn_nitro_stock_control() {
 		out=$(helper_status)
 		rc=$?
 		log "status (no rule of ours installed): $out"
+		status_json "$rc"
 		if [ "$rc" -ne 2 ]; then
 			problem "ec2-xvd-alias status exited $rc, want 2"
 		elif [[ $out != *"/dev/sdf is a symlink to '$ns'"* ]]; then
@@ -838,6 +839,7 @@ nitro_sda1() {
 	out=$(helper_status)
 	rc=$?
 	log "status: $out"
+	status_json "$rc"
 	if [ "$side" = stock ]; then
 		# The bug, as amazon-ec2-utils#37 reports it.
 		if [ "$on_vol" = yes ] && [ "$sum0" != "$sum1" ]; then
@@ -1037,3 +1039,190 @@ scn_nitro_live_install() {
 	nitro_cleanup "$ns"
 	return 0
 }
+
+# ---------------------------------------------------------------- Nitro boot
+# Issue 17, item 4, the third scenario: a Nitro instance as it boots. The
+# last scenario of the Xen boot (nitro-boot-prepare) makes the guest's own
+# root an instance: the project's .deb and Debian's amazon-ec2-utils
+# installed, the volume mapped sdf with ext4 and a marker file, fstab
+# naming the stable link, the nitro target saved for rtslib's restore at
+# boot, node records with node.startup = automatic, open-iscsi enabled, the
+# EBS identity's two test doubles put in place before udevd starts. The host
+# then boots that root twice with no Xen (the kernel straight under QEMU,
+# as Nitro runs an instance under KVM) and the runner does nitro_boot_check
+# at each boot.
+
+NITRO_BOOT_STATE=/var/lib/ec2xa-nitro-boot
+NITRO_BOOT_MARKER=ec2xa-nitro-boot-marker
+
+# The EBS model of the controller, on the root (the scenarios' copy is in
+# /run), and the script of the unit that puts it over the controller's
+# sysfs file before udevd starts (the shim in /etc/ld.so.preload and its
+# configuration stay on the root from nitro_ebs_on): TEST DOUBLES.
+NITRO_BOOT_MODEL=/etc/ec2xa-ebs-model
+NITRO_BOOT_IDENTITY=/usr/local/sbin/ec2xa-ebs-identity
+nitro_boot_identity() {
+	printf '%s\n' "$NITRO_EBS_MODEL" >"$NITRO_BOOT_MODEL" || return 1
+	cat >"$NITRO_BOOT_IDENTITY" <<-SCRIPT || return 1
+		#!/bin/sh
+		# TEST DOUBLE of the guest tier (nitro-boot): the EBS model of the
+		# QEMU NVMe controller with serial $NITRO_SERIAL, before udevd starts.
+		modprobe nvme 2>/dev/null
+		for d in /sys/class/nvme/nvme*; do
+			[ "\$(cat "\$d/serial" 2>/dev/null)" = $NITRO_SERIAL ] || continue
+			mount --bind $NITRO_BOOT_MODEL "\$(readlink -f "\$d")/model"
+		done
+		exit 0
+	SCRIPT
+	chmod 755 "$NITRO_BOOT_IDENTITY"
+	cat >/etc/systemd/system/ec2xa-ebs-identity.service <<-UNIT
+		# TEST DOUBLE of the guest tier (nitro-boot): see $NITRO_BOOT_IDENTITY.
+		[Unit]
+		DefaultDependencies=no
+		Before=systemd-udevd.service systemd-udev-trigger.service
+
+		[Service]
+		Type=oneshot
+		RemainAfterExit=yes
+		ExecStart=$NITRO_BOOT_IDENTITY
+
+		[Install]
+		WantedBy=sysinit.target
+	UNIT
+}
+
+scn_nitro_boot_prepare() {
+	local PS4='+ ${EPOCHREALTIME} '
+	local ns p out
+	need_helper || return 0
+	nitro_prepare deb "$NITRO_MAPPING" || return 0
+	ns=$NITRO_NS
+	timeout 120 mkfs.ext4 -q -F -L ec2xa-nitro "/dev/$ns" >&2 || problem "mkfs.ext4 /dev/$ns failed"
+	settle
+	mkdir -p /mnt/nitro-prep
+	if run 60 mount "/dev/$ns" /mnt/nitro-prep; then
+		echo "$NITRO_BOOT_MARKER" >"/mnt/nitro-prep/marker"
+		umount /mnt/nitro-prep
+	else
+		problem "cannot mount the new file system of $ns"
+	fi
+	nitro_setup_target || problem "LIO target setup failed"
+	out=$(timeout 120 targetctl save 2>&1) || problem "targetctl save failed: $out"
+	run 90 iscsiadm -m discovery -t sendtargets -p "${NITRO_PORTALS[1]}" >&2 || problem "discovery failed"
+	for p in "${NITRO_PORTALS[@]}"; do
+		run 60 iscsiadm -m node -T "$NITRO_IQN" -p "$p" -o update -n node.startup -v automatic >&2 ||
+			problem "cannot set node.startup for $p"
+	done
+	# The image masks open-iscsi for the dom0 scenarios; an instance logs
+	# in at boot, once the target is restored.
+	rm -f /etc/systemd/system/open-iscsi.service
+	find /etc/modules-load.d -lname /dev/null -name '*iscsi*' -delete
+	mkdir -p /etc/systemd/system/open-iscsi.service.d /etc/systemd/system/ec2xa-guest.service.d
+	printf '[Unit]\nWants=rtslib-fb-targetctl.service\nAfter=rtslib-fb-targetctl.service\n' \
+		>/etc/systemd/system/open-iscsi.service.d/ec2xa-target-first.conf
+	# The runner checks after the boot's logins and mounts.
+	printf '[Unit]\nAfter=open-iscsi.service remote-fs.target local-fs.target multipathd.service\n' \
+		>/etc/systemd/system/ec2xa-guest.service.d/ec2xa-after-logins.conf
+	nitro_boot_identity || problem "cannot write the EBS identity's boot unit"
+	run 120 systemctl enable open-iscsi.service rtslib-fb-targetctl.service ec2xa-ebs-identity.service >&2 ||
+		problem "systemctl enable failed"
+	mkdir -p /data
+	grep -q ' /data ' /etc/fstab || echo "/dev/xvd-$NITRO_MAPPING /data ext4 defaults,nofail 0 2" >>/etc/fstab
+	rm -rf "$NITRO_BOOT_STATE"
+	mkdir -p "$NITRO_BOOT_STATE"
+	[ -e "/dev/xvd-$NITRO_MAPPING" ] || problem "no /dev/xvd-$NITRO_MAPPING before the boots"
+	if [ "${#PROBLEMS[@]}" -eq 0 ]; then
+		touch "$OUT/nitro-boot.prepared"
+		fact "the root is a Nitro instance: the .deb, $ns ext4 via /dev/xvd-$NITRO_MAPPING in fstab, target $NITRO_IQN restored at boot, node.startup = automatic on ${NITRO_PORTALS[*]}"
+	fi
+	# No cleanup: the two boots start from this state.
+}
+
+# nitro_links: what a boot gives the volume and its stable names, one line
+# each: its own links (udev's database) and every /dev/xvd-sd* link.
+nitro_links() {
+	local ns=$1 l
+	for l in $(udevadm info -q symlink "/sys/class/block/$ns"); do
+		case $l in disk/by-diskseq/*) continue ;; esac
+		echo "$ns $l"
+	done
+	for l in /dev/xvd-sd*; do
+		[ -L "$l" ] && echo "$l -> $(readlink -f "$l")"
+	done
+}
+
+# At each Nitro boot (NITRO_BOOT, counted by run-scenarios.sh in
+# NITRO_BOOT_STATE/boots): the volume mounted through its stable link, the
+# boot's own logins (six paths, one of them kernel sdf) with real nodes
+# and udev's modes, the volume without an sd name, data through each LUN
+# into that LUN only, status 0; from the second boot on, the same links.
+nitro_boot_check() {
+	local PS4='+ ${EPOCHREALTIME} '
+	local ns boot=$NITRO_BOOT src i byid ok=0 j
+	if ! ns=$(nitro_namespace); then
+		problem "no NVMe namespace with serial $NITRO_SERIAL"
+		return 0
+	fi
+	wait_for 120 "6 SCSI disks from the boot's logins" sd_count_is 6 || problem "the boot's logins gave $(sd_disks | wc -l) SCSI disks, want 6"
+	settle
+	fact "boot $boot: $(sd_disks | wc -l) SCSI disks logged in at boot ($(iscsiadm -m session 2>/dev/null | wc -l) sessions)"
+	src=$(findmnt -n -o SOURCE /data 2>/dev/null)
+	if [ "$(readlink -f "$src" 2>/dev/null)" = "/dev/$ns" ] && grep -qx "$NITRO_BOOT_MARKER" /data/marker 2>/dev/null; then
+		fact "/data mounted from $ns through fstab's /dev/xvd-$NITRO_MAPPING, marker read"
+	else
+		problem "/data is not the volume's file system: source '${src:-none}', marker $(cat /data/marker 2>&1 | head -c 80)"
+	fi
+	if [ -e /sys/block/sdf ]; then
+		if [ -b /dev/sdf ] && [ ! -L /dev/sdf ] && [ "$(stat -c '%Hr:%Lr' /dev/sdf)" = "$(devnum_of sdf)" ]; then
+			fact "/dev/sdf is the node of kernel sdf (LUN $(lun_of sdf))"
+		else
+			problem "/dev/sdf is not the node of kernel sdf: $(ls -l /dev/sdf 2>&1)"
+		fi
+	else
+		problem "no kernel sdf: $(sd_disks | tr '\n' ' ')"
+	fi
+	local np=${#PROBLEMS[@]}
+	problems_from "boot $boot" check_sd_nodes
+	problems_from "boot $boot" check_no_stale_sd
+	problems_from "boot $boot" check_links_claimed
+	problems_from "boot $boot" check_test64
+	problems_from "boot $boot" nitro_check_identity
+	problems_from "boot $boot" nitro_check_ns_links "$ns" noalias
+	[ "${#PROBLEMS[@]}" -eq "$np" ] &&
+		fact "sd nodes real with udev's mode, no stale name, links claimed, TEST-64, LUN identity, $ns has xvd-$NITRO_MAPPING and no sd link"
+	for i in 0 1 2; do
+		make_pattern "$OUT/pattern.boot$boot-lun$i" "NITRO-BOOT$boot-LUN$i"
+	done
+	for i in 0 1 2; do
+		if ! byid=$(nitro_lun_byid "$i"); then
+			problem "LUN $i has no by-id link"
+			continue
+		fi
+		if ! write_pattern "$OUT/pattern.boot$boot-lun$i" "$byid" ||
+			! file_has_pattern "$OUT/pattern.boot$boot-lun$i" "$WORK/nitro-lun$i.img"; then
+			problem "1 MiB via $byid ($(readlink -f "$byid")) not in LUN $i's backing file"
+			continue
+		fi
+		for j in 0 1 2; do
+			[ "$j" = "$i" ] && continue
+			file_has_pattern "$OUT/pattern.boot$boot-lun$i" "$WORK/nitro-lun$j.img" &&
+				problem "1 MiB via $byid also in LUN $j's backing file"
+		done
+		ok=$((ok + 1))
+	done
+	[ "$ok" -eq 3 ] && fact "1 MiB via each LUN's by-id link in that LUN only"
+	expect_status 0
+	nitro_links "$ns" | sort >"$NITRO_BOOT_STATE/links.$boot"
+	cp "$NITRO_BOOT_STATE/links.$boot" "$OUT/nitro-boot.links.$boot"
+	if [ "$boot" -gt 1 ]; then
+		if diff "$NITRO_BOOT_STATE/links.1" "$NITRO_BOOT_STATE/links.$boot" >"$OUT/nitro-boot.links.diff"; then
+			fact "the same $(wc -l <"$NITRO_BOOT_STATE/links.$boot") links of the volume as at boot 1"
+		else
+			problem "links differ from boot 1: $(grep '^[<>]' "$OUT/nitro-boot.links.diff" | tr '\n' ';' | cut -c1-300)"
+		fi
+	else
+		fact "$(wc -l <"$NITRO_BOOT_STATE/links.1") links of the volume recorded"
+	fi
+}
+scn_nitro_boot1() { nitro_boot_check; }
+scn_nitro_boot2() { nitro_boot_check; }

@@ -80,6 +80,20 @@ expect_status() {
 		fact "status exit $rc"
 	fi
 	log "status: $s"
+	status_json "$rc"
+}
+
+# status_json RC: the same facts for a fleet, `status --json` on the real
+# system, right after a `status` that exited RC; its exit status must be
+# the same. The host validates every document it leaves in
+# OUT/status-json against docs/status.schema.json (run-guest-tests.sh).
+status_json() {
+	local j jrc
+	mkdir -p "$OUT/status-json"
+	j=$OUT/status-json/$SCENARIO-$(find "$OUT/status-json" -name "$SCENARIO-*.json" | wc -l).json
+	timeout 60 "$HELPER" status --json >"$j" 2>"$j.err"
+	jrc=$?
+	[ "$jrc" -eq "$1" ] || problem "status --json exited $jrc, status $1 ($(head -c 200 "$j.err"))"
 }
 
 # Make the collision: stock rule, xvda (partitioned) first, then login.
@@ -138,6 +152,7 @@ scn_stock_control() {
 		s=$(helper_status)
 		rc=$?
 		log "status: $s"
+		status_json "$rc"
 		if [ "$rc" -ne 2 ]; then
 			problem "ec2-xvd-alias status exited $rc, want 2"
 		elif [[ $s != *"$s0"* ]]; then
