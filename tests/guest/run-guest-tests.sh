@@ -33,8 +33,10 @@ src=$(cd "$here/../.." && pwd)
 # a logout: many-at-once-1worker, mount-handover, nitro; a second login:
 # mount-handover), boot-order and rpm (the domU tier, run-domu-tests.sh,
 # does them at a real boot and on a live instance); and handover-latency,
-# which measures (its table goes to build-logs/figures/guest.md).
-all="stock-control repair login-first trigger-change holder-event-in-flight mount-handover many-at-once-1worker nitro-stock-control nitro-live-install nitro nitro-sda1-stock-control nitro-sda1"
+# which measures (its table goes to build-logs/figures/guest.md). The last,
+# nitro-boot-prepare, makes the guest's root a Nitro instance, which the
+# host then boots twice with no Xen (nitro-boot1, nitro-boot2).
+all="stock-control repair login-first trigger-change holder-event-in-flight mount-handover many-at-once-1worker nitro-stock-control nitro-live-install nitro nitro-sda1-stock-control nitro-sda1 nitro-boot-prepare"
 TIER=guest HERE=$here
 # shellcheck source=tests/guest/tier-lib.sh
 . "$here/tier-lib.sh"
@@ -174,24 +176,69 @@ qpid=$!
 
 tier_watch "$qpid" "$console" "$t_boot0" "${EC2XA_GUEST_TIMEOUT:-2700}" guest
 booted=$BOOTED
+t_qemu=$T_TOTAL
+consoles=("$console")
 tar -xf "$work/out.img" -C "$work/out" 2>/dev/null || say "no output tar from the guest"
+
+# ---------------------------------------------------------------- Nitro boots
+# nitro-boot-prepare, the last scenario of the Xen boot, made the guest's
+# root a Nitro instance (scenarios-nitro.sh says what it has). Boot that
+# root twice with no Xen, the kernel straight under QEMU as Nitro runs an
+# instance under KVM, with the same disks (the NVMe volume as the Xen boot
+# left it); the runner checks each boot (nitro-boot1, nitro-boot2).
+boots=()
+case " $want " in *" nitro-boot-prepare "*) boots=(nitro-boot1 nitro-boot2) ;; esac
+for nb in "${boots[@]}"; do
+	if [ ! -f "$work/out/nitro-boot.prepared" ]; then
+		say "$nb: not booted: nitro-boot-prepare did not prepare the root"
+		want="$want $nb"
+		continue
+	fi
+	nconsole=$work/console-$nb.log
+	: >"$nconsole"
+	truncate -s 64M "$work/out-$nb.img"
+	say "booting the Nitro instance ($nb) under QEMU TCG, no Xen; console: $nconsole"
+	t0=$(date +%s)
+	qemu-system-x86_64 -nodefaults -machine pc,accel=tcg -cpu max -smp 2 -m 2048 \
+		-display none -monitor none -serial "file:$nconsole" -no-reboot \
+		-kernel "$img/vmlinuz" -initrd "$img/initrd.img" \
+		-append "root=LABEL=ec2xa-root rw console=ttyS0,115200 loglevel=4 systemd.show_status=error ec2xa.phase=nitro-boot" \
+		-drive "file=$work/overlay.qcow2,if=none,id=root,format=qcow2,cache=unsafe" \
+		-device virtio-blk-pci,drive=root,serial=ec2xa-root \
+		-drive "file=$work/payload.tar,if=none,id=payload,format=raw,readonly=on" \
+		-device virtio-blk-pci,drive=payload,serial=ec2xa-payload \
+		-drive "file=$work/out-$nb.img,if=none,id=out,format=raw" \
+		-device virtio-blk-pci,drive=out,serial=ec2xa-out \
+		-drive "file=$work/nvme.img,if=none,id=nvme0,format=raw" \
+		-device nvme,serial=vol0123456789abcdef0,drive=nvme0 \
+		-net none >"$work/qemu-$nb.log" 2>&1 &
+	tier_watch $! "$nconsole" "$t0" 900 "$nb"
+	t_qemu=$((t_qemu + T_TOTAL))
+	consoles+=("$nconsole")
+	mkdir -p "$work/out-$nb"
+	tar -xf "$work/out-$nb.img" -C "$work/out-$nb" 2>/dev/null || say "no output tar from $nb"
+	want="$want $nb"
+done
+tier_figures "$t_qemu" "$booted" "${consoles[@]}"
 
 # ---------------------------------------------------------------- verdicts
 
 pass=0 fail=0 skipped=0
 for s in $want; do
-	line=$(grep -a "EC2XA-VERDICT [A-Z]*: $s: " "$console" | tail -n 1 | tr -d '\r' |
+	line=$(cat "${consoles[@]}" | grep -a "EC2XA-VERDICT [A-Z]*: $s: " | tail -n 1 | tr -d '\r' |
 		sed 's/^.*EC2XA-VERDICT //')
 	# A kernel message can split a long console line; the guest also
 	# wrote every verdict to the output disk.
-	if [ -z "$line" ] && [ -f "$work/out/verdicts.txt" ]; then
-		line=$(grep -a "^[A-Z]*: $s: " "$work/out/verdicts.txt" | tail -n 1)
+	if [ -z "$line" ]; then
+		line=$(cat "$work"/out*/verdicts.txt 2>/dev/null | grep -a "^[A-Z]*: $s: " | tail -n 1)
 	fi
 	if [ -z "$line" ]; then
 		if [ -z "$booted" ]; then
 			line="FAIL: $s: guest never reached the test runner (see $console)"
+		elif [[ $s == nitro-boot[0-9] ]] && [ ! -f "$work/out/nitro-boot.prepared" ]; then
+			line="FAIL: $s: not booted: nitro-boot-prepare did not prepare the root"
 		else
-			line="FAIL: $s: no verdict from the guest (see $console)"
+			line="FAIL: $s: no verdict from the guest (see $work/console*.log)"
 		fi
 	fi
 	echo "$line"
@@ -201,10 +248,19 @@ for s in $want; do
 	*) fail=$((fail + 1)) ;;
 	esac
 done
-say "logs: $work (console.log, out/*.log, out/journal.txt)"
+# status --json from the real system, against the schema.
+sj=$(tier_status_json "$work/out/status-json")
+rc=$?
+printf '%s\n' "$sj"
+case $rc in
+0) pass=$((pass + 1)) ;;
+77) skipped=$((skipped + 1)) ;;
+*) fail=$((fail + 1)) ;;
+esac
+say "logs: $work (console*.log, out*/*.log, out*/journal.txt)"
 if [ "${KEEP_GUEST:-0}" != 1 ]; then
 	# The logs stay; the disks (overlay up to a few hundred MiB) go.
-	rm -f "$work/overlay.qcow2" "$work/out.img" "$work/payload.tar" "$work/nvme.img"
+	rm -f "$work/overlay.qcow2" "$work"/out*.img "$work/payload.tar" "$work/nvme.img"
 fi
 echo "guest: $pass passed, $fail failed, $skipped skipped"
 [ "$fail" -eq 0 ] || exit 1
