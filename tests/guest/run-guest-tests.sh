@@ -157,22 +157,30 @@ xen_args="console=com1 com1=115200,8n1 dom0_mem=1800M,max:1800M dom0_max_vcpus=2
 dom0_args="root=LABEL=ec2xa-root rw console=hvc0 earlyprintk=xen loglevel=4 systemd.show_status=error"
 say "booting Xen + dom0 under QEMU TCG; console: $console"
 t_boot0=$(date +%s)
-# -nodefaults: no IDE CD-ROM or floppy, so the guest's only SCSI disks are
-# the iSCSI ones. -cpu max,-smap,-smep: with SMAP the PV dom0 dies at its
-# first exception (DESIGN 6.3). TCG: the nested /dev/kvm here cannot run it.
-qemu-system-x86_64 -nodefaults -machine pc,accel=tcg -cpu max,-smap,-smep -smp 2 -m 2048 \
-	-display none -monitor none -serial "file:$console" -no-reboot \
-	-kernel "$img/xen" -append "$xen_args" \
-	-initrd "$img/vmlinuz $dom0_args,$img/initrd.img" \
-	-drive "file=$work/overlay.qcow2,if=none,id=root,format=qcow2,cache=unsafe" \
-	-device virtio-blk-pci,drive=root,serial=ec2xa-root \
-	-drive "file=$work/payload.tar,if=none,id=payload,format=raw,readonly=on" \
-	-device virtio-blk-pci,drive=payload,serial=ec2xa-payload \
-	-drive "file=$work/out.img,if=none,id=out,format=raw" \
-	-device virtio-blk-pci,drive=out,serial=ec2xa-out \
-	-drive "file=$work/nvme.img,if=none,id=nvme0,format=raw" \
-	-device nvme,serial=vol0123456789abcdef0,drive=nvme0 \
-	-net none >"$work/qemu.log" 2>&1 &
+# guest_qemu CONSOLE OUTIMG QEMULOG CPU BOOT-ARGS...: QEMU in the
+# background with the guest's disks: the overlay of the image's root, the
+# payload, the output disk OUTIMG and the NVMe volume of the Nitro
+# scenarios. -nodefaults: no IDE CD-ROM or floppy, so the guest's only SCSI
+# disks are the iSCSI ones. TCG: the nested /dev/kvm here cannot run it.
+guest_qemu() {
+	local console=$1 outimg=$2 qlog=$3 cpu=$4
+	shift 4
+	qemu-system-x86_64 -nodefaults -machine pc,accel=tcg -cpu "$cpu" -smp 2 -m 2048 \
+		-display none -monitor none -serial "file:$console" -no-reboot "$@" \
+		-drive "file=$work/overlay.qcow2,if=none,id=root,format=qcow2,cache=unsafe" \
+		-device virtio-blk-pci,drive=root,serial=ec2xa-root \
+		-drive "file=$work/payload.tar,if=none,id=payload,format=raw,readonly=on" \
+		-device virtio-blk-pci,drive=payload,serial=ec2xa-payload \
+		-drive "file=$outimg,if=none,id=out,format=raw" \
+		-device virtio-blk-pci,drive=out,serial=ec2xa-out \
+		-drive "file=$work/nvme.img,if=none,id=nvme0,format=raw" \
+		-device nvme,serial=vol0123456789abcdef0,drive=nvme0 \
+		-net none >"$qlog" 2>&1 &
+}
+# -cpu max,-smap,-smep: with SMAP the PV dom0 dies at its first exception
+# (DESIGN 6.3).
+guest_qemu "$console" "$work/out.img" "$work/qemu.log" max,-smap,-smep \
+	-kernel "$img/xen" -append "$xen_args" -initrd "$img/vmlinuz $dom0_args,$img/initrd.img"
 qpid=$!
 
 tier_watch "$qpid" "$console" "$t_boot0" "${EC2XA_GUEST_TIMEOUT:-2700}" guest
@@ -200,19 +208,9 @@ for nb in "${boots[@]}"; do
 	truncate -s 64M "$work/out-$nb.img"
 	say "booting the Nitro instance ($nb) under QEMU TCG, no Xen; console: $nconsole"
 	t0=$(date +%s)
-	qemu-system-x86_64 -nodefaults -machine pc,accel=tcg -cpu max -smp 2 -m 2048 \
-		-display none -monitor none -serial "file:$nconsole" -no-reboot \
+	guest_qemu "$nconsole" "$work/out-$nb.img" "$work/qemu-$nb.log" max \
 		-kernel "$img/vmlinuz" -initrd "$img/initrd.img" \
-		-append "root=LABEL=ec2xa-root rw console=ttyS0,115200 loglevel=4 systemd.show_status=error ec2xa.phase=nitro-boot" \
-		-drive "file=$work/overlay.qcow2,if=none,id=root,format=qcow2,cache=unsafe" \
-		-device virtio-blk-pci,drive=root,serial=ec2xa-root \
-		-drive "file=$work/payload.tar,if=none,id=payload,format=raw,readonly=on" \
-		-device virtio-blk-pci,drive=payload,serial=ec2xa-payload \
-		-drive "file=$work/out-$nb.img,if=none,id=out,format=raw" \
-		-device virtio-blk-pci,drive=out,serial=ec2xa-out \
-		-drive "file=$work/nvme.img,if=none,id=nvme0,format=raw" \
-		-device nvme,serial=vol0123456789abcdef0,drive=nvme0 \
-		-net none >"$work/qemu-$nb.log" 2>&1 &
+		-append "root=LABEL=ec2xa-root rw console=ttyS0,115200 loglevel=4 systemd.show_status=error ec2xa.phase=nitro-boot"
 	tier_watch $! "$nconsole" "$t0" 900 "$nb"
 	t_qemu=$((t_qemu + T_TOTAL))
 	consoles+=("$nconsole")

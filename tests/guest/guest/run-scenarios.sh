@@ -35,10 +35,7 @@ verdict() { console "EC2XA-VERDICT $*"; echo "$*" >>"$OUT/verdicts.txt"; }
 if grep -qw 'ec2xa.phase=nitro-boot' /proc/cmdline; then
 	n=$(($(cat /var/lib/ec2xa-nitro-boot/boots 2>/dev/null || echo 0) + 1))
 	mkdir -p /var/lib/ec2xa-nitro-boot && echo "$n" >/var/lib/ec2xa-nitro-boot/boots
-	for f in $(project_files); do
-		case $f in */ec2-xvd-alias) HELPER=$f ;; esac
-	done
-	export HELPER NITRO_BOOT=$n
+	export NITRO_BOOT=$n
 	console "EC2XA-NOTE nitro-boot$n: $(uname -r), no Xen, udev $(udevadm --version), $(dpkg-query -W -f '${Package} ${Version}' ec2-xvd-alias 2>/dev/null)"
 	SCENARIOS=nitro-boot$n
 fi

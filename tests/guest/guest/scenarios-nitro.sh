@@ -246,6 +246,68 @@ nitro_lun_byid() {
 	return 1
 }
 
+# nitro_check_logged_in WHAT NS: with the LUNs of the nitro target logged
+# in (six paths, one of them kernel sdf): /dev/sdf the node of kernel sdf,
+# every sd node real with udev's mode, no stale name, links claimed,
+# TEST-64, each LUN answers as itself, volume NS keeps its stable link and
+# Amazon's by-id link and has no sd link. Problems and the summary fact
+# start with WHAT.
+nitro_check_logged_in() {
+	local what=$1 ns=$2 np
+	if [ -e /sys/block/sdf ]; then
+		if [ -b /dev/sdf ] && [ ! -L /dev/sdf ] && [ "$(stat -c '%Hr:%Lr' /dev/sdf)" = "$(devnum_of sdf)" ]; then
+			fact "/dev/sdf is the node of kernel sdf (LUN $(lun_of sdf))"
+		else
+			problem "$what: /dev/sdf is not the node of kernel sdf $(devnum_of sdf): $(ls -l /dev/sdf 2>&1)"
+		fi
+	else
+		problem "$what: no kernel sdf: $(sd_disks | tr '\n' ' ')"
+	fi
+	np=${#PROBLEMS[@]}
+	problems_from "$what" check_sd_nodes
+	problems_from "$what" check_no_stale_sd
+	problems_from "$what" check_links_claimed
+	problems_from "$what" check_test64
+	problems_from "$what" nitro_check_identity
+	problems_from "$what" nitro_check_ns_links "$ns" noalias
+	problems_from "$what" nitro_check_stock_byid "$ns"
+	[ "${#PROBLEMS[@]}" -eq "$np" ] &&
+		fact "$what: sd nodes real, no stale, links claimed, TEST-64, LUN identity, $ns has xvd-$NITRO_MAPPING and no sd link"
+}
+
+# nitro_lun_data_check TAG NS: 1 MiB through each LUN's by-id link lands
+# in that LUN's backing file, in no other, and not on volume NS. The
+# patterns are OUT/pattern.TAG-lunN.
+nitro_lun_data_check() {
+	local tag=$1 ns=$2 i j byid pat ok=0
+	for i in 0 1 2; do
+		make_pattern "$OUT/pattern.$tag-lun$i" "${tag^^}-LUN$i"
+	done
+	for i in 0 1 2; do
+		pat=$OUT/pattern.$tag-lun$i
+		if ! byid=$(nitro_lun_byid "$i"); then
+			problem "LUN $i has no by-id link"
+			continue
+		fi
+		if ! write_pattern "$pat" "$byid"; then
+			problem "cannot write through $byid"
+			continue
+		fi
+		if ! file_has_pattern "$pat" "$WORK/nitro-lun$i.img"; then
+			problem "1 MiB via $byid ($(readlink -f "$byid")) not in LUN $i's backing file"
+			continue
+		fi
+		for j in 0 1 2; do
+			[ "$j" = "$i" ] && continue
+			file_has_pattern "$pat" "$WORK/nitro-lun$j.img" &&
+				problem "1 MiB via $byid also in LUN $j's backing file"
+		done
+		has_pattern "$pat" "/dev/$ns" && problem "1 MiB via $byid landed on the NVMe volume"
+		ok=$((ok + 1))
+	done
+	[ "$ok" -eq 3 ] && fact "1 MiB via each LUN's by-id link in that LUN only"
+}
+
 # ---------------------------------------------------------------- state
 
 # The shim's configuration: the volume's serial and mapping name ($1,
@@ -539,25 +601,7 @@ scn_nitro() {
 		return 0
 	fi
 	fact "login (6 disks) in $(($(now_ms) - t0)) ms"
-	if [ -e /sys/block/sdf ]; then
-		if [ -b /dev/sdf ] && [ ! -L /dev/sdf ] && [ "$(stat -c '%Hr:%Lr' /dev/sdf)" = "$(devnum_of sdf)" ]; then
-			fact "/dev/sdf is the node of kernel sdf (LUN $(lun_of sdf))"
-		else
-			problem "/dev/sdf is not the node of kernel sdf $(devnum_of sdf): $(ls -l /dev/sdf 2>&1)"
-		fi
-	else
-		problem "no kernel sdf after login: $(sd_disks | tr '\n' ' ')"
-	fi
-	local np=${#PROBLEMS[@]}
-	problems_from "after login" check_sd_nodes
-	problems_from "after login" check_no_stale_sd
-	problems_from "after login" check_links_claimed
-	problems_from "after login" check_test64
-	problems_from "after login" nitro_check_identity
-	problems_from "after login" nitro_check_ns_links "$ns" noalias
-	problems_from "after login" nitro_check_stock_byid "$ns"
-	[ "${#PROBLEMS[@]}" -eq "$np" ] &&
-		fact "after login: sd nodes real, no stale, links claimed, TEST-64, LUN identity, $ns has xvd-sdf and no sd link"
+	nitro_check_logged_in "after login" "$ns"
 	if wait_for 45 "multipath paths active ready" mpath_all_active; then
 		fact "multipath: 6 paths active ready"
 	else
@@ -573,34 +617,7 @@ scn_nitro() {
 	log "ec2-xvd-alias journal since login: $(journalctl -o cat -t ec2-xvd-alias -S "$since" 2>/dev/null | tr '\n' '|')"
 	[ -n "$hl" ] && log "handover line: $hl"
 
-	# Data: through each LUN's by-id link, into that LUN's backing file
-	# and nowhere else.
-	local i j byid ok=0
-	for i in 0 1 2; do
-		make_pattern "$OUT/pattern.nitro-lun$i" "NITRO-LUN$i"
-	done
-	for i in 0 1 2; do
-		if ! byid=$(nitro_lun_byid "$i"); then
-			problem "LUN $i has no by-id link"
-			continue
-		fi
-		if ! write_pattern "$OUT/pattern.nitro-lun$i" "$byid"; then
-			problem "cannot write through $byid"
-			continue
-		fi
-		if ! file_has_pattern "$OUT/pattern.nitro-lun$i" "$WORK/nitro-lun$i.img"; then
-			problem "1 MiB via $byid ($(readlink -f "$byid")) not in LUN $i's backing file"
-			continue
-		fi
-		for j in 0 1 2; do
-			[ "$j" = "$i" ] && continue
-			file_has_pattern "$OUT/pattern.nitro-lun$i" "$WORK/nitro-lun$j.img" &&
-				problem "1 MiB via $byid also in LUN $j's backing file"
-		done
-		has_pattern "$OUT/pattern.nitro-lun$i" "/dev/$ns" && problem "1 MiB via $byid landed on the NVMe volume"
-		ok=$((ok + 1))
-	done
-	[ "$ok" -eq 3 ] && fact "1 MiB via each LUN's by-id link in that LUN only"
+	nitro_lun_data_check nitro "$ns"
 	sum1=$(nitro_md5 "$ns")
 	if [ "$sum0" = "$sum1" ]; then
 		fact "volume md5 unchanged"
@@ -1158,7 +1175,7 @@ nitro_links() {
 # into that LUN only, status 0; from the second boot on, the same links.
 nitro_boot_check() {
 	local PS4='+ ${EPOCHREALTIME} '
-	local ns boot=$NITRO_BOOT src i byid ok=0 j
+	local ns boot=$NITRO_BOOT src
 	if ! ns=$(nitro_namespace); then
 		problem "no NVMe namespace with serial $NITRO_SERIAL"
 		return 0
@@ -1172,45 +1189,8 @@ nitro_boot_check() {
 	else
 		problem "/data is not the volume's file system: source '${src:-none}', marker $(cat /data/marker 2>&1 | head -c 80)"
 	fi
-	if [ -e /sys/block/sdf ]; then
-		if [ -b /dev/sdf ] && [ ! -L /dev/sdf ] && [ "$(stat -c '%Hr:%Lr' /dev/sdf)" = "$(devnum_of sdf)" ]; then
-			fact "/dev/sdf is the node of kernel sdf (LUN $(lun_of sdf))"
-		else
-			problem "/dev/sdf is not the node of kernel sdf: $(ls -l /dev/sdf 2>&1)"
-		fi
-	else
-		problem "no kernel sdf: $(sd_disks | tr '\n' ' ')"
-	fi
-	local np=${#PROBLEMS[@]}
-	problems_from "boot $boot" check_sd_nodes
-	problems_from "boot $boot" check_no_stale_sd
-	problems_from "boot $boot" check_links_claimed
-	problems_from "boot $boot" check_test64
-	problems_from "boot $boot" nitro_check_identity
-	problems_from "boot $boot" nitro_check_ns_links "$ns" noalias
-	[ "${#PROBLEMS[@]}" -eq "$np" ] &&
-		fact "sd nodes real with udev's mode, no stale name, links claimed, TEST-64, LUN identity, $ns has xvd-$NITRO_MAPPING and no sd link"
-	for i in 0 1 2; do
-		make_pattern "$OUT/pattern.boot$boot-lun$i" "NITRO-BOOT$boot-LUN$i"
-	done
-	for i in 0 1 2; do
-		if ! byid=$(nitro_lun_byid "$i"); then
-			problem "LUN $i has no by-id link"
-			continue
-		fi
-		if ! write_pattern "$OUT/pattern.boot$boot-lun$i" "$byid" ||
-			! file_has_pattern "$OUT/pattern.boot$boot-lun$i" "$WORK/nitro-lun$i.img"; then
-			problem "1 MiB via $byid ($(readlink -f "$byid")) not in LUN $i's backing file"
-			continue
-		fi
-		for j in 0 1 2; do
-			[ "$j" = "$i" ] && continue
-			file_has_pattern "$OUT/pattern.boot$boot-lun$i" "$WORK/nitro-lun$j.img" &&
-				problem "1 MiB via $byid also in LUN $j's backing file"
-		done
-		ok=$((ok + 1))
-	done
-	[ "$ok" -eq 3 ] && fact "1 MiB via each LUN's by-id link in that LUN only"
+	nitro_check_logged_in "boot $boot" "$ns"
+	nitro_lun_data_check "boot$boot" "$ns"
 	expect_status 0
 	nitro_links "$ns" | sort >"$NITRO_BOOT_STATE/links.$boot"
 	cp "$NITRO_BOOT_STATE/links.$boot" "$OUT/nitro-boot.links.$boot"
