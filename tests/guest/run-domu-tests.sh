@@ -22,7 +22,6 @@
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-src=$(cd "$here/../.." && pwd)
 all="domu-boot1-ours domu-boot2-ours domu-control-stock domu-rpm-install-live domu-rpm-erase-live"
 
 TIER=domu HERE=$here

@@ -4,6 +4,9 @@
 # the caller sets TIER (its name in messages) and HERE (tests/guest).
 # shellcheck shell=bash
 
+# The repository the tier runs from.
+TIER_SRC=$(cd "$HERE/../.." && pwd)
+
 say() { printf '[%s-tier %s] %s\n' "$TIER" "$(date +%T)" "$*"; }
 skip77() {
 	echo "run-$TIER-tests: $*" >&2
@@ -69,10 +72,8 @@ tier_image_done() { exec 9>&-; }
 # Amazon's Xen rule and ec2udev-vbd (tests/stock), at Amazon Linux 2023's
 # paths, into payload directory $1.
 tier_stock_xen() {
-	local src
-	src=$(cd "$HERE/../.." && pwd)
-	install -D -m 755 "$src/tests/stock/ec2udev-vbd" "$1/ec2udev-vbd"
-	sed 's|@EC2UDEV_VBD@|/usr/sbin/ec2udev-vbd|g' "$src/tests/stock/51-ec2-hvm-devices.rules.in" \
+	install -D -m 755 "$TIER_SRC/tests/stock/ec2udev-vbd" "$1/ec2udev-vbd"
+	sed 's|@EC2UDEV_VBD@|/usr/sbin/ec2udev-vbd|g' "$TIER_SRC/tests/stock/51-ec2-hvm-devices.rules.in" \
 		>"$1/51-ec2-hvm-devices.rules"
 }
 
@@ -88,10 +89,9 @@ tier_rpm() {
 # with what the host was doing. WALL is QEMU's run time, BOOTED the first
 # boot to the runner (seconds).
 tier_figures() {
-	local wall=$1 booted=$2 src dir f
+	local wall=$1 booted=$2 dir f
 	shift 2
-	src=$(cd "$HERE/../.." && pwd)
-	dir=$src/build-logs/figures
+	dir=$TIER_SRC/build-logs/figures
 	mkdir -p "$dir" || return 0
 	f=$dir/$TIER.md
 	{
@@ -106,7 +106,7 @@ tier_figures() {
 		cat "$@" | tr -d '\r' | sed -n 's/^.*EC2XA-TIMING //p' |
 			awk '{ w = $1; $1 = ""; sub(/^ /, ""); gsub(/\|/, "\\|"); print "| " w " | " $0 " |" }'
 	} >"$f.tmp" && mv "$f.tmp" "$f"
-	say "figures: ${f#"$src"/}"
+	say "figures: ${f#"$TIER_SRC"/}"
 }
 
 # tier_watch QPID CONSOLE T0 LIMIT WHO: follow the QEMU process QPID
@@ -161,14 +161,13 @@ tier_watch() {
 # test's own validator). Prints the validator's lines indented and one
 # verdict line; returns 0 pass, 1 fail, 77 skip.
 tier_status_json() {
-	local dir=$1 src n out rc
-	src=$(cd "$HERE/../.." && pwd)
+	local dir=$1 n out rc
 	n=$(find "$dir" -maxdepth 1 -name '*.json' 2>/dev/null | wc -l)
 	if [ "$n" -eq 0 ]; then
 		echo "SKIP: status-json: the guest ran no status --json (no scenario with the helper ran)"
 		return 77
 	fi
-	out=$(python3 "$src/tests/schema/validate-status.py" "$src/docs/status.schema.json" "$dir"/*.json 2>&1)
+	out=$(python3 "$TIER_SRC/tests/schema/validate-status.py" "$TIER_SRC/docs/status.schema.json" "$dir"/*.json 2>&1)
 	rc=$?
 	printf '%s\n' "$out" | sed 's/^/  /'
 	case $rc in
