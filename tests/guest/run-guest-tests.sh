@@ -33,11 +33,10 @@ src=$(cd "$here/../.." && pwd)
 # a logout: many-at-once-1worker, mount-handover, nitro; a second login:
 # mount-handover), boot-order and rpm (the domU tier, run-domu-tests.sh,
 # does them at a real boot and on a live instance); and handover-latency,
-# which measures (its table goes to build-logs/figures/guest.md); and
-# nitro-boot-prepare (not yet passing: its systemctl enable fails), which
-# makes the guest's root a Nitro instance, which the
+# which measures (its table goes to build-logs/figures/guest.md). The last,
+# nitro-boot-prepare, makes the guest's root a Nitro instance, which the
 # host then boots twice with no Xen (nitro-boot1, nitro-boot2).
-all="stock-control repair login-first trigger-change holder-event-in-flight mount-handover many-at-once-1worker nitro-stock-control nitro-live-install nitro nitro-sda1-stock-control nitro-sda1"
+all="stock-control repair login-first trigger-change holder-event-in-flight mount-handover many-at-once-1worker nitro-stock-control nitro-live-install nitro nitro-sda1-stock-control nitro-sda1 nitro-boot-prepare"
 TIER=guest HERE=$here
 # shellcheck source=tests/guest/tier-lib.sh
 . "$here/tier-lib.sh"

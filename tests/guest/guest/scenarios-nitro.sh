@@ -1130,9 +1130,10 @@ scn_nitro_boot_prepare() {
 		run 60 iscsiadm -m node -T "$NITRO_IQN" -p "$p" -o update -n node.startup -v automatic >&2 ||
 			problem "cannot set node.startup for $p"
 	done
-	# The image masks open-iscsi for the dom0 scenarios; an instance logs
-	# in at boot, once the target is restored.
-	rm -f /etc/systemd/system/open-iscsi.service
+	# The image masks open-iscsi and rtslib's restore for the dom0
+	# scenarios; an instance logs in at boot, once the target is restored.
+	run 60 systemctl unmask open-iscsi.service rtslib-fb-targetctl.service >&2 ||
+		problem "systemctl unmask failed"
 	find /etc/modules-load.d -lname /dev/null -name '*iscsi*' -delete
 	mkdir -p /etc/systemd/system/open-iscsi.service.d /etc/systemd/system/ec2xa-guest.service.d
 	printf '[Unit]\nWants=rtslib-fb-targetctl.service\nAfter=rtslib-fb-targetctl.service\n' \
