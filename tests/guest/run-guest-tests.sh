@@ -247,7 +247,7 @@ for s in $want; do
 	esac
 done
 # status --json from the real system, against the schema.
-sj=$(tier_status_json "$work/out/status-json")
+sj=$(tier_status_json "$work"/out*/status-json)
 rc=$?
 printf '%s\n' "$sj"
 case $rc in

@@ -155,19 +155,21 @@ tier_watch() {
 	say "QEMU ran ${T_TOTAL}s ($who boot to runner: ${BOOTED:-never}s)"
 }
 
-# tier_status_json DIR: the `status --json` documents the guest left in DIR
-# (one per status the scenarios ran), validated on the host against
-# docs/status.schema.json (tests/schema/validate-status.py: the schema
-# test's own validator). Prints the validator's lines indented and one
-# verdict line; returns 0 pass, 1 fail, 77 skip.
+# tier_status_json DIR...: the `status --json` documents the guest's boots
+# left in the DIRs (one per status the scenarios ran), validated on the
+# host against docs/status.schema.json (tests/schema/validate-status.py:
+# the schema test's own validator). Prints the validator's lines indented
+# and one verdict line; returns 0 pass, 1 fail, 77 skip.
 tier_status_json() {
-	local dir=$1 n out rc
-	n=$(find "$dir" -maxdepth 1 -name '*.json' 2>/dev/null | wc -l)
+	local -a docs
+	local n out rc
+	mapfile -t docs < <(find "$@" -maxdepth 1 -name '*.json' 2>/dev/null | sort)
+	n=${#docs[@]}
 	if [ "$n" -eq 0 ]; then
 		echo "SKIP: status-json: the guest ran no status --json (no scenario with the helper ran)"
 		return 77
 	fi
-	out=$(python3 "$TIER_SRC/tests/schema/validate-status.py" "$TIER_SRC/docs/status.schema.json" "$dir"/*.json 2>&1)
+	out=$(python3 "$TIER_SRC/tests/schema/validate-status.py" "$TIER_SRC/docs/status.schema.json" "${docs[@]}" 2>&1)
 	rc=$?
 	printf '%s\n' "$out" | sed 's/^/  /'
 	case $rc in
