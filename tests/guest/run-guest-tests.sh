@@ -32,8 +32,9 @@ src=$(cd "$here/../.." && pwd)
 # of many-at-once's round, with one worker), relogin (the give-back after
 # a logout: many-at-once-1worker, mount-handover, nitro; a second login:
 # mount-handover), boot-order and rpm (the domU tier, run-domu-tests.sh,
-# does them at a real boot and on a live instance); and handover-latency,
-# which measures (its table goes to build-logs/figures/guest.md). The last,
+# does them at a real boot and on a live instance); and handover-latency
+# and nitro-handover-latency, which measure (their tables go to
+# build-logs/figures/guest.md). The last,
 # nitro-boot-prepare, makes the guest's root a Nitro instance, which the
 # host then boots twice with no Xen (nitro-boot1, nitro-boot2).
 all="stock-control repair login-first trigger-change holder-event-in-flight mount-handover many-at-once-1worker nitro-stock-control nitro-live-install nitro nitro-sda1-stock-control nitro-sda1 nitro-boot-prepare"

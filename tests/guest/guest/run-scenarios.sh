@@ -12,7 +12,7 @@ set -u
 export PAYLOAD=$1 OUT=$2
 # shellcheck source=/dev/null # lib.sh is checked on its own
 . "$PAYLOAD/guest/lib.sh"
-SCENARIOS="stock-control repair boot-order login-first relogin trigger-change children-max-1 mount-handover nitro-stock-control nitro-live-install nitro nitro-sda1-stock-control nitro-sda1 many-at-once many-at-once-1worker handover-latency holder-event-in-flight rpm nitro-boot-prepare"
+SCENARIOS="stock-control repair boot-order login-first relogin trigger-change children-max-1 mount-handover nitro-stock-control nitro-live-install nitro nitro-sda1-stock-control nitro-sda1 many-at-once many-at-once-1worker handover-latency nitro-handover-latency holder-event-in-flight rpm nitro-boot-prepare"
 SCENARIO_TIMEOUT=600
 # shellcheck source=/dev/null
 [ -f "$PAYLOAD/config.sh" ] && . "$PAYLOAD/config.sh"
