@@ -36,7 +36,8 @@ src=$(cd "$here/../.." && pwd)
 # and nitro-handover-latency, which measure (their tables go to
 # build-logs/figures/guest.md). The last,
 # nitro-boot-prepare, makes the guest's root a Nitro instance, which the
-# host then boots twice with no Xen (nitro-boot1, nitro-boot2).
+# host then boots twice with no Xen (nitro-boot1, nitro-boot2), and a
+# third time with SELinux enforcing (nitro-selinux).
 all="stock-control repair login-first trigger-change holder-event-in-flight mount-handover many-at-once-1worker nitro-stock-control nitro-live-install nitro nitro-sda1-stock-control nitro-sda1 nitro-boot-prepare"
 TIER=guest HERE=$here
 # shellcheck source=tests/guest/tier-lib.sh
@@ -196,12 +197,25 @@ tar -xf "$work/out.img" -C "$work/out" 2>/dev/null || say "no output tar from th
 # instance under KVM, with the same disks (the NVMe volume as the Xen boot
 # left it); the runner checks each boot (nitro-boot1, nitro-boot2).
 boots=()
-case " $want " in *" nitro-boot-prepare "*) boots=(nitro-boot1 nitro-boot2) ;; esac
+# The third boot, nitro-selinux, enforces Debian's SELinux policy on that
+# root, which the second labeled (scenarios-nitro.sh, "SELinux").
+# EC2XA_SELINUX_ENFORCING=0 boots it permissive instead (every denial
+# logged, none enforced: to see what a policy change would need).
+case " $want " in *" nitro-boot-prepare "*) boots=(nitro-boot1 nitro-boot2 nitro-selinux) ;; esac
 for nb in "${boots[@]}"; do
 	if [ ! -f "$work/out/nitro-boot.prepared" ]; then
 		say "$nb: not booted: nitro-boot-prepare did not prepare the root"
 		want="$want $nb"
 		continue
+	fi
+	extra=
+	if [ "$nb" = nitro-selinux ]; then
+		if [ ! -f "$work/out-nitro-boot2/nitro-selinux.relabeled" ]; then
+			say "$nb: not booted: nitro-boot2 did not label the root"
+			want="$want $nb"
+			continue
+		fi
+		extra=" security=selinux selinux=1 enforcing=${EC2XA_SELINUX_ENFORCING:-1} ec2xa.selinux"
 	fi
 	nconsole=$work/console-$nb.log
 	: >"$nconsole"
@@ -210,7 +224,7 @@ for nb in "${boots[@]}"; do
 	t0=$(date +%s)
 	guest_qemu "$nconsole" "$work/out-$nb.img" "$work/qemu-$nb.log" max \
 		-kernel "$img/vmlinuz" -initrd "$img/initrd.img" \
-		-append "root=LABEL=ec2xa-root rw console=ttyS0,115200 loglevel=4 systemd.show_status=error ec2xa.phase=nitro-boot"
+		-append "root=LABEL=ec2xa-root rw console=ttyS0,115200 loglevel=4 systemd.show_status=error ec2xa.phase=nitro-boot$extra"
 	tier_watch $! "$nconsole" "$t0" 900 "$nb"
 	t_qemu=$((t_qemu + T_TOTAL))
 	consoles+=("$nconsole")
@@ -234,7 +248,7 @@ for s in $want; do
 	if [ -z "$line" ]; then
 		if [ -z "$booted" ]; then
 			line="FAIL: $s: guest never reached the test runner (see $console)"
-		elif [[ $s == nitro-boot[0-9] ]] && [ ! -f "$work/out/nitro-boot.prepared" ]; then
+		elif [[ $s == nitro-boot[0-9] || $s == nitro-selinux ]] && [ ! -f "$work/out/nitro-boot.prepared" ]; then
 			line="FAIL: $s: not booted: nitro-boot-prepare did not prepare the root"
 		else
 			line="FAIL: $s: no verdict from the guest (see $work/console*.log)"

@@ -731,6 +731,12 @@ scn_nitro_handover_latency() {
 		awk -v r="$r_on" 'BEGIN { exit !(r > 1.25) }' && met="NOT met"
 		console "EC2XA-TIMING nitro-handover-latency $NITRO_MAPPING add event (kernel uevent to udev event), EBS volume $ns holding /dev/$NITRO_MAPPING vs reserve = $NITRO_MAPPING, median of per-pair ratios: ${r_on}x over $n_on pairs (medians: handover $h_on ms, no alias $p_on ms; target at most 1.25x: $met); /dev/$NITRO_MAPPING the right node: $hn ms vs $pn ms"
 		fact "Nitro handover, median of per-pair ratios ${r_on}x ($n_on pairs, $h_on vs $p_on ms; target 1.25x $met)"
+		# The volume's change, which the handover waits for: how much of
+		# it is Amazon's rule (its Python ebsnvme-id).
+		cp -a "$NITRO_STOCK_RULE" "$WORK/70-ec2-nvme-devices.rules.orig"
+		change_share nitro-handover-latency "$ns" "$NITRO_STOCK_RULE" "$WORK/70-ec2-nvme-devices.rules.orig" \
+			"Amazon's 70-ec2-nvme-devices.rules" "$reps" "$p_on"
+		cmp -s "$NITRO_STOCK_RULE" "$WORK/70-ec2-nvme-devices.rules.orig" || problem "Amazon's rule was not restored"
 	fi
 	expect_status 0
 	nitro_cleanup "$ns"
@@ -1217,6 +1223,10 @@ scn_nitro_boot_prepare() {
 	printf '[Unit]\nAfter=open-iscsi.service remote-fs.target local-fs.target multipathd.service\n' \
 		>/etc/systemd/system/ec2xa-guest.service.d/ec2xa-after-logins.conf
 	nitro_boot_identity || problem "cannot write the EBS identity's boot unit"
+	# What ec2-xvd-alias(8) tells an admin of an SELinux-enforcing system
+	# to do once (the SELinux boot, nitro-selinux, checks it).
+	out=$(timeout 300 semanage fcontext -a -t udev_var_run_t '/run/ec2-xvd-alias(/.*)?' 2>&1) ||
+		problem "semanage fcontext failed: $out"
 	run 120 systemctl enable open-iscsi.service rtslib-fb-targetctl.service ec2xa-ebs-identity.service >&2 ||
 		problem "systemctl enable failed"
 	mkdir -p /data
@@ -1281,4 +1291,141 @@ nitro_boot_check() {
 	fi
 }
 scn_nitro_boot1() { nitro_boot_check; }
-scn_nitro_boot2() { nitro_boot_check; }
+scn_nitro_boot2() {
+	nitro_boot_check
+	nitro_selinux_relabel
+}
+
+# ---------------------------------------------------------------- SELinux
+# The third boot of the Nitro instance, nitro-selinux (issue 18, item 3):
+# Debian's reference policy enforcing (security=selinux enforcing=1), the
+# harness's own domains permissive (build-image.sh lists them), udevd and
+# the helper it runs (udev_t) and systemd-tmpfiles enforced. The file
+# context of the state directory is what ec2-xvd-alias(8) documents,
+# applied by nitro-boot-prepare with semanage.
+NITRO_SELINUX_FC=/etc/selinux/default/contexts/files/file_contexts
+NITRO_SELINUX_RELABELED=$NITRO_BOOT_STATE/selinux-relabeled
+
+# After the second boot, SELinux still off: label the root from the
+# policy's file contexts (setfiles writes them as extended attributes), so
+# that the SELinux boot finds every file, the package's among them,
+# labeled as an installed system has it.
+nitro_selinux_relabel() {
+	local t0 out
+	t0=$(now_ms)
+	if out=$(timeout 600 setfiles -F -e /proc -e /sys -e /dev -e /run "$NITRO_SELINUX_FC" / 2>&1); then
+		touch "$NITRO_SELINUX_RELABELED" "$OUT/nitro-selinux.relabeled"
+		fact "root labeled for the SELinux boot ($(($(now_ms) - t0)) ms)"
+	else
+		problem "setfiles failed: ${out:0:300}"
+	fi
+}
+
+# The SELinux type of path $1 (stat's %C: user:role:type:level).
+se_type() { stat -c %C "$1" 2>/dev/null | cut -d: -f3; }
+
+# The AVC denials of this boot whose source is udev_t (the kernel's audit
+# records, which journald collects, from kmsg or the audit socket).
+udev_denials() { journalctl -b -o cat 2>/dev/null | grep 'avc:  denied' | grep 'scontext=[^ ]*:udev_t:'; }
+
+scn_nitro_selinux() {
+	local PS4='+ ${EPOCHREALTIME} '
+	local ns mode perm pid ctx d t rec want ours others
+	if ! ns=$(nitro_namespace); then
+		problem "no NVMe namespace with serial $NITRO_SERIAL"
+		return 0
+	fi
+	mode=$(getenforce 2>&1)
+	if [ "$mode" = Enforcing ]; then
+		fact "SELinux enforcing (policy $(sed -n 's/^SELINUXTYPE=//p' /etc/selinux/config))"
+	else
+		problem "SELinux is '$mode', want Enforcing (kernel command line: $(cat /proc/cmdline))"
+	fi
+	perm=$(timeout 120 semanage permissive -l -C 2>/dev/null | grep '_t$' | sort | paste -sd ' ')
+	console "EC2XA-NOTE nitro-selinux: permissive domains (the test harness's): ${perm:-none}"
+	case " $perm " in *" udev_t "* | *" systemd_tmpfiles_t "*)
+		problem "udev_t or systemd_tmpfiles_t is permissive: $perm" ;;
+	esac
+	pid=$(systemctl show -p MainPID --value systemd-udevd.service)
+	ctx=$(tr -d '\0' <"/proc/$pid/attr/current" 2>/dev/null)
+	if [ "$(echo "$ctx" | cut -d: -f3)" = udev_t ]; then
+		fact "udevd runs as $ctx, the helper's file is $(se_type "$HELPER")"
+	else
+		problem "udevd runs as '$ctx', want udev_t"
+	fi
+	# The documented context: tmpfiles.d made the directory with it.
+	t=$(matchpathcon -n /run/ec2-xvd-alias 2>&1)
+	for d in /run/ec2-xvd-alias /run/ec2-xvd-alias/nodes /run/ec2-xvd-alias/lock; do
+		[ "$(se_type "$d")" = udev_runtime_t ] ||
+			problem "$d is $(stat -c %C "$d" 2>&1), want udev's runtime type (file contexts: $t)"
+	done
+	[ "$(se_type /run/ec2-xvd-alias)" = udev_runtime_t ] &&
+		fact "/run/ec2-xvd-alias, nodes/, lock/ are $(stat -c %C /run/ec2-xvd-alias) (semanage's udev_var_run_t is the reference policy's alias of it)"
+
+	# Everything the other boots check, under enforcing.
+	nitro_boot_check
+
+	# The handover at this boot's login wrote its record and its lock.
+	rec=$(cat /run/ec2-xvd-alias/nodes/sdf 2>/dev/null)
+	want=$(stat -c '%Hr:%Lr %i' /dev/sdf 2>/dev/null)
+	if [ -n "$rec" ] && [ "$rec" = "$want" ] && [ "$(se_type /run/ec2-xvd-alias/nodes/sdf)" = udev_runtime_t ]; then
+		fact "the record of /dev/sdf ($rec) names the node in place, $(se_type /run/ec2-xvd-alias/nodes/sdf)"
+	else
+		problem "the record of /dev/sdf is '${rec:-none}' ($(stat -c %C /run/ec2-xvd-alias/nodes/sdf 2>&1)), the node is '$want'"
+	fi
+	[ -e /run/ec2-xvd-alias/lock/sdf ] || problem "no lock file of sdf: $(ls -Z /run/ec2-xvd-alias/lock 2>&1 | tr '\n' ' ')"
+	# The node the helper made has the label udev gives a disk node.
+	if [ "$(stat -c %C /dev/sdf)" = "$(stat -c %C /dev/sda)" ]; then
+		fact "/dev/sdf (the helper's node) is $(stat -c %C /dev/sdf), as /dev/sda (the kernel's)"
+	else
+		problem "/dev/sdf is $(stat -c %C /dev/sdf), /dev/sda is $(stat -c %C /dev/sda)"
+	fi
+	udev_denials >"$OUT/nitro-selinux.denials"
+	ours=$(grep -c -e 'comm="ec2-xvd-alias"' -e 'ec2-xvd-alias' "$OUT/nitro-selinux.denials")
+	others=$(($(wc -l <"$OUT/nitro-selinux.denials") - ours))
+	if [ "$ours" -eq 0 ]; then
+		fact "no AVC denial of the helper ($others of other udev_t programs, in out-nitro-selinux/nitro-selinux.denials)"
+	else
+		problem "$ours AVC denials of the helper: $(grep -e 'ec2-xvd-alias' "$OUT/nitro-selinux.denials" | head -n 2 | cut -c1-300 | paste -sd ';')"
+	fi
+	nitro_selinux_unlabeled "$ns"
+}
+
+# Without the documented context, as tmpfiles.d makes the directory where
+# nobody ran semanage (var_run_t): the policy denies the helper its
+# record and its lock, and the LUN still gets its node (design.md, "State
+# that belongs to the system"). The path the kernel names sdf is deleted
+# (what its release can do without its record is reported) and rescanned:
+# a handover.
+nitro_selinux_unlabeled() {
+	local ns=$1 hctl since r n
+	hctl=$(basename "$(readlink -f /sys/block/sdf/device)")
+	chcon -R -t var_run_t /run/ec2-xvd-alias || {
+		problem "chcon -R -t var_run_t /run/ec2-xvd-alias failed"
+		return 0
+	}
+	since=$(date '+%Y-%m-%d %H:%M:%S')
+	echo 1 >/sys/block/sdf/device/delete
+	wait_for 60 "sdf gone" test ! -e /sys/class/block/sdf || problem "state directory var_run_t: sdf did not go"
+	settle
+	log "state directory var_run_t, after sdf went: $(ls -l /dev/sdf 2>&1)"
+	fact "state directory var_run_t, sdf deleted: /dev/sdf $(if [ -L /dev/sdf ]; then echo "-> $(readlink /dev/sdf)"; elif [ -e /dev/sdf ]; then echo "a node left"; else echo gone; fi)"
+	lun_rescan "$hctl"
+	wait_for 60 "sdf back" test -e /sys/class/block/sdf || problem "state directory var_run_t: sdf did not come back after the rescan"
+	settle
+	if [ "$(node_devnum /dev/sdf)" = "$(devnum_of sdf)" ] && [ ! -L /dev/sdf ]; then
+		fact "state directory var_run_t, sdf rescanned: /dev/sdf is the LUN's node"
+	else
+		problem "state directory var_run_t, sdf rescanned: /dev/sdf is not the LUN's node: $(ls -l /dev/sdf 2>&1)"
+	fi
+	n=$(udev_denials | grep -c -e 'comm="ec2-xvd-alias"')
+	r=$(journalctl -o cat -t ec2-xvd-alias -S "$since" 2>/dev/null | grep -e 'cannot record' -e 'lock' -e 'record' | head -n 2 | paste -sd ';')
+	log "ec2-xvd-alias journal with the state directory var_run_t: $(journalctl -o cat -t ec2-xvd-alias -S "$since" 2>/dev/null | tr '\n' '|')"
+	if [ "$n" -gt 0 ] && [ -n "$r" ]; then
+		fact "the policy denied the helper $n times (enforced), and it said so: ${r:0:300}"
+	else
+		problem "state directory var_run_t: $n AVC denials of the helper, its log: '${r:-nothing}' (is udev_t enforced?)"
+	fi
+	restorecon -R -F /run/ec2-xvd-alias
+	[ "$(se_type /run/ec2-xvd-alias)" = udev_runtime_t ] || problem "restorecon did not give the state directory its type back"
+}

@@ -1155,14 +1155,12 @@ scn_handover_latency() {
 }
 
 # handover_latency_share REPS PLAIN_MS: how much of the Xen disk's change,
-# which the handover waits for, is udev's own. xvdb's change event (sdb
-# stays, so xvdb has no alias either way) with our rule file emptied,
-# against the same with it, alternating; each after an untimed change that
-# has udevd load the rules it was just told to reload. (A plain change with
-# our rule runs the helper twice, links and recheck; the claim's request
-# to yield runs neither before udev drops the link.)
+# which the handover waits for, is udev's own: change_share with our rule
+# file. (A plain change with our rule runs the helper twice, links and
+# recheck; the claim's request to yield runs only recheck, after udev
+# dropped the link.)
 handover_latency_share() {
-	local reps=$1 pu=$2 rule='' f i kind r co cu
+	local rule='' f
 	for f in $(project_files); do
 		case $f in */51-ec2-hvm-devices.rules) rule=$f ;; esac
 	done
@@ -1170,43 +1168,53 @@ handover_latency_share() {
 		problem "no 51-ec2-hvm-devices.rules among the project's files"
 		return 0
 	}
-	: >"$OUT/latency.change-ours"
-	: >"$OUT/latency.change-udev"
-	for i in $(seq 1 "$reps"); do
-		for kind in ours udev; do
-			if [ "$kind" = udev ]; then
-				: >"$rule"
-			else
-				cp -a "$PAYLOAD/install$rule" "$rule"
-			fi
-			udevadm control --reload
-			echo change >/sys/class/block/xvdb/uevent
-			settle
-			r=$(change_once xvdb) || {
-				problem "xvdb change with $kind rules, repetition $i failed: ${r:-no result}"
-				continue
-			}
-			log "xvdb change, $kind rules, $i: $r"
-			echo "$r" >>"$OUT/latency.change-$kind"
-		done
-	done
-	cp -a "$PAYLOAD/install$rule" "$rule"
-	udevadm control --reload
-	echo change >/sys/class/block/xvdb/uevent
-	settle
-	co=$(grep -o 'change_ms=[0-9]*' "$OUT/latency.change-ours" | cut -d= -f2 | median)
-	cu=$(grep -o 'change_ms=[0-9]*' "$OUT/latency.change-udev" | cut -d= -f2 | median)
-	if [ "$co" = none ] || [ "$cu" = none ]; then
-		problem "no measurement of xvdb's change (our rules $co ms, udev's alone $cu ms)"
-		return 0
-	fi
-	local pct
-	pct=$(awk -v p="$pu" -v u="$cu" 'BEGIN { printf "%.0f", 100 * u / p }')
-	console "EC2XA-TIMING handover-latency xvdb change event (kernel uevent to udev event), median of $reps: with our rule $co ms, udev's rules alone $cu ms ($pct% of the plain add event, $pu ms)"
-	fact "xvdb's change event median of $reps: with our rule $co ms, with udev's rules alone $cu ms ($pct% of the plain add event)"
+	change_share handover-latency xvdb "$rule" "$PAYLOAD/install$rule" "our rule" "$1" "$2"
 	if [ "$(readlink /dev/xvd-sdb)" != xvdb ]; then
 		problem "/dev/xvd-sdb is not back after the rule was restored: $(ls -l /dev/xvd-sdb 2>&1)"
 	fi
+}
+
+# change_share SCENARIO NAME RULE COPY WHAT REPS PLAIN_MS: block device
+# NAME's change event with rule file RULE in place (restored from COPY)
+# against the same with RULE emptied, alternating, REPS times each; each
+# after an untimed change that has udevd load the rules it was just told
+# to reload. Prints a TIMING line: the two medians and the emptied
+# rules' share of the plain add event (PLAIN_MS).
+change_share() {
+	local scn=$1 name=$2 rule=$3 copy=$4 what=$5 reps=$6 pu=$7 i kind r co cu pct
+	: >"$OUT/latency.change-with"
+	: >"$OUT/latency.change-without"
+	for i in $(seq 1 "$reps"); do
+		for kind in with without; do
+			if [ "$kind" = without ]; then
+				: >"$rule"
+			else
+				cp -a "$copy" "$rule"
+			fi
+			udevadm control --reload
+			echo change >"/sys/class/block/$name/uevent"
+			settle
+			r=$(change_once "$name") || {
+				problem "$name change $kind $what, repetition $i failed: ${r:-no result}"
+				continue
+			}
+			log "$name change, $kind $what, $i: $r"
+			echo "$r" >>"$OUT/latency.change-$kind"
+		done
+	done
+	cp -a "$copy" "$rule"
+	udevadm control --reload
+	echo change >"/sys/class/block/$name/uevent"
+	settle
+	co=$(grep -o 'change_ms=[0-9]*' "$OUT/latency.change-with" | cut -d= -f2 | median)
+	cu=$(grep -o 'change_ms=[0-9]*' "$OUT/latency.change-without" | cut -d= -f2 | median)
+	if [ "$co" = none ] || [ "$cu" = none ]; then
+		problem "no measurement of $name's change (with $what $co ms, without $cu ms)"
+		return 0
+	fi
+	pct=$(awk -v p="$pu" -v u="$cu" 'BEGIN { printf "%.0f", 100 * u / p }')
+	console "EC2XA-TIMING $scn $name change event (kernel uevent to udev event), median of $reps: with $what $co ms, without it $cu ms ($pct% of the plain add event, $pu ms)"
+	fact "$name's change event median of $reps: with $what $co ms, without it $cu ms ($pct% of the plain add event)"
 }
 
 # ---------------------------------------------------------------- 13
