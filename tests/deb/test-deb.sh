@@ -94,8 +94,11 @@ dpkg-deb -c "$deb" | awk '{ print $1, $2, $6 }' | sed 's| \./| /|; s|/$||' >"$wo
 awk '{ print $3 }' "$work/contents" | sed '/^$/d' >"$work/files"
 # The state directory's tmpfiles.d entry (/run/ec2-xvd-alias).
 tmpfiles=/usr/lib/tmpfiles.d/$name.conf
+# The systemd-udevd.service drop-in that applies it before udevd starts.
+dropin=/usr/lib/systemd/system/systemd-udevd.service.d/$name.conf
 {
 	printf '%s\n' /etc "$conf" /usr /usr/lib /usr/lib/tmpfiles.d "$tmpfiles"
+	printf '%s\n' /usr/lib/systemd /usr/lib/systemd/system "${dropin%/*}" "$dropin"
 	printf '%s\n' /usr/lib/udev "$helper" /usr/lib/udev/rules.d "$xen_rule" "$nvme_rule" \
 		/usr/share /usr/share/doc "$doc" "$doc/README.md.gz" "$doc/changelog.Debian.gz" "$doc/copyright" \
 		/usr/share/lintian /usr/share/lintian/overrides "/usr/share/lintian/overrides/$name" \
@@ -104,7 +107,7 @@ tmpfiles=/usr/lib/tmpfiles.d/$name.conf
 } | sort >"$work/files.want"
 sort "$work/files" >"$work/files.got"
 if diff -u "$work/files.want" "$work/files.got" >"$work/files.diff"; then
-	pass "files: exactly helper and both rules in /usr/lib/udev, the config, 2 man pages, README, copyright, changelog, lintian overrides, tmpfiles.d entry"
+	pass "files: exactly helper and both rules in /usr/lib/udev, the config, 2 man pages, README, copyright, changelog, lintian overrides, tmpfiles.d entry, systemd-udevd.service drop-in"
 else
 	sed 's/^/  /' "$work/files.diff"
 	fail "files: the file list differs from the expected one (above)"
@@ -114,11 +117,11 @@ if grep -q '^/etc/udev\|^/lib/\|^/usr/sbin/\|ec2udev-vbd\|70-ec2-nvme-devices' "
 else
 	pass "files: nothing in /etc/udev/rules.d (the admin's), nothing in /lib or /usr/sbin, no file of amazon-ec2-utils"
 fi
-got=$(awk -v h="$helper" -v x="$xen_rule" -v n="$nvme_rule" -v c="$conf" -v t="$tmpfiles" '$3 == h || $3 == x || $3 == n || $3 == c || $3 == t { print $1, $2, $3 }' "$work/contents" | sort -k3)
+got=$(awk -v h="$helper" -v x="$xen_rule" -v n="$nvme_rule" -v c="$conf" -v t="$tmpfiles" -v d="$dropin" '$3 == h || $3 == x || $3 == n || $3 == c || $3 == t || $3 == d { print $1, $2, $3 }' "$work/contents" | sort -k3)
 want=$(printf '%s\n' "-rw-r--r-- root/root $conf" "-rwxr-xr-x root/root $helper" "-rw-r--r-- root/root $xen_rule" \
-	"-rw-r--r-- root/root $nvme_rule" "-rw-r--r-- root/root $tmpfiles" | sort -k3)
+	"-rw-r--r-- root/root $nvme_rule" "-rw-r--r-- root/root $tmpfiles" "-rw-r--r-- root/root $dropin" | sort -k3)
 if [ "$got" = "$want" ]; then
-	pass "modes: helper 0755, rules, config and tmpfiles.d entry 0644, all root:root"
+	pass "modes: helper 0755, rules, config, tmpfiles.d entry and drop-in 0644, all root:root"
 else
 	fail "modes: got '$(tr '\n' ';' <<<"$got")'"
 fi
@@ -353,6 +356,13 @@ if [ "$virt" != absent ]; then
 fi
 printf '#!/bin/sh\necho "systemd-tmpfiles $*" >>"%s/calls"\n' "$sim" >"$sim/bin/systemd-tmpfiles"
 chmod +x "$sim/bin/systemd-tmpfiles"
+# SIM_SYSTEMD=1: systemd is PID 1 (/run/systemd/system), with a logging
+# fake of systemctl.
+if [ -n "${SIM_SYSTEMD:-}" ]; then
+	mkdir -p /run/systemd/system
+	printf '#!/bin/sh\necho "systemctl $*" >>"%s/calls"\n' "$sim" >"$sim/bin/systemctl"
+	chmod +x "$sim/bin/systemctl"
+fi
 printf '#!/bin/sh\necho "helper $*" >>"%s/calls"\n[ "%s" = ok ] || exit 2\n' "$sim" "$hlp" >/usr/lib/udev/ec2-xvd-alias
 chmod +x /usr/lib/udev/ec2-xvd-alias
 [ "$sock" = no ] || python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' /run/udev/control
@@ -398,6 +408,12 @@ helper repair
 helper status"
 scenario postinst yes ok none ok '' configure ''
 expect_calls "postinst: configure (install), udevd running: reload, change to xvd* and EBS NVMe only, repair, status; exit 0" "$post_calls"
+SIM_SYSTEMD=1 scenario postinst yes ok none ok '' configure ''
+expect_calls "postinst: configure with systemd running: daemon-reload (the systemd-udevd.service drop-in), then the same calls; exit 0" "$tmpf
+systemctl --system daemon-reload
+${post_calls#"$tmpf"$'\n'}"
+SIM_SYSTEMD=1 scenario postinst yes ok none ok /nonexistent-root configure ''
+expect_calls "postinst: dpkg --root with systemd running: no daemon-reload, exit 0" "systemd-tmpfiles --root=/nonexistent-root --create $name.conf"
 scenario postinst yes ok none ok '' configure 0.1.0-1
 expect_calls "postinst: configure (upgrade from 0.1.0-1): the same calls; exit 0" "$post_calls"
 scenario postinst yes fail none fail '' configure ''
@@ -418,6 +434,9 @@ scenario postinst yes ok none ok '' abort-upgrade 0.2.0-1
 expect_calls "postinst: abort-upgrade: only the state directory, no udev call, exit 0" "$tmpf"
 scenario postrm yes ok none ok '' remove
 expect_calls "postrm: remove, udevd running: reload, change to xvd* and EBS NVMe only, exit 0" "$postrm_calls"
+SIM_SYSTEMD=1 scenario postrm yes ok none ok '' remove
+expect_calls "postrm: remove with systemd running: daemon-reload (the drop-in is gone), then the same calls, exit 0" "systemctl --system daemon-reload
+$postrm_calls"
 scenario postrm yes fail none ok '' remove
 expect_calls "postrm: remove with udevadm failing: exit 0" "$postrm_calls"
 scenario postrm no ok none ok '' remove

@@ -81,6 +81,8 @@ grep -v '^/usr/lib/\.build-id\(/\|$\)' "$work/files" |
 cat >"$work/files.want" <<EOF
 $conf
 $rule
+/usr/lib/systemd/system/systemd-udevd.service.d
+/usr/lib/systemd/system/systemd-udevd.service.d/ec2-xvd-alias.conf
 /usr/lib/tmpfiles.d/ec2-xvd-alias.conf
 $helper
 $nvme_rule
@@ -92,7 +94,7 @@ $nvme_rule
 /usr/share/man/man8/ec2-xvd-alias.8
 EOF
 if diff -u "$work/files.want" "$work/files.main" >"$work/files.diff"; then
-	pass "files: exactly helper, the Xen and NVMe rules, config, tmpfiles.d entry, 2 man pages, README, LICENSE"
+	pass "files: exactly helper, the Xen and NVMe rules, config, tmpfiles.d entry, systemd-udevd.service drop-in, 2 man pages, README, LICENSE"
 else
 	sed 's/^/  /' "$work/files.diff"
 	fail "files: the file list differs from the expected one (above)"

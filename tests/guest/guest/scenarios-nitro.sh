@@ -1275,6 +1275,14 @@ nitro_boot_check() {
 	else
 		problem "/data is not the volume's file system: source '${src:-none}', marker $(cat /data/marker 2>&1 | head -c 80)"
 	fi
+	# The package's drop-in made the state directory before udevd started.
+	local pre
+	pre=$(systemctl show -p ExecStartPre systemd-udevd.service 2>&1)
+	if echo "$pre" | grep -q 'ec2-xvd-alias\.conf.*code=exited ; status=0[ /]'; then
+		fact "the state directory made before udevd started (its ExecStartPre, status 0)"
+	else
+		problem "systemd-udevd.service's ExecStartPre: ${pre:0:300}"
+	fi
 	nitro_check_logged_in "boot $boot" "$ns"
 	nitro_lun_data_check "boot$boot" "$ns"
 	expect_status 0
