@@ -1314,16 +1314,51 @@ scn_nitro_boot2() {
 NITRO_SELINUX_FC=/etc/selinux/default/contexts/files/file_contexts
 NITRO_SELINUX_RELABELED=$NITRO_BOOT_STATE/selinux-relabeled
 
-# After the second boot, SELinux still off: label the root from the
-# policy's file contexts (setfiles writes them as extended attributes), so
-# that the SELinux boot finds every file, the package's among them,
-# labeled as an installed system has it.
+# After the second boot, SELinux still off: label what changed since the
+# image was labeled (build-image.sh), the package's files among them, from
+# the policy's file contexts (setfiles writes them as extended
+# attributes), so that the SELinux boot finds the root labeled as an
+# installed system has it. Files by their ctime; directories only when
+# new, that is unlabeled (setfiles recurses into a directory it is given).
+NITRO_SELINUX_STAMP=/etc/ec2xa-selinux-labeled
 nitro_selinux_relabel() {
-	local t0 out
+	local t0 out n
 	t0=$(now_ms)
-	if out=$(timeout 600 setfiles -F -e /proc -e /sys -e /dev -e /run "$NITRO_SELINUX_FC" / 2>&1); then
+	if [ ! -f "$NITRO_SELINUX_STAMP" ]; then
+		problem "no $NITRO_SELINUX_STAMP: the image was not labeled"
+		return 0
+	fi
+	python3 - "$(stat -c %Z "$NITRO_SELINUX_STAMP")" >"$OUT/nitro-selinux.relabel" <<-'EOF'
+		import os, sys
+		since = int(sys.argv[1])
+		dev = os.lstat("/").st_dev
+		out = sys.stdout.buffer
+		for top, dirs, files in os.walk("/"):
+		    if top == "/":
+		        dirs[:] = [d for d in dirs if d not in ("proc", "sys", "dev", "run")]
+		    keep = []
+		    for d in dirs:
+		        p = os.path.join(top, d)
+		        st = os.lstat(p)
+		        if st.st_dev != dev:
+		            continue
+		        keep.append(d)
+		        if st.st_ctime > since:
+		            try:
+		                os.getxattr(p, "security.selinux", follow_symlinks=False)
+		            except OSError:
+		                out.write(p.encode() + b"\0")
+		    dirs[:] = keep
+		    for f in files:
+		        p = os.path.join(top, f)
+		        if os.lstat(p).st_ctime > since:
+		            out.write(p.encode() + b"\0")
+	EOF
+	n=$(tr -cd '\0' <"$OUT/nitro-selinux.relabel" | wc -c)
+	if out=$(timeout 300 setfiles -F -0 -f "$OUT/nitro-selinux.relabel" "$NITRO_SELINUX_FC" 2>&1); then
+		rm -f /.autorelabel
 		touch "$NITRO_SELINUX_RELABELED" "$OUT/nitro-selinux.relabeled"
-		fact "root labeled for the SELinux boot ($(($(now_ms) - t0)) ms)"
+		fact "$n paths made or changed since the image relabeled for the SELinux boot ($(($(now_ms) - t0)) ms)"
 	else
 		problem "setfiles failed: ${out:0:300}"
 	fi

@@ -114,6 +114,25 @@ ln -sf /etc/systemd/system/ec2xa-guest.service \
 
 rm -f "$root/usr/sbin/policy-rc.d"
 
+# SELinux labels for the SELinux boot, set here natively (setfiles over the
+# whole root takes minutes under TCG); mkfs.ext4 -d copies them into the
+# image. The guest relabels only what changed after this stamp
+# (scenarios-nitro.sh, nitro_selinux_relabel). Debian's
+# selinux-autorelabel-mark.service would ask for a full relabel at the
+# first boot with SELinux, after every boot without it: masked.
+ln -sf /dev/null "$root/etc/systemd/system/selinux-autorelabel-mark.service"
+log "setfiles (SELinux labels)"
+fc=/etc/selinux/default/contexts/files/file_contexts
+chroot "$root" setfiles -F -e /proc -e /sys -e /dev -e /run "$fc" / >"$out/setfiles.log" 2>&1 || {
+	tail -n 20 "$out/setfiles.log" >&2
+	exit 1
+}
+# Made after the labels (setfiles changes every file's ctime), labeled
+# itself: nothing of the image has a later ctime (mkfs.ext4 -d keeps it).
+echo "labeled by build-image.sh; nitro_selinux_relabel relabels what changed after this file" \
+	>"$root/etc/ec2xa-selinux-labeled"
+chroot "$root" setfiles -F "$fc" /etc/ec2xa-selinux-labeled >>"$out/setfiles.log" 2>&1
+
 log "collect boot files"
 kver=$(find "$root/lib/modules" -mindepth 1 -maxdepth 1 -printf '%f\n' | sort -V | tail -n 1)
 cp "$root/boot/vmlinuz-$kver" "$out/vmlinuz"
