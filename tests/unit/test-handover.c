@@ -185,6 +185,43 @@ START_TEST(test_claim_handover_names_in_use) {
 }
 END_TEST
 
+/* The handover's warnings also come from mount units; but not under SELinux,
+ * whose policies do not let udev_t read systemd's unit directories (the
+ * guest's nitro-selinux saw the denials): there only fstab's. */
+static void claim_with_unit(bool selinux, const char *want) {
+        pid_t standin, part;
+        int status;
+
+        aliased();
+        lun_arrives();
+        fakeroot_write(&root, "/etc/fstab", "/dev/sda /data ext4 defaults 0 2\n");
+        fakeroot_write(&root, "/etc/systemd/system/srv.mount", "[Mount]\nWhat=/dev/sda\nWhere=/srv\n");
+        if (selinux)
+                fakeroot_write(&root, "/sys/fs/selinux/enforce", "1");
+        standin = fakeroot_udevd_standin(&root, "xvda", "sda", 202, 0, "xvd-sda");
+        part = fakeroot_udevd_standin(&root, "xvda1", "sda1", 202, 1, "xvd-sda1");
+        fakeroot_run(&root, &run, "claim", "sda", NULL);
+        ck_assert_int_eq(waitpid(standin, &status, 0), standin);
+        ck_assert_int_eq(waitpid(part, &status, 0), part);
+        ck_assert_run(run, 0, "", want);
+}
+
+#define HANDOVER_LINE "ec2-xvd-alias: /dev/sda: now the node of real disk sda (8:0), handed over from its xvd alias\n"
+#define USE_TAIL                                                                                                        \
+        " names /dev/sda, which real disk sda has taken from its alias: what opens it now gets that disk, and systemd " \
+        "252 unmounts an fstab mount of it whose fsck pass is not 0; use /dev/xvd-sda\n"
+
+START_TEST(test_claim_handover_unit_in_use) {
+        claim_with_unit(false, HANDOVER_LINE "ec2-xvd-alias: /etc/fstab:1" USE_TAIL
+                                             "ec2-xvd-alias: /etc/systemd/system/srv.mount:2" USE_TAIL);
+}
+END_TEST
+
+START_TEST(test_claim_handover_selinux_no_units) {
+        claim_with_unit(true, HANDOVER_LINE "ec2-xvd-alias: /etc/fstab:1" USE_TAIL);
+}
+END_TEST
+
 /* Nobody processes the change (all workers busy): after the bounded wait,
  * the link is replaced anyway: a missing node is safer than a wrong device. */
 START_TEST(test_claim_timeout) {
@@ -678,6 +715,8 @@ Suite *handover_suite(void) {
         tcase_add_test(tc, test_claim_node_mode_event);
         tcase_add_test(tc, test_claim_handover);
         tcase_add_test(tc, test_claim_handover_names_in_use);
+        tcase_add_test(tc, test_claim_handover_unit_in_use);
+        tcase_add_test(tc, test_claim_handover_selinux_no_units);
         tcase_add_test(tc, test_claim_timeout);
         tcase_add_test(tc, test_claim_foreign);
         tcase_add_test(tc, test_claim_own_stale_node);

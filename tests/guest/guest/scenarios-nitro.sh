@@ -1384,7 +1384,8 @@ scn_nitro_selinux() {
 	else
 		problem "SELinux is '$mode', want Enforcing (kernel command line: $(cat /proc/cmdline))"
 	fi
-	perm=$(timeout 120 semanage permissive -l -C 2>/dev/null | grep '_t$' | sort | paste -sd ' ')
+	# (-n: both lists, built-in and customized, without their headings)
+	perm=$(timeout 120 semanage permissive -l -n 2>/dev/null | grep '_t$' | sort | paste -sd ' ')
 	console "EC2XA-NOTE nitro-selinux: permissive domains (the test harness's): ${perm:-none}"
 	case " $perm " in *" udev_t "* | *" systemd_tmpfiles_t "*)
 		problem "udev_t or systemd_tmpfiles_t is permissive: $perm" ;;
