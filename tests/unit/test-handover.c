@@ -152,12 +152,22 @@ START_TEST(test_claim_handover) {
 }
 END_TEST
 
-/* A handover of a name that fstab uses: one journal warning per use, with
- * the fix, after the handover's own line. */
-START_TEST(test_claim_handover_names_in_use) {
+/* The udevd stand-ins of xvda and xvda1 (the holders of sda and sda1),
+ * then claim sda. */
+static void claim_sda_over_xvda(void) {
         pid_t standin, part;
         int status;
 
+        standin = fakeroot_udevd_standin(&root, "xvda", "sda", 202, 0, "xvd-sda");
+        part = fakeroot_udevd_standin(&root, "xvda1", "sda1", 202, 1, "xvd-sda1");
+        fakeroot_run(&root, &run, "claim", "sda", NULL);
+        ck_assert_int_eq(waitpid(standin, &status, 0), standin);
+        ck_assert_int_eq(waitpid(part, &status, 0), part);
+}
+
+/* A handover of a name that fstab uses: one journal warning per use, with
+ * the fix, after the handover's own line. */
+START_TEST(test_claim_handover_names_in_use) {
         aliased();
         lun_arrives();
         fakeroot_write(&root, "/etc/fstab",
@@ -166,11 +176,7 @@ START_TEST(test_claim_handover_names_in_use) {
                        "/dev/sda none swap sw 0 0\n"
                        "/dev/sdb /other ext4 defaults 0 2\n");
         fakeroot_symlink(&root, "/dev/disk/by-uuid/1234-abcd", "../../xvda1");
-        standin = fakeroot_udevd_standin(&root, "xvda", "sda", 202, 0, "xvd-sda");
-        part = fakeroot_udevd_standin(&root, "xvda1", "sda1", 202, 1, "xvd-sda1");
-        fakeroot_run(&root, &run, "claim", "sda", NULL);
-        ck_assert_int_eq(waitpid(standin, &status, 0), standin);
-        ck_assert_int_eq(waitpid(part, &status, 0), part);
+        claim_sda_over_xvda();
         ck_assert_run(run, 0, "",
                       "ec2-xvd-alias: /dev/sda: now the node of real disk sda (8:0), handed over from its xvd alias\n"
                       "ec2-xvd-alias: /etc/fstab:2 names /dev/sda1, which real disk sda has taken from its alias: "
@@ -189,20 +195,13 @@ END_TEST
  * whose policies do not let udev_t read systemd's unit directories (the
  * guest's nitro-selinux saw the denials): there only fstab's. */
 static void claim_with_unit(bool selinux, const char *want) {
-        pid_t standin, part;
-        int status;
-
         aliased();
         lun_arrives();
         fakeroot_write(&root, "/etc/fstab", "/dev/sda /data ext4 defaults 0 2\n");
         fakeroot_write(&root, "/etc/systemd/system/srv.mount", "[Mount]\nWhat=/dev/sda\nWhere=/srv\n");
         if (selinux)
                 fakeroot_write(&root, "/sys/fs/selinux/enforce", "1");
-        standin = fakeroot_udevd_standin(&root, "xvda", "sda", 202, 0, "xvd-sda");
-        part = fakeroot_udevd_standin(&root, "xvda1", "sda1", 202, 1, "xvd-sda1");
-        fakeroot_run(&root, &run, "claim", "sda", NULL);
-        ck_assert_int_eq(waitpid(standin, &status, 0), standin);
-        ck_assert_int_eq(waitpid(part, &status, 0), part);
+        claim_sda_over_xvda();
         ck_assert_run(run, 0, "", want);
 }
 
