@@ -21,6 +21,8 @@
 #   EC2XA_GUEST_WORK=DIR            logs and overlay (a new /var/tmp dir)
 #   EC2XA_GUEST_TIMEOUT=SECONDS     bound of the test boot (2700)
 #   EC2XA_SCENARIO_TIMEOUT=SECONDS  bound of one scenario (600)
+#   HANDOVER_REPS=N                 repetitions per kind of handover-latency
+#                                   and nitro-handover-latency (7)
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -138,6 +140,8 @@ rpm_reason="no RPMDIR given"
 	printf 'export DEB_SKIP_REASON="%s"\n' "$deb_reason"
 	# The bound of one scenario in the guest (run-scenarios.sh: 600 s).
 	[ -z "${EC2XA_SCENARIO_TIMEOUT:-}" ] || printf 'SCENARIO_TIMEOUT=%d\n' "$EC2XA_SCENARIO_TIMEOUT"
+	# The repetitions per kind of the two latency scenarios (7).
+	[ -z "${HANDOVER_REPS:-}" ] || printf 'export HANDOVER_REPS=%d\n' "$HANDOVER_REPS"
 } >"$work/payload/config.sh"
 tar -cf "$work/payload.tar" -C "$work/payload" .
 truncate -s 64M "$work/out.img"
