@@ -125,9 +125,9 @@ for s in $SCENARIOS; do
 			verdict "FAIL: $s: scenario aborted (exit $rc), see $s.log"
 		fi
 	elif grep -q '^P ' "$OUT/result.$s"; then
-		verdict "FAIL: $s: $(grep '^P ' "$OUT/result.$s" | cut -c3- | head -n 8 | paste -sd ';' | cut -c1-900)"
+		verdict "FAIL: $s: $(grep '^P ' "$OUT/result.$s" | cut -c3- | head -n 8 | paste -sd ";" | cut -c1-1600)"
 	else
-		verdict "PASS: $s: $(grep '^F ' "$OUT/result.$s" | cut -c3- | paste -sd ';' | cut -c1-900)"
+		verdict "PASS: $s: $(grep '^F ' "$OUT/result.$s" | cut -c3- | paste -sd ";" | cut -c1-1600)"
 	fi
 	save_out
 done
