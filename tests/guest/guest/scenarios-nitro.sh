@@ -674,7 +674,7 @@ scn_nitro() {
 scn_nitro_handover_latency() {
 	local PS4='+ ${EPOCHREALTIME} '
 	need_helper || return 0
-	local ns reps=${HANDOVER_REPS:-7} i kind holder r hctl bad
+	local ns reps=${HANDOVER_REPS:-7} i kind hctl bad
 	nitro_prepare deb "$NITRO_MAPPING" || return 0
 	ns=$NITRO_NS
 	timeout 60 udevadm trigger --action=change --settle "/sys/class/block/$ns"
@@ -697,23 +697,7 @@ scn_nitro_handover_latency() {
 	bad=${#PROBLEMS[@]}
 	for i in $(seq 1 "$reps"); do
 		for kind in handover plain; do
-			if [ "$kind" = plain ]; then
-				printf 'mode = auto\nreserve = %s\n' "$NITRO_MAPPING" >"$CONF"
-				holder=
-			else
-				printf 'mode = auto\n' >"$CONF"
-				holder=$ns
-			fi
-			r=$(latency_once "$NITRO_MAPPING" "$hctl" ${holder:+"$holder"}) || {
-				problem "$kind repetition $i failed: ${r:-no result}"
-				continue
-			}
-			log "$kind $i: $r"
-			echo "$r" >>"$OUT/latency.$kind"
-			echo "on $i $kind $(echo "$r" | grep -o 'kernel_add_to_udev_add_ms=[0-9]*' | cut -d= -f2)" >>"$OUT/latency.pairs"
-			if [ "$(node_devnum "/dev/$NITRO_MAPPING")" != "$(devnum_of "$NITRO_MAPPING")" ] || [ -L "/dev/$NITRO_MAPPING" ]; then
-				problem "$kind $i: /dev/$NITRO_MAPPING is not the node of $NITRO_MAPPING afterwards: $(ls -l "/dev/$NITRO_MAPPING" 2>&1)"
-			fi
+			latency_rep "$kind" "$NITRO_MAPPING" "$hctl" "$ns" on "$i" || continue
 			[ "$kind" = handover ] || continue
 			[ "$(readlink -f "/dev/xvd-$NITRO_MAPPING")" = "/dev/$ns" ] ||
 				problem "handover $i: /dev/xvd-$NITRO_MAPPING is not the volume's afterwards: $(ls -l "/dev/xvd-$NITRO_MAPPING" 2>&1)"
@@ -721,14 +705,14 @@ scn_nitro_handover_latency() {
 	done
 	printf 'mode = auto\n' >"$CONF"
 	[ "${#PROBLEMS[@]}" -eq "$bad" ] && fact "$((2 * reps)) repetitions: /dev/$NITRO_MAPPING the LUN's node after each, the volume's alias back after each delete"
-	local r_on h_on p_on n_on hn pn met=met
+	local r_on h_on p_on n_on hn pn met
 	read -r r_on h_on p_on n_on <<<"$(pair_estimate "$OUT/latency.pairs" on)"
 	if [ "$n_on" = 0 ]; then
 		problem "no measurement"
 	else
-		hn=$(grep -o 'kernel_add_to_node_ms=[0-9]*' "$OUT/latency.handover" | cut -d= -f2 | median)
-		pn=$(grep -o 'kernel_add_to_node_ms=[0-9]*' "$OUT/latency.plain" | cut -d= -f2 | median)
-		awk -v r="$r_on" 'BEGIN { exit !(r > 1.25) }' && met="NOT met"
+		hn=$(latency_median kernel_add_to_node_ms handover)
+		pn=$(latency_median kernel_add_to_node_ms plain)
+		met=$(target_met "$r_on")
 		console "EC2XA-TIMING nitro-handover-latency $NITRO_MAPPING add event (kernel uevent to udev event), EBS volume $ns holding /dev/$NITRO_MAPPING vs reserve = $NITRO_MAPPING, median of per-pair ratios: ${r_on}x over $n_on pairs (medians: handover $h_on ms, no alias $p_on ms; target at most 1.25x: $met); /dev/$NITRO_MAPPING the right node: $hn ms vs $pn ms"
 		fact "Nitro handover, median of per-pair ratios ${r_on}x ($n_on pairs, $h_on vs $p_on ms; target 1.25x $met)"
 		# The volume's change, which the handover waits for: how much of
@@ -1425,14 +1409,14 @@ scn_nitro_selinux() {
 		problem "/dev/sdf is $(stat -c %C /dev/sdf), /dev/sda is $(stat -c %C /dev/sda)"
 	fi
 	udev_denials >"$OUT/nitro-selinux.denials"
-	ours=$(grep -c -e 'comm="ec2-xvd-alias"' -e 'ec2-xvd-alias' "$OUT/nitro-selinux.denials")
+	ours=$(grep -c 'ec2-xvd-alias' "$OUT/nitro-selinux.denials")
 	others=$(($(wc -l <"$OUT/nitro-selinux.denials") - ours))
 	if [ "$ours" -eq 0 ]; then
 		fact "no AVC denial of the helper ($others of other udev_t programs, in out-nitro-selinux/nitro-selinux.denials)"
 	else
 		problem "$ours AVC denials of the helper: $(grep -e 'ec2-xvd-alias' "$OUT/nitro-selinux.denials" | head -n 2 | cut -c1-300 | paste -sd ';')"
 	fi
-	nitro_selinux_unlabeled "$ns"
+	nitro_selinux_unlabeled
 }
 
 # Without the documented context, as tmpfiles.d makes the directory where
@@ -1442,7 +1426,7 @@ scn_nitro_selinux() {
 # (what its release can do without its record is reported) and rescanned:
 # a handover.
 nitro_selinux_unlabeled() {
-	local ns=$1 hctl since r n
+	local hctl since r n
 	hctl=$(basename "$(readlink -f /sys/block/sdf/device)")
 	chcon -R -t var_run_t /run/ec2-xvd-alias || {
 		problem "chcon -R -t var_run_t /run/ec2-xvd-alias failed"
@@ -1463,7 +1447,7 @@ nitro_selinux_unlabeled() {
 		problem "state directory var_run_t, sdf rescanned: /dev/sdf is not the LUN's node: $(ls -l /dev/sdf 2>&1)"
 	fi
 	n=$(udev_denials | grep -c -e 'comm="ec2-xvd-alias"')
-	r=$(journalctl -o cat -t ec2-xvd-alias -S "$since" 2>/dev/null | grep -e 'cannot record' -e 'lock' -e 'record' | head -n 2 | paste -sd ';')
+	r=$(journalctl -o cat -t ec2-xvd-alias -S "$since" 2>/dev/null | grep -e 'lock' -e 'record' | head -n 2 | paste -sd ';')
 	log "ec2-xvd-alias journal with the state directory var_run_t: $(journalctl -o cat -t ec2-xvd-alias -S "$since" 2>/dev/null | tr '\n' '|')"
 	if [ "$n" -gt 0 ] && [ -n "$r" ]; then
 		fact "the policy denied the helper $n times (enforced), and it said so: ${r:0:300}"

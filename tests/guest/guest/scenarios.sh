@@ -1056,6 +1056,41 @@ pair_estimate() {
 	echo "$r $h $p $n"
 }
 
+# latency_rep KIND NAME H:C:T:L HOLDER LABEL I: repetition I of a latency
+# scenario, as pair_estimate reads it. KIND handover: HOLDER holds
+# /dev/NAME; plain: "reserve = NAME", no alias. latency_once's figure goes
+# to OUT/latency.pairs as "LABEL I KIND MS" and, for LABEL on, its result
+# line to OUT/latency.KIND; then /dev/NAME must be NAME's node. Sets
+# LATENCY_R to the result line; returns 1, the problem recorded, when the
+# repetition failed. (Not in a $(...): problem() must reach this shell.)
+latency_rep() {
+	local kind=$1 name=$2 hctl=$3 holder=$4 label=$5 i=$6
+	if [ "$kind" = plain ]; then
+		printf 'mode = auto\nreserve = %s\n' "$name" >"$CONF"
+		holder=
+	else
+		printf 'mode = auto\n' >"$CONF"
+	fi
+	LATENCY_R=$(latency_once "$name" "$hctl" ${holder:+"$holder"}) || {
+		problem "$kind repetition $i ($label) failed: ${LATENCY_R:-no result}"
+		return 1
+	}
+	log "$kind $i $label: $LATENCY_R"
+	[ "$label" = on ] && echo "$LATENCY_R" >>"$OUT/latency.$kind"
+	echo "$label $i $kind $(echo "$LATENCY_R" | grep -o 'kernel_add_to_udev_add_ms=[0-9]*' | cut -d= -f2)" >>"$OUT/latency.pairs"
+	if [ "$(node_devnum "/dev/$name")" != "$(devnum_of "$name")" ] || [ -L "/dev/$name" ]; then
+		problem "$kind $i: /dev/$name is not the node of $name afterwards: $(ls -l "/dev/$name" 2>&1)"
+	fi
+	return 0
+}
+
+# latency_median FIELD KIND: the median of FIELD (latency.py's
+# FIELD=MS) over the results latency_rep kept for KIND.
+latency_median() { grep -o "$1=[0-9]*" "$OUT/latency.$2" | cut -d= -f2 | median; }
+
+# target_met RATIO: "met" when RATIO is at most the handover's 1.25x target.
+target_met() { if awk -v r="$1" 'BEGIN { exit !(r > 1.25) }'; then echo "NOT met"; else echo met; fi; }
+
 # The handover's cost on the layout of an Amazon Linux 2023 Xen instance
 # (issue 18, item 6): xvdb, the disk that holds the name, partitioned as
 # an AL2023 root (1, 127, 128), so the claim also takes back
@@ -1070,7 +1105,7 @@ pair_estimate() {
 scn_handover_latency() {
 	need_helper || return 0
 	sdb_over_xvdb "$WORK/xvdb-al2023.img" || return 0
-	local hctl=$SDB_HCTL reps=${HANDOVER_REPS:-7} i r kind holder yields=0 cd f
+	local hctl=$SDB_HCTL reps=${HANDOVER_REPS:-7} i r kind yields=0 cd f
 	local parts
 	parts=$(cd /sys/block/xvdb && echo xvdb[0-9]* | tr ' ' '\n' | sort -V | paste -sd ' ')
 	if [ "$parts" = "xvdb1 xvdb127 xvdb128" ]; then
@@ -1098,23 +1133,7 @@ scn_handover_latency() {
 		for cd in on off; do
 			cdrom_override "$cd"
 			for kind in handover plain; do
-				if [ "$kind" = plain ]; then
-					printf 'mode = auto\nreserve = sdb\n' >"$CONF"
-					holder=
-				else
-					printf 'mode = auto\n' >"$CONF"
-					holder=xvdb
-				fi
-				r=$(latency_once sdb "$hctl" ${holder:+"$holder"}) || {
-					problem "$kind repetition $i (cdrom override $cd) failed: ${r:-no result}"
-					continue
-				}
-				log "$kind $i cdrom-override=$cd: $r"
-				[ "$cd" = on ] && echo "$r" >>"$OUT/latency.$kind"
-				echo "$cd $i $kind $(echo "$r" | grep -o 'kernel_add_to_udev_add_ms=[0-9]*' | cut -d= -f2)" >>"$OUT/latency.pairs"
-				if [ "$(node_devnum /dev/sdb)" != "$(devnum_of sdb)" ] || [ -L /dev/sdb ]; then
-					problem "$kind $i: /dev/sdb is not the node of sdb afterwards: $(ls -l /dev/sdb 2>&1)"
-				fi
+				latency_rep "$kind" sdb "$hctl" xvdb "$cd" "$i" || continue
 				for f in /dev/sdb[0-9]*; do
 					[ -L "$f" ] && problem "$kind $i: $f -> $(readlink "$f") while disk sdb exists"
 				done
@@ -1142,12 +1161,12 @@ scn_handover_latency() {
 		problem "no measurement (pairs with the override $n_on, without $n_off)"
 		return 0
 	fi
-	hn=$(grep -o 'kernel_add_to_node_ms=[0-9]*' "$OUT/latency.handover" | cut -d= -f2 | median)
-	pn=$(grep -o 'kernel_add_to_node_ms=[0-9]*' "$OUT/latency.plain" | cut -d= -f2 | median)
-	hc=$(grep -o 'holder_change_ms=[0-9]*' "$OUT/latency.handover" | cut -d= -f2 | median)
-	local met=met met_off=met
-	awk -v r="$r_on" 'BEGIN { exit !(r > 1.25) }' && met="NOT met"
-	awk -v r="$r_off" 'BEGIN { exit !(r > 1.25) }' && met_off="NOT met"
+	hn=$(latency_median kernel_add_to_node_ms handover)
+	pn=$(latency_median kernel_add_to_node_ms plain)
+	hc=$(latency_median holder_change_ms handover)
+	local met met_off
+	met=$(target_met "$r_on")
+	met_off=$(target_met "$r_off")
 	console "EC2XA-TIMING handover-latency AL2023 layout (xvdb1, xvdb127, xvdb128), sdb add event (kernel uevent to udev event), median of per-pair ratios: with the cdrom override ${r_on}x over $n_on pairs (medians: handover $h_on ms, no alias $p_on ms; target at most 1.25x: $met), without it ${r_off}x over $n_off pairs (handover $h_off ms, no alias $p_off ms; $met_off); /dev/sdb the right node: $hn ms vs $pn ms; xvdb's change event $hc ms"
 	fact "AL2023 layout, median of per-pair ratios: with the cdrom override ${r_on}x ($n_on pairs, $h_on vs $p_on ms; target 1.25x $met), without it ${r_off}x ($n_off pairs, $h_off vs $p_off ms; $met_off)"
 	pu=$p_on
