@@ -99,9 +99,11 @@ static void parse_assignment(Config *c, const char *key, char *value, const char
 
                 errno = 0;
                 s = strtod(value, &end);
-                if (errno != 0 || end == value || *end != '\0' || !isfinite(s) || s < 0.1 || s > 60) {
-                        log_warning("%s:%u: handover_timeout: '%s' is not a number of seconds from 0.1 to 60, using %u",
+                if (errno != 0 || end == value || *end != '\0' || !isfinite(s) || s < HANDOVER_TIMEOUT_MIN_MS / 1000.0 ||
+                    s > HANDOVER_TIMEOUT_MAX_MS / 1000.0) {
+                        log_warning("%s:%u: handover_timeout: '%s' is not a number of seconds from %g to %u, using %u",
                                     filename, line, name_for_log(value, logbuf, sizeof(logbuf)),
+                                    HANDOVER_TIMEOUT_MIN_MS / 1000.0, HANDOVER_TIMEOUT_MAX_MS / 1000,
                                     HANDOVER_TIMEOUT_DEFAULT_MS / 1000);
                         c->handover_timeout_ms = HANDOVER_TIMEOUT_DEFAULT_MS;
                         return;

@@ -8,6 +8,8 @@
 #define CMDLINE_MODE_KEY "ec2_xvd_alias.mode"
 #define CONFIG_RESERVE_MAX 64
 #define HANDOVER_TIMEOUT_DEFAULT_MS 5000u
+#define HANDOVER_TIMEOUT_MIN_MS 100u
+#define HANDOVER_TIMEOUT_MAX_MS 60000u
 
 /* Every mode gives the same answer for the same devices, configuration and
  * kernel command line, at every boot (docs/design.md, "Policy"). */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,52 +77,55 @@ static void unlink_partition_aliases(const AliasSet *s, const char *why) {
                         alias_unlink(&s->v[i], why);
 }
 
-int aliases_drop(const AliasSet *s, unsigned timeout_ms, const char *consequence) {
-        _cleanup_(waiter_done) Waiter w = WAITER_NULL;
-        char uuids[ALIASES_MAX][UUID_BUF];
-        const Alias *a;
-        size_t n = 0;
+/* Nobody would run the holders' rules (a rescue shell, an image build): no
+ * request, no wait. A disk's alias stays (its node replaces it), a
+ * partition's goes here. */
+static int aliases_drop_without_udevd(const AliasSet *s, const char *consequence) {
         int r = 0;
 
-        if (s->n == 0 || all_dropped((void *) s))
-                return 0;
-        /* Nobody would run the holders' rules (a rescue shell, an image
-         * build): no request, no wait. */
-        if (!udevd_running()) {
-                for (size_t i = 0; i < s->n; i++)
-                        if (!s->v[i].remove_on_timeout && alias_present(&s->v[i]))
-                                r = log_warning_errno(ESRCH, "%s: udevd is not running, so nothing drops its claim "
-                                                      "on /dev/%s; %s", s->v[i].holder, s->v[i].name, consequence);
-                unlink_partition_aliases(s, " (udevd is not running)");
-                return r;
-        }
-        waiter_open(&w);
-        /* Every holder's request at once, then one wait for all of them. */
+        for (size_t i = 0; i < s->n; i++)
+                if (!s->v[i].remove_on_timeout && alias_present(&s->v[i]))
+                        r = log_warning_errno(ESRCH, "%s: udevd is not running, so nothing drops its claim "
+                                              "on /dev/%s; %s", s->v[i].holder, s->v[i].name, consequence);
+        unlink_partition_aliases(s, " (udevd is not running)");
+        return r;
+}
+
+/* Sends each holder of the set that still exists its request, in the set's
+ * order (udev runs a disk's and its partitions' events in the order they
+ * were sent, one after the other). Adds the events' UUIDs to uuids[*n].
+ * A holder that is gone gets no event: nothing drops its link. */
+static void aliases_request(const AliasSet *s, char (*uuids)[UUID_BUF], size_t *n) {
         for (size_t i = 0; i < s->n; i++) {
                 char args[sizeof(UEVENT_ARG_YIELD "=") + DISK_NAME_BUF];
 
-                /* A holder that is gone gets no event: nothing drops its link. */
-                if (sysfs_block_devnum(s->v[i].holder, &(dev_t) { 0 }) < 0)
+                if (!alias_present(&s->v[i]) || sysfs_block_devnum(s->v[i].holder, &(dev_t) { 0 }) < 0)
                         continue;
                 yield_arg(&s->v[i], args, sizeof(args));
-                if (uevent_send(s->v[i].holder, "change", args, uuids[n]) >= 0)
-                        n++;
+                if (uevent_send(s->v[i].holder, "change", args, uuids[*n]) >= 0)
+                        (*n)++;
         }
-        if (n == 0) {
-                /* Every holder is gone: nobody will drop the links. A
-                 * partition's goes here, a disk's is replaced by its node. */
-                unlink_partition_aliases(s, ", which is gone");
-                return 0;
-        }
-        r = waiter_wait(&w, uuids, n, all_dropped, (void *) s, timeout_ms);
+}
+
+/* Waits until every alias of the set is gone, or udevd has processed the
+ * events with the n UUIDs (the requests to these holders), or the
+ * deadline; then removes the partition aliases left. 0, or negative errno
+ * with one warning line ending in `consequence`. */
+static int aliases_await(const AliasSet *s, Waiter *w, char (*uuids)[UUID_BUF], size_t n, uint64_t deadline,
+                         unsigned budget_ms, const char *consequence) {
+        uint64_t now = now_ms();
+        unsigned timeout_ms = deadline > now ? (unsigned) (deadline - now) : 0;
+        const Alias *a;
+        int r;
+
+        r = waiter_wait(w, uuids, n, all_dropped, (void *) s, timeout_ms);
         if (r == 0)
                 return 0;
         a = first_present(s);
         if (r == -ETIMEDOUT)
                 r = log_warning_errno(r, "%s: udev did not drop its claim on /dev/%s%s within %.1f s "
-                                      "(is udevd running? all workers busy?); %s", a->holder,
-                                      a->name, s->n > 1 ? " and others" : "", timeout_ms / 1000.0,
-                                      consequence);
+                                      "(is udevd running? all workers busy?); %s", a->holder, a->name,
+                                      s->n > 1 ? " and others" : "", budget_ms / 1000.0, consequence);
         else if (r == 1)
                 r = log_warning_errno(EBUSY, "%s: udev processed its change but it still claims /dev/%s "
                                       "(another rule?); %s", a->holder, a->name, consequence);
@@ -130,6 +134,28 @@ int aliases_drop(const AliasSet *s, unsigned timeout_ms, const char *consequence
                                       a->name, consequence);
         unlink_partition_aliases(s, " (udev did not drop it in time)");
         return r;
+}
+
+int aliases_drop(const AliasSet *s, unsigned timeout_ms, const char *consequence) {
+        _cleanup_(waiter_done) Waiter w = WAITER_NULL;
+        uint64_t deadline = now_ms() + timeout_ms;
+        char uuids[ALIASES_MAX][UUID_BUF];
+        size_t n = 0;
+
+        if (s->n == 0 || all_dropped((void *) s))
+                return 0;
+        if (!udevd_running())
+                return aliases_drop_without_udevd(s, consequence);
+        waiter_open(&w, true);
+        /* Every holder's request at once, then one wait for all of them. */
+        aliases_request(s, uuids, &n);
+        if (n == 0) {
+                /* Every holder is gone: nobody will drop the links. A
+                 * partition's goes here, a disk's is replaced by its node. */
+                unlink_partition_aliases(s, ", which is gone");
+                return 0;
+        }
+        return aliases_await(s, &w, uuids, n, deadline, timeout_ms, consequence);
 }
 
 static int refuse(const NameInfo *info) {
@@ -192,11 +218,23 @@ int handover_take(const Config *c _unused_, NameInfo *info, unsigned timeout_ms)
         return node_take(info, before, false);
 }
 
+/* The partitions' aliases the claim asked to go and did not wait for. */
+static void claim_finish_announce(const AliasSet *parts, uint64_t deadline) {
+        if (all_dropped((void *) parts))
+                return;
+        printf("finish %" PRIu64 "\n", deadline);
+        if (fflush(stdout) != 0)
+                log_warning_errno(errno, "cannot write the claim's result: %m");
+}
+
 int handover_claim(const DiskName *n) {
+        _cleanup_(waiter_done) Waiter w = WAITER_NULL;
+        char uuids[1][UUID_BUF];
+        AliasSet disk = {}, parts = {};
+        uint64_t deadline;
         NameState before;
         NameInfo info;
-        AliasSet s = {};
-        size_t n_parts;
+        size_t n_uuids = 0;
         Config c;
         int r;
 
@@ -209,38 +247,80 @@ int handover_claim(const DiskName *n) {
          * disk or EBS volume, on every path: the disk's own name may be
          * right already (devtmpfs, or an earlier change). */
         if (n->partition == 0)
-                partition_aliases_find(n, &s);
-        n_parts = s.n;
+                partition_aliases_find(n, &parts);
         before = info.state;
         if (info.state == NAME_ALIAS)
-                alias_set_add(&s, info.name, info.holder, false);
+                alias_set_add(&disk, info.name, info.holder, false);
         /* Most events find the node right and nothing in the way: they
          * never read the configuration (speed: every sd event runs this). */
-        if (s.n == 0 && before == NAME_RIGHT)
+        if (parts.n == 0 && before == NAME_RIGHT)
                 return 0;
         config_load(&c);
-        /* One request to every holder at once, one bounded wait. */
-        (void) aliases_drop(&s, c.handover_timeout_ms,
-                            before == NAME_ALIAS ? "replacing the link anyway" : "removed them");
+        deadline = now_ms() + c.handover_timeout_ms;
+        if (!udevd_running()) {
+                (void) aliases_drop_without_udevd(&disk, "replacing the link anyway");
+                (void) aliases_drop_without_udevd(&parts, "removed them");
+        } else {
+                /* Every holder's request at once, the disk's first: udev
+                 * runs a disk's event and its partitions' one after the
+                 * other, in the order they were sent. This event waits
+                 * only for the disk's own alias, the one in the way of
+                 * its node; the partitions' go meanwhile, while udev runs
+                 * the rest of this event's rules, and claim-finish waits
+                 * for them until the same deadline. */
+                char parts_uuids[ALIASES_MAX][UUID_BUF];
+
+                waiter_open(&w, disk.n > 0);
+                aliases_request(&disk, uuids, &n_uuids);
+                aliases_request(&parts, parts_uuids, &(size_t) { 0 });
+                if (n_uuids > 0)
+                        (void) aliases_await(&disk, &w, uuids, n_uuids, deadline, c.handover_timeout_ms,
+                                             "replacing the link anyway");
+        }
         if (before == NAME_FOREIGN)
-                return refuse(&info);
-        if (before != NAME_RIGHT) {
+                r = refuse(&info);
+        else if (before != NAME_RIGHT)
                 /* In the disk's own add event udev gives the node its
                  * owner and mode when the event ends; in a change only an
                  * add does. */
                 r = node_take(&info, before, !uevent_in_own_add(info.name));
-                if (r < 0)
-                        return r;
-        }
+        else
+                r = 0;
+        claim_finish_announce(&parts, deadline);
+        if (r < 0)
+                return r;
         /* A name that changed meaning: say loudly who still uses it. */
-        if (before == NAME_ALIAS || n_parts > 0) {
-                char disk[DISK_NAME_BUF];
+        if (before == NAME_ALIAS || parts.n > 0) {
+                char whole_name[DISK_NAME_BUF];
                 DiskName whole = disk_name_whole(n);
 
-                disk_name_format_ec2(&whole, disk);
-                (void) usage_log_handover(&c, disk);
+                disk_name_format_ec2(&whole, whole_name);
+                (void) usage_log_handover(&c, whole_name);
         }
         return 0;
+}
+
+int handover_claim_finish(const DiskName *n, uint64_t deadline) {
+        _cleanup_(waiter_done) Waiter w = WAITER_NULL;
+        AliasSet parts = {};
+        Config c;
+
+        if (n->partition != 0)
+                return 0; /* a partition has no partitions */
+        partition_aliases_find(n, &parts);
+        if (all_dropped(&parts))
+                return 0;
+        if (!udevd_running())
+                return aliases_drop_without_udevd(&parts, "removed them");
+        config_load(&c);
+        /* A deadline further off than any claim sets is not a claim's. */
+        if (deadline > now_ms() + HANDOVER_TIMEOUT_MAX_MS)
+                deadline = now_ms() + c.handover_timeout_ms;
+        waiter_open(&w, false);
+        (void) aliases_await(&parts, &w, NULL, 0, deadline, c.handover_timeout_ms, "removed them");
+        /* Those udev did not drop are removed now; what is left is what
+         * could not be (its warning said why). */
+        return all_dropped(&parts) ? 0 : -EBUSY;
 }
 
 int handover_recheck(const DiskName *xvd) {
@@ -258,8 +338,9 @@ int handover_recheck(const DiskName *xvd) {
         if (r < 0)
                 return r;
         /* The real disk exists: the other names of its namespace must go,
-         * and their holders' rules (the policy says no) drop them. */
-        if (xvd->partition == 0) {
+         * and their holders' rules (the policy says no) drop them. In the
+         * event of a claim's request the claim has asked them already. */
+        if (xvd->partition == 0 && !uevent_is_yield_request()) {
                 partition_aliases_find(xvd, &parts);
                 for (size_t i = 0; i < parts.n; i++)
                         (void) uevent_send(parts.v[i].holder, "change", NULL, uuid);

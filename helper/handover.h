@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
 
@@ -12,12 +13,21 @@
  * (docs/design.md, "The handover"). Every function is idempotent: it does
  * nothing when /dev is already right. */
 
-/* sd add/change, early in the rules: make the xvd device drop its claim on
- * the name (for a whole disk, its partitions too), wait (bounded) until
- * udev has done so, then put the real node in place atomically. Reads the
- * configuration only when there is something to do. 0 when the node is
- * right at the end, negative errno (logged) when it could not be. */
+/* sd add/change, early in the rules: ask the xvd device to drop its claim
+ * on the name and, for a whole disk, the partitions that hold names of its
+ * namespace theirs, all at once; wait (bounded by handover_timeout) until
+ * udev has dropped the disk's own alias, then put the real node in place
+ * atomically. When partitions' aliases are still there, prints
+ * "finish DEADLINE" (CLOCK_MONOTONIC ms) for the rule's claim-finish.
+ * Reads the configuration only when there is something to do. 0 when the
+ * node is right at the end, negative errno (logged) when it could not be. */
 int handover_claim(const DiskName *sd);
+
+/* sd add/change, in the event's RUN after a claim that printed "finish
+ * DEADLINE": wait until DEADLINE for the partitions' aliases of disk sd
+ * to go, then remove those left (the real disk owns the names). 0 when
+ * none is left, negative errno (logged) when one could not be removed. */
+int handover_claim_finish(const DiskName *sd, uint64_t deadline);
 
 /* sd remove: delete /dev/sdX only if ec2-xvd-alias made it (the recorded
  * node) and it has the devnum of the removed device (the event's MAJOR and

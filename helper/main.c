@@ -7,7 +7,9 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "build-config.h"
 #include "config.h"
@@ -31,6 +33,7 @@ typedef enum Command {
         COMMAND_LINKS,
         COMMAND_RECHECK,
         COMMAND_CLAIM,
+        COMMAND_CLAIM_FINISH,
         COMMAND_RELEASE,
         COMMAND_STATUS,
         COMMAND_REPAIR,
@@ -40,10 +43,12 @@ typedef enum Command {
 static const struct {
         const char *name;
         const char *prefix; /* the device name it takes: "xvd", "sd", "nvme", or none */
+        bool deadline;      /* and after it a deadline */
 } commands[] = {
         [COMMAND_LINKS] = { "links", "xvd" },
         [COMMAND_RECHECK] = { "recheck", "xvd" },
         [COMMAND_CLAIM] = { "claim", "sd" },
+        [COMMAND_CLAIM_FINISH] = { "claim-finish", "sd", true },
         [COMMAND_RELEASE] = { "release", "sd" },
         [COMMAND_STATUS] = { "status", NULL },
         [COMMAND_REPAIR] = { "repair", NULL },
@@ -52,6 +57,8 @@ static const struct {
 
 static Command arg_command;
 static const char *arg_name;
+/* claim-finish SDNAME DEADLINE: the claim's deadline, CLOCK_MONOTONIC ms */
+static uint64_t arg_deadline;
 /* nvme NAME [LINK...]: the device's links now (udev's $links) */
 static char **arg_links;
 static size_t arg_n_links;
@@ -67,6 +74,8 @@ static void help(void) {
                "  links XVDNAME     print the links of a Xen disk, e.g. \"sdf xvd-sdf\"\n"
                "  recheck XVDNAME   after a Xen disk's event: restore a real disk's missing node\n"
                "  claim SDNAME      on a real disk's add/change: take its name over from an alias\n"
+               "  claim-finish SDNAME DEADLINE  after a claim that printed \"finish DEADLINE\":\n"
+               "                    remove the partitions' aliases udev has not dropped by then\n"
                "  release SDNAME    on a real disk's remove: delete the node ec2-xvd-alias made\n"
                "  nvme NVMENAME [LINK...]  an EBS NVMe volume's links (Nitro), as udev properties\n"
                "Commands for admins:\n"
@@ -83,6 +92,21 @@ static void help(void) {
                "\n"
                "Exit status: 0 ok, 1 bad usage or name (status --json: also a warning),\n"
                "2 collision, 3 system error.\n");
+}
+
+/* A decimal number of milliseconds, digits only. */
+static int parse_deadline(const char *s, uint64_t *ret) {
+        unsigned long long v;
+        char *end;
+
+        if (!s[0] || strspn(s, "0123456789") != strlen(s))
+                return -EINVAL;
+        errno = 0;
+        v = strtoull(s, &end, 10);
+        if (errno != 0 || *end)
+                return -EINVAL;
+        *ret = v;
+        return 0;
 }
 
 static int parse_argv(int argc, char *argv[]) {
@@ -144,11 +168,19 @@ static int parse_argv(int argc, char *argv[]) {
                         }
                         if (arg_json && (Command) i != COMMAND_STATUS)
                                 return log_error_errno(EINVAL, "--json is an option of status only");
+                        want += commands[i].deadline;
                         if ((unsigned) (argc - optind - 1) != want)
                                 return log_error_errno(EINVAL, "%s takes %s", commands[i].name,
-                                                       want ? "one device name" : "no arguments");
+                                                       want == 2   ? "a device name and a deadline"
+                                                       : want == 1 ? "one device name"
+                                                                   : "no arguments");
                         arg_command = (Command) i;
                         arg_name = want ? argv[optind + 1] : NULL;
+                        if (commands[i].deadline && parse_deadline(argv[optind + 2], &arg_deadline) < 0)
+                                return log_error_errno(EINVAL, "%s: '%s' is not a deadline (milliseconds of "
+                                                       "CLOCK_MONOTONIC, as the claim prints it)",
+                                                       commands[i].name,
+                                                       name_for_log(argv[optind + 2], logbuf, sizeof(logbuf)));
                         return 1;
                 }
         return log_error_errno(EINVAL, "unknown command '%s' (see --help)",
@@ -208,6 +240,8 @@ static int run(void) {
                 return handover_recheck(&n) < 0 ? EXIT_SYSTEM : EXIT_OK;
         case COMMAND_CLAIM:
                 return handover_claim(&n) < 0 ? EXIT_SYSTEM : EXIT_OK;
+        case COMMAND_CLAIM_FINISH:
+                return handover_claim_finish(&n, arg_deadline) < 0 ? EXIT_SYSTEM : EXIT_OK;
         case COMMAND_RELEASE:
                 config_load(&c);
                 return handover_release(&c, &n) < 0 ? EXIT_SYSTEM : EXIT_OK;

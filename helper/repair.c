@@ -42,7 +42,7 @@ static const char *rerun_rules(const char *name, unsigned timeout_ms) {
 
         if (!udevd_running())
                 return "udevd is not running, so its rules run when udevd starts";
-        waiter_open(&w);
+        waiter_open(&w, true);
         if (uevent_request_add(name, uuid[0]) < 0)
                 return "could not ask udev to re-run its rules";
         if (!waiter_has_monitor(&w))
@@ -64,7 +64,7 @@ static int drop_latent(const Config *c, Collision *col, unsigned timeout_ms) {
         if (!udevd_running())
                 return log_warning_errno(ESRCH, "%s: udevd is not running, so its database keeps its claim on /dev/%s "
                                          "until udevd starts and runs its rules", col->info.holder, col->info.name);
-        waiter_open(&w);
+        waiter_open(&w, true);
         if (uevent_send(col->info.holder, "change", NULL, uuid[0]) < 0)
                 return -EIO;
         r = waiter_wait(&w, uuid, 1, never, NULL, timeout_ms);

@@ -25,11 +25,11 @@ void waiter_done(Waiter *w) {
         *w = WAITER_NULL;
 }
 
-void waiter_open(Waiter *w) {
+void waiter_open(Waiter *w, bool monitor) {
         char path[PATH_MAX];
 
         *w = WAITER_NULL;
-        w->udev = udev_dl_load() >= 0 ? udev_sym.new() : NULL;
+        w->udev = monitor && udev_dl_load() >= 0 ? udev_sym.new() : NULL;
         if (w->udev) {
                 w->monitor = udev_sym.monitor_new(w->udev, "udev");
                 if (w->monitor && (udev_sym.monitor_match(w->monitor, "block", NULL) < 0 ||

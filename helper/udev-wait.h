@@ -22,8 +22,9 @@ typedef struct Waiter {
 
 /* Opened before the uevent is sent, so its result cannot be missed. Both
  * sources are optional (no netlink in a test namespace, no inotify on an
- * odd /dev): the state is re-checked every 100 ms anyway. */
-void waiter_open(Waiter *w);
+ * odd /dev): the state is re-checked every 100 ms anyway. Without
+ * `monitor` (a wait for /dev alone, no UUIDs), libudev is not loaded. */
+void waiter_open(Waiter *w, bool monitor);
 void waiter_done(Waiter *w);
 static inline bool waiter_has_monitor(const Waiter *w) {
         return w->monitor;

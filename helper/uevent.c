@@ -61,3 +61,9 @@ bool uevent_in_own_add(const char *name) {
                 devname += 5;
         return strcmp(devname, name) == 0;
 }
+
+bool uevent_is_yield_request(void) {
+        const char *v = getenv("SYNTH_ARG_" UEVENT_ARG_YIELD);
+
+        return v && *v;
+}

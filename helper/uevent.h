@@ -32,3 +32,7 @@ int uevent_request_add(const char *name, char uuid[static UUID_BUF]);
 /* The helper runs in udev's add event of device NAME (ACTION=add and its
  * DEVNAME), whose end applies the rules' owner and mode to the node. */
 bool uevent_in_own_add(const char *name);
+
+/* The helper runs in the event of a claim's request (it carries
+ * SYNTH_ARG_EC2XAYIELD): the claim asked the partitions too. */
+bool uevent_is_yield_request(void);

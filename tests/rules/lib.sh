@@ -1248,6 +1248,14 @@ no_helper_timeout() {
 	! helper_said "within [0-9.]+ s"
 }
 
+# claim_finished LUN: in LUN's add event the claim printed "finish
+# DEADLINE" and udev ran claim-finish with it (the event's RUN), which
+# succeeded
+claim_finished() {
+	grep -qE "^RUN .*ec2-xvd-alias claim-finish $1 [0-9]+\$" "$OUT"/events/*-add-"$1".log &&
+		! grep -q "^RUN exited" "$OUT"/events/*-add-"$1".log
+}
+
 no_node_records() {
 	[ -z "$(ls -A /run/ec2-xvd-alias/nodes 2>/dev/null)" ]
 }
@@ -1531,6 +1539,8 @@ sc_yield_request() {
 			"^xvda1: 'change [0-9a-f-]{36} EC2XAYIELD=a'"
 		check "ours: xvda's and xvda1's rules honoured it without starting the helper's links" \
 			yielded_without_links sda xvda xvda1
+		check "ours: the claim waited for xvda's alias only, then claim-finish (its RUN) for xvda1's" \
+			claim_finished sda
 	fi
 	# a stray request (root wrote it): xvdf is not xvda
 	udev_event change xvdf EC2XAYIELD=a

@@ -598,6 +598,29 @@ void fakeroot_run(FakeRoot *r, HelperRun *ret, ...) {
         ret->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+bool fakeroot_run_claim(FakeRoot *r, HelperRun *ret, const char *name) {
+        unsigned long long deadline;
+        char d[32], *err;
+        HelperRun *finish;
+        int end = 0;
+
+        fakeroot_run(r, ret, "claim", name, NULL);
+        /* RESULT=="finish [0-9]*": only a claim that succeeded has a result */
+        if (ret->status != 0 || sscanf(ret->out, "finish %llu\n%n", &deadline, &end) != 1 || ret->out[end])
+                return false;
+        finish = calloc(1, sizeof(*finish));
+        ck_assert_ptr_nonnull(finish);
+        snprintf(d, sizeof(d), "%llu", deadline);
+        fakeroot_run(r, finish, "claim-finish", name, d, NULL);
+        ck_assert_str_eq(finish->out, "");
+        err = ret->err + strlen(ret->err);
+        snprintf(err, sizeof(ret->err) - (size_t) (err - ret->err), "%s", finish->err);
+        ret->out[0] = '\0';
+        ret->status = finish->status;
+        free(finish);
+        return true;
+}
+
 void fakeroot_udevd_listening(FakeRoot *r) {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         char p[PATH_MAX];

@@ -83,6 +83,13 @@ typedef struct HelperRun {
  * over /sys and /run, so that libudev reads the fake machine. */
 void fakeroot_run(FakeRoot *r, HelperRun *ret, ...);
 
+/* What 51-ec2-hvm-devices.rules does in a real disk's event: `claim
+ * NAME`, and when it printed "finish DEADLINE", `claim-finish NAME
+ * DEADLINE` (the event's RUN). ret holds the claim's stdout when no
+ * claim-finish ran (empty when one did, whose stdout must be empty), both
+ * stderrs, and the exit status of the last. Whether claim-finish ran. */
+bool fakeroot_run_claim(FakeRoot *r, HelperRun *ret, const char *name);
+
 /* Makes the dynamic loader of every helper run after it log the objects it
  * loads (LD_DEBUG=files, into the fake root), or stops that. */
 void fakeroot_trace_libraries(FakeRoot *r, bool on);

@@ -10,6 +10,7 @@
 
 #include "build-config.h"
 #include "fakeroot.h"
+#include "helper/udev-wait.h"
 #include "suites.h"
 
 static FakeRoot root;
@@ -86,12 +87,12 @@ static void lun_arrives(void) {
 START_TEST(test_claim_node_right) {
         lun_arrives();
         fakeroot_add_node(&root, "sda", 8, 0);
-        fakeroot_run(&root, &run, "claim", "sda", NULL);
+        fakeroot_run_claim(&root, &run, "sda");
         ck_assert_run(run, 0, "", "");
         ck_assert_str_eq(fakeroot_describe(&root, "/dev/sda"), "node 8:0");
         ck_assert(!fakeroot_exists(&root, "/run/ec2-xvd-alias/nodes/sda"));
         /* the kernel device is gone already: nothing to do */
-        fakeroot_run(&root, &run, "claim", "sdq", NULL);
+        fakeroot_run_claim(&root, &run, "sdq");
         ck_assert_run(run, 0, "", "");
         ck_assert_str_eq(fakeroot_describe(&root, "/dev/sdq"), "missing");
 }
@@ -105,13 +106,13 @@ START_TEST(test_claim_node_mode_event) {
         lun_arrives();
         setenv("ACTION", "add", 1);
         setenv("DEVNAME", "/dev/sda", 1);
-        fakeroot_run(&root, &run, "claim", "sda", NULL);
+        fakeroot_run_claim(&root, &run, "sda");
         ck_assert_run(run, 0, "", "ec2-xvd-alias: /dev/sda: now the node of real disk sda (8:0)\n");
         ck_assert_str_eq(fakeroot_describe(&root, "/dev/sda"), "node 8:0");
         ck_assert_int_eq(strncmp(fakeroot_read(&root, "/sys/class/block/sda/uevent"), "MAJOR=", 6), 0);
         setenv("ACTION", "change", 1);
         setenv("DEVNAME", "/dev/sda1", 1);
-        fakeroot_run(&root, &run, "claim", "sda1", NULL);
+        fakeroot_run_claim(&root, &run, "sda1");
         unsetenv("ACTION");
         unsetenv("DEVNAME");
         ck_assert_run(run, 0, "", "ec2-xvd-alias: /dev/sda1: now the node of real disk sda1 (8:1)\n");
@@ -131,7 +132,7 @@ START_TEST(test_claim_handover) {
         lun_arrives();
         standin = fakeroot_udevd_standin(&root, "xvda", "sda", 202, 0, "xvd-sda");
         part = fakeroot_udevd_standin(&root, "xvda1", "sda1", 202, 1, "xvd-sda1");
-        fakeroot_run(&root, &run, "claim", "sda", NULL);
+        fakeroot_run_claim(&root, &run, "sda");
         ck_assert_int_eq(waitpid(standin, &status, 0), standin);
         ck_assert_int_eq(status, 0);
         ck_assert_int_eq(waitpid(part, &status, 0), part);
@@ -147,7 +148,7 @@ START_TEST(test_claim_handover) {
         expect_yield("xvda", "a");
         expect_yield("xvda1", "a");
         /* idempotent */
-        fakeroot_run(&root, &run, "claim", "sda", NULL);
+        fakeroot_run_claim(&root, &run, "sda");
         ck_assert_run(run, 0, "", "");
 }
 END_TEST
@@ -160,7 +161,7 @@ static void claim_sda_over_xvda(void) {
 
         standin = fakeroot_udevd_standin(&root, "xvda", "sda", 202, 0, "xvd-sda");
         part = fakeroot_udevd_standin(&root, "xvda1", "sda1", 202, 1, "xvd-sda1");
-        fakeroot_run(&root, &run, "claim", "sda", NULL);
+        fakeroot_run_claim(&root, &run, "sda");
         ck_assert_int_eq(waitpid(standin, &status, 0), standin);
         ck_assert_int_eq(waitpid(part, &status, 0), part);
 }
@@ -186,7 +187,7 @@ START_TEST(test_claim_handover_names_in_use) {
                       "what opens it now gets that disk, and systemd 252 unmounts an fstab mount of it whose fsck pass is not 0; "
                       "use /dev/xvd-sda\n");
         /* no handover, no warning: the node is right already */
-        fakeroot_run(&root, &run, "claim", "sda", NULL);
+        fakeroot_run_claim(&root, &run, "sda");
         ck_assert_run(run, 0, "", "");
 }
 END_TEST
@@ -229,7 +230,7 @@ START_TEST(test_claim_timeout) {
         aliased();
         lun_arrives();
         fakeroot_udevd_listening(&root);
-        fakeroot_run(&root, &run, "claim", "sda1", NULL);
+        fakeroot_run_claim(&root, &run, "sda1");
         ck_assert_run(run, 0, "",
                       "ec2-xvd-alias: xvda1: udev did not drop its claim on /dev/sda1 within 0.2 s (is udevd running? all workers busy?); replacing the link anyway\n"
                       "ec2-xvd-alias: /dev/sda1: now the node of real disk sda1 (8:1), handed over from its xvd alias\n");
@@ -251,14 +252,14 @@ END_TEST
 START_TEST(test_claim_foreign) {
         lun_arrives();
         fakeroot_symlink(&root, "/dev/sda", "sdb");
-        fakeroot_run(&root, &run, "claim", "sda", NULL);
+        fakeroot_run_claim(&root, &run, "sda");
         ck_assert_run(run, 3, "",
                       "ec2-xvd-alias: /dev/sda is a symlink to 'sdb', which ec2-xvd-alias did not make; "
                       "leaving it alone (kernel disk sda is 8:0)\n");
         ck_assert_str_eq(fakeroot_describe(&root, "/dev/sda"), "link sdb");
 
         fakeroot_add_node(&root, "sda1", 8, 17);
-        fakeroot_run(&root, &run, "claim", "sda1", NULL);
+        fakeroot_run_claim(&root, &run, "sda1");
         ck_assert_run(run, 3, "",
                       "ec2-xvd-alias: /dev/sda1 is the node of 8:17, which ec2-xvd-alias did not make; "
                       "leaving it alone (kernel disk sda1 is 8:1)\n");
@@ -272,14 +273,14 @@ START_TEST(test_claim_own_stale_node) {
         fakeroot_add_node(&root, "sda", 8, 0);
         /* 0.1.0's record names no inode: it proves nothing, so the node stays */
         fakeroot_write(&root, "/run/ec2-xvd-alias/nodes/sda", "8:0\n");
-        fakeroot_run(&root, &run, "claim", "sda", NULL);
+        fakeroot_run_claim(&root, &run, "sda");
         ck_assert_run(run, 3, "",
                       "ec2-xvd-alias: /dev/sda is the node of 8:0, which ec2-xvd-alias did not make; leaving it alone "
                       "(kernel disk sda is 8:32)\n");
         ck_assert_str_eq(fakeroot_describe(&root, "/dev/sda"), "node 8:0");
 
         fakeroot_record_node(&root, "sda");
-        fakeroot_run(&root, &run, "claim", "sda", NULL);
+        fakeroot_run_claim(&root, &run, "sda");
         ck_assert_run(run, 0, "", "ec2-xvd-alias: /dev/sda: now the node of real disk sda (8:32)\n");
         ck_assert_str_eq(fakeroot_describe(&root, "/dev/sda"), "node 8:32");
         expect_record("sda");
@@ -353,7 +354,7 @@ END_TEST
 START_TEST(test_claim_rollback) {
         lun_arrives();
         fakeroot_mount_readonly(&root, "/dev");
-        fakeroot_run(&root, &run, "claim", "sda", NULL);
+        fakeroot_run_claim(&root, &run, "sda");
         ck_assert_int_eq(run.status, 3);
         ck_assert_str_eq(run.err, "ec2-xvd-alias: /dev/sda: cannot create the node 8:0: Read-only file system\n");
         ck_assert(!fakeroot_exists(&root, "/run/ec2-xvd-alias/nodes/sda"));
@@ -363,7 +364,7 @@ END_TEST
 START_TEST(test_claim_rollback_record) {
         lun_arrives();
         fakeroot_mount_readonly(&root, "/run");
-        fakeroot_run(&root, &run, "claim", "sda", NULL);
+        fakeroot_run_claim(&root, &run, "sda");
         ck_assert_run(run, 0, "",
                       "ec2-xvd-alias: /dev/sda: cannot open its lock in /run/ec2-xvd-alias/lock (Read-only file "
                       "system); going on without it\n"
@@ -386,7 +387,7 @@ START_TEST(test_leftover_temporary_node) {
         fakeroot_add_node(&root, ".ec2-xvd-alias.sda.2147483000", 8, 0);
         snprintf(live, sizeof(live), ".ec2-xvd-alias.sdb.%d", (int) getpid());
         fakeroot_add_node(&root, live, 8, 16);
-        fakeroot_run(&root, &run, "claim", "sda", NULL);
+        fakeroot_run_claim(&root, &run, "sda");
         ck_assert_run(run, 0, "",
                       "ec2-xvd-alias: /dev/.ec2-xvd-alias.sda.2147483000: removed the temporary node 8:0 of a "
                       "helper that was killed\n"
@@ -416,7 +417,7 @@ START_TEST(test_partition_alias_follows_disk) {
                                               "  /dev/sda1 is a symlink to 'xvda1', but sda is a real SCSI disk"));
         /* the claim asks xvda1 to drop it, and udev (the stand-in) does */
         part = fakeroot_udevd_standin(&root, "xvda1", "sda1", 202, 1, "xvd-sda1");
-        fakeroot_run(&root, &run, "claim", "sda", NULL);
+        fakeroot_run_claim(&root, &run, "sda");
         ck_assert_int_eq(waitpid(part, &status, 0), part);
         ck_assert_int_eq(status, 0);
         ck_assert_run(run, 0, "", "");
@@ -424,7 +425,7 @@ START_TEST(test_partition_alias_follows_disk) {
 
         /* no udev to drop it: removed by the claim after the bounded wait */
         fakeroot_symlink(&root, "/dev/sda1", "xvda1");
-        fakeroot_run(&root, &run, "claim", "sda", NULL);
+        fakeroot_run_claim(&root, &run, "sda");
         ck_assert_run(run, 0, "",
                       "ec2-xvd-alias: xvda1: udev did not drop its claim on /dev/sda1 within 0.2 s (is udevd "
                       "running? all workers busy?); removed them\n"
@@ -474,6 +475,98 @@ START_TEST(test_recheck) {
 }
 END_TEST
 
+/* A claim waits only for the disk's own alias: the partitions' holders
+ * (here xvda1, slow: nobody acts on its request) are asked with it, and
+ * the claim prints "finish DEADLINE", its own deadline (now plus
+ * handover_timeout, 0.2 s), with the node already in place. claim-finish
+ * then waits for the rest until that deadline and removes what is left. */
+START_TEST(test_claim_finish_split) {
+        unsigned long long deadline, before;
+        char d[32];
+        pid_t standin;
+        int status, end = 0;
+
+        aliased();
+        lun_arrives();
+        standin = fakeroot_udevd_standin(&root, "xvda", "sda", 202, 0, "xvd-sda");
+        before = (unsigned long long) now_ms();
+        fakeroot_run(&root, &run, "claim", "sda", NULL);
+        ck_assert_int_eq(waitpid(standin, &status, 0), standin);
+        ck_assert_int_eq(status, 0);
+        ck_assert_int_eq(run.status, 0);
+        ck_assert_int_eq(sscanf(run.out, "finish %llu\n%n", &deadline, &end), 1);
+        ck_assert_int_eq(run.out[end], '\0');
+        ck_assert_uint_ge(deadline, before + 200);
+        ck_assert_uint_le(deadline, (unsigned long long) now_ms() + 200);
+        ck_assert_str_eq(run.err,
+                         "ec2-xvd-alias: /dev/sda: now the node of real disk sda (8:0), handed over from its xvd alias\n");
+        ck_assert_str_eq(fakeroot_describe(&root, "/dev/sda"), "node 8:0");
+        ck_assert_str_eq(fakeroot_describe(&root, "/dev/sda1"), "link xvda1");
+        expect_yield("xvda", "a");
+        expect_yield("xvda1", "a");
+
+        snprintf(d, sizeof(d), "%llu", deadline);
+        fakeroot_run(&root, &run, "claim-finish", "sda", d, NULL);
+        ck_assert_run(run, 0, "",
+                      "ec2-xvd-alias: xvda1: udev did not drop its claim on /dev/sda1 within 0.2 s (is udevd "
+                      "running? all workers busy?); removed them\n"
+                      "ec2-xvd-alias: /dev/sda1: removed the alias of xvda1 (udev did not drop it in time)\n");
+        ck_assert_str_eq(fakeroot_describe(&root, "/dev/sda1"), "missing");
+        ck_assert_uint_ge((unsigned long long) now_ms(), deadline);
+        /* nothing left: silent, whatever the deadline */
+        fakeroot_run(&root, &run, "claim-finish", "sda", "0", NULL);
+        ck_assert_run(run, 0, "", "");
+}
+END_TEST
+
+/* claim-finish's deadline comes from the claim's result; anything else is
+ * refused, and a deadline further off than any handover_timeout is
+ * clamped to the configured one. */
+START_TEST(test_claim_finish_usage) {
+        fakeroot_run(&root, &run, "claim-finish", "sda", NULL);
+        ck_assert_run(run, 1, "", "ec2-xvd-alias: claim-finish takes a device name and a deadline\n");
+        fakeroot_run(&root, &run, "claim-finish", "sda", "12x", NULL);
+        ck_assert_run(run, 1, "",
+                      "ec2-xvd-alias: claim-finish: '12x' is not a deadline (milliseconds of CLOCK_MONOTONIC, as "
+                      "the claim prints it)\n");
+        fakeroot_run(&root, &run, "claim-finish", "sda", "-5", NULL);
+        ck_assert_int_eq(run.status, 1);
+        fakeroot_run(&root, &run, "claim-finish", "sda", "99999999999999999999999", NULL);
+        ck_assert_int_eq(run.status, 1);
+        fakeroot_run(&root, &run, "claim-finish", "xvda", "100", NULL);
+        ck_assert_int_eq(run.status, 1);
+
+        /* far off: waits handover_timeout (0.2 s), not hours */
+        lun_arrives();
+        fakeroot_add_node(&root, "sda", 8, 0);
+        fakeroot_symlink(&root, "/dev/sda1", "xvda1");
+        fakeroot_udevd_listening(&root);
+        fakeroot_run(&root, &run, "claim-finish", "sda", "18446744073709551615", NULL);
+        ck_assert_run(run, 0, "",
+                      "ec2-xvd-alias: xvda1: udev did not drop its claim on /dev/sda1 within 0.2 s (is udevd "
+                      "running? all workers busy?); removed them\n"
+                      "ec2-xvd-alias: /dev/sda1: removed the alias of xvda1 (udev did not drop it in time)\n");
+}
+END_TEST
+
+/* In the event of a claim's request, xvda's recheck does not ask the
+ * partitions again: the claim has. In any other event it does. */
+START_TEST(test_recheck_yield_event) {
+        lun_arrives();
+        fakeroot_add_node(&root, "sda", 8, 0);
+        fakeroot_symlink(&root, "/dev/sda1", "xvda1");
+        fakeroot_write(&root, "/sys/class/block/xvda1/uevent", "MAJOR=202\n");
+        setenv("SYNTH_ARG_EC2XAYIELD", "a", 1);
+        fakeroot_run(&root, &run, "recheck", "xvda", NULL);
+        unsetenv("SYNTH_ARG_EC2XAYIELD");
+        ck_assert_run(run, 0, "", "");
+        ck_assert_str_eq(fakeroot_read(&root, "/sys/class/block/xvda1/uevent"), "MAJOR=202\n");
+        fakeroot_run(&root, &run, "recheck", "xvda", NULL);
+        ck_assert_run(run, 0, "", "");
+        ck_assert_int_eq(strncmp(fakeroot_read(&root, "/sys/class/block/xvda1/uevent"), "change ", 7), 0);
+}
+END_TEST
+
 /* The stock rule's era left a multipath map holding sda, opened through
  * /dev/sda -> xvda. Fixing the node is not enough: the map must re-add the
  * path. The udev side records it; status reports it; repair does it (not
@@ -507,7 +600,7 @@ START_TEST(test_multipath_record) {
         fakeroot_rm(&root, "/dev/sda");
         fakeroot_symlink(&root, "/dev/sda", "xvda");
         fakeroot_udevd_listening(&root);
-        fakeroot_run(&root, &run, "claim", "sda", NULL);
+        fakeroot_run_claim(&root, &run, "sda");
         ck_assert_run(run, 0, "",
                       "ec2-xvd-alias: xvda: udev did not drop its claim on /dev/sda within 0.2 s (is udevd running? "
                       "all workers busy?); replacing the link anyway\n"
@@ -609,7 +702,7 @@ START_TEST(test_claim_nitro_partition_style_root) {
         ck_assert_ptr_nonnull(strstr(run.out, "/dev/sda1 "));
         ck_assert_ptr_nonnull(strstr(run.out, "/dev/sda11 "));
         ck_assert_ptr_nonnull(strstr(run.out, "/dev/sda12 "));
-        fakeroot_run(&root, &run, "claim", "sda", NULL);
+        fakeroot_run_claim(&root, &run, "sda");
         ck_assert_run(run, 0, "",
                       "ec2-xvd-alias: /dev/sda1: removed the alias of nvme0n1 (udevd is not running)\n"
                       "ec2-xvd-alias: /dev/sda11: removed the alias of nvme0n1p1 (udevd is not running)\n"
@@ -624,8 +717,10 @@ START_TEST(test_claim_nitro_partition_style_root) {
 }
 END_TEST
 
-/* The same with udevd running and the partitions' holders slow: the
- * holders are asked at once and waited for once (0.2 s), then removed. */
+/* The same with udevd running and every holder slow: all are asked at
+ * once; the claim waits for the disk's alias, claim-finish for the
+ * partitions' until the same deadline (passed by then: 0.2 s in all), and
+ * removes them. */
 START_TEST(test_claim_nitro_one_wait) {
         fakeroot_add_nvme(&root, "nvme0n1", 259, 8, NULL, "sda1");
         fakeroot_add_nvme(&root, "nvme0n1p1", 259, 9, "nvme0n1", NULL);
@@ -634,13 +729,15 @@ START_TEST(test_claim_nitro_one_wait) {
         fakeroot_add_scsi(&root, "sda", 8, 0, NULL, 1, 0);
         fakeroot_symlink(&root, "/dev/sda", "xvda");
         fakeroot_udevd_listening(&root);
-        fakeroot_run(&root, &run, "claim", "sda", NULL);
+        fakeroot_run_claim(&root, &run, "sda");
         ck_assert_run(run, 0, "",
+                      "ec2-xvd-alias: xvda: udev did not drop its claim on /dev/sda within 0.2 s (is udevd running? "
+                      "all workers busy?); replacing the link anyway\n"
+                      "ec2-xvd-alias: /dev/sda: now the node of real disk sda (8:0), handed over from its xvd alias\n"
                       "ec2-xvd-alias: nvme0n1: udev did not drop its claim on /dev/sda1 and others within 0.2 s (is "
-                      "udevd running? all workers busy?); replacing the link anyway\n"
+                      "udevd running? all workers busy?); removed them\n"
                       "ec2-xvd-alias: /dev/sda1: removed the alias of nvme0n1 (udev did not drop it in time)\n"
-                      "ec2-xvd-alias: /dev/sda11: removed the alias of nvme0n1p1 (udev did not drop it in time)\n"
-                      "ec2-xvd-alias: /dev/sda: now the node of real disk sda (8:0), handed over from its xvd alias\n");
+                      "ec2-xvd-alias: /dev/sda11: removed the alias of nvme0n1p1 (udev did not drop it in time)\n");
         /* each holder got its request */
         expect_yield("xvda", "a");
         ck_assert_int_eq(strncmp(fakeroot_read(&root, "/sys/class/block/nvme0n1/uevent"), "change ", 7), 0);
@@ -676,7 +773,7 @@ START_TEST(test_claim_pv_whole_disk) {
         fakeroot_add_xvd(&root, "xvdb1", 202, 17, NULL);
         fakeroot_symlink(&root, "/dev/sdb1", "xvdb1");
         fakeroot_add_scsi(&root, "sdb", 8, 16, NULL, 1, 1);
-        fakeroot_run(&root, &run, "claim", "sdb", NULL);
+        fakeroot_run_claim(&root, &run, "sdb");
         ck_assert_run(run, 0, "",
                       "ec2-xvd-alias: /dev/sdb1: removed the alias of xvdb1 (udevd is not running)\n"
                       "ec2-xvd-alias: /dev/sdb: now the node of real disk sdb (8:16)\n");
@@ -727,6 +824,9 @@ Suite *handover_suite(void) {
         tcase_add_test(tc, test_leftover_temporary_node);
         tcase_add_test(tc, test_partition_alias_follows_disk);
         tcase_add_test(tc, test_recheck);
+        tcase_add_test(tc, test_recheck_yield_event);
+        tcase_add_test(tc, test_claim_finish_split);
+        tcase_add_test(tc, test_claim_finish_usage);
         tcase_add_test(tc, test_multipath_record);
         tcase_add_test(tc, test_repair);
         tcase_add_test(tc, test_repair_latent_left);
