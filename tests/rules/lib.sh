@@ -947,6 +947,19 @@ uevents_drain() {
 	done
 }
 
+# worker_wait PID: while this event's process PID runs, queue the uevents
+# programs write and start what may start (udevd's other workers); then
+# PID's exit status.
+worker_wait() {
+	local pid=$1
+	while kill -0 "$pid" 2>/dev/null; do
+		uevents_collect
+		dispatch
+		sleep 0.02
+	done
+	wait "$pid"
+}
+
 # udev_event ACTION NAME [KEY=VALUE...]: one event as udevd would process
 # it: the rules (udevadm test), then the RUN list; meanwhile, the uevents
 # that programs write are queued and dispatched. The arguments of a
@@ -954,7 +967,7 @@ uevents_drain() {
 # SYNTH_ARG_KEY=VALUE, as the kernel sends them: for this one event they
 # are added to the device's uevent file, which udevadm test reads.
 udev_event() {
-	local action=$1 name=$2 path log n pid a
+	local action=$1 name=$2 path log n a
 	shift 2
 	path=$(cat "$OUT/uevent/$name.path")
 	if [ $# -gt 0 ]; then
@@ -975,13 +988,7 @@ udev_event() {
 	RT_RUNNING="$RT_RUNNING $name"
 	SYSTEMD_DEVICE_VERIFY_SYSFS=0 SYSTEMD_LOG_COLOR=0 \
 		udevadm test --action="$action" "$path" > "$log" 2>&1 &
-	pid=$!
-	while kill -0 "$pid" 2>/dev/null; do
-		uevents_collect
-		dispatch
-		sleep 0.02
-	done
-	wait "$pid" || echo "udevadm test exited $?" >> "$log"
+	worker_wait $! || echo "udevadm test exited $?" >> "$log"
 	if [ $# -gt 0 ]; then
 		cp "$OUT/uevent/$name" "$path/uevent"
 		rm -f "$OUT/uevent/$name.synth"
@@ -1064,7 +1071,10 @@ run_list() {
 		"$RT_HELPER "*|"$RT_STOCK_SCRIPT "*)
 			echo "RUN $cmd" >> "$log"
 			# shellcheck disable=SC2086 # the command line, split like udevd does
-			env -i "${envv[@]}" $cmd >> "$log" 2>&1 || echo "RUN exited $?" >> "$log"
+			env -i "${envv[@]}" $cmd >> "$log" 2>&1 &
+			# other workers run meanwhile: claim-finish waits for the
+			# events its claim asked for
+			worker_wait $! || echo "RUN exited $?" >> "$log"
 			;;
 		esac
 	done < <(sed -n "s/^run: '\(.*\)'\$/\1/p" "$log")
@@ -1248,12 +1258,21 @@ no_helper_timeout() {
 	! helper_said "within [0-9.]+ s"
 }
 
-# claim_finished LUN: in LUN's add event the claim printed "finish
-# DEADLINE" and udev ran claim-finish with it (the event's RUN), which
-# succeeded
-claim_finished() {
-	grep -qE "^RUN .*ec2-xvd-alias claim-finish $1 [0-9]+\$" "$OUT"/events/*-add-"$1".log &&
-		! grep -q "^RUN exited" "$OUT"/events/*-add-"$1".log
+# claim_finish_as_printed LUN: in LUN's add event udev ran claim-finish
+# (the event's RUN) with the deadline the claim printed ("finish DEADLINE",
+# when partitions' aliases were left at its end), and it succeeded; with
+# no such result, no claim-finish ran. Which of the two happens depends on
+# how soon the partitions' events ran (the unit tests force both).
+claim_finish_as_printed() {
+	local log want
+	local -a logs=("$OUT"/events/*-add-"$1".log)
+	log=${logs[0]}
+	want=$(sed -n "s/.*ec2-xvd-alias claim $1'(out) 'finish \([0-9]*\)'\$/\1/p" "$log")
+	if [ -n "$want" ]; then
+		grep -qx "RUN .*ec2-xvd-alias claim-finish $1 $want" "$log" && ! grep -q "^RUN exited" "$log"
+	else
+		! grep -q "^RUN .*claim-finish" "$log"
+	fi
 }
 
 no_node_records() {
@@ -1539,8 +1558,10 @@ sc_yield_request() {
 			"^xvda1: 'change [0-9a-f-]{36} EC2XAYIELD=a'"
 		check "ours: xvda's and xvda1's rules honoured it without starting the helper's links" \
 			yielded_without_links sda xvda xvda1
-		check "ours: the claim waited for xvda's alias only, then claim-finish (its RUN) for xvda1's" \
-			claim_finished sda
+		check "ours: udev ran claim-finish with the claim's deadline exactly when the claim printed one" \
+			claim_finish_as_printed sda
+		check "ours: xvda1's request to yield ran its recheck (sda has sda1, whose node it may restore)" \
+			yield_recheck_as_needed sda xvda1
 	fi
 	# a stray request (root wrote it): xvdf is not xvda
 	udev_event change xvdf EC2XAYIELD=a
@@ -1574,6 +1595,21 @@ yielded_without_links() {
 		[ -n "$log" ] && ! grep -q "ec2-xvd-alias links $xvd" "$log" &&
 			grep -qx "EC2XA_YIELDED_TO=$disk" "$log" || return 1
 	done
+}
+
+# yield_recheck_as_needed DISK XVD: XVD's last request to yield to DISK ran
+# recheck exactly when DISK has the partition of XVD's number (XVD's real
+# counterpart, whose node it may have to restore); for a disk, always.
+yield_recheck_as_needed() {
+	local disk=$1 xvd=$2 log num
+	log=$(grep -lx "SYNTH_ARG_EC2XAYIELD=${disk#sd}" "$OUT"/events/*-change-"$xvd".log 2>/dev/null | tail -n 1)
+	[ -n "$log" ] || return 1
+	num=${xvd##*[a-z]}
+	if [ -z "$num" ] || [ -e "/sys/class/block/$disk$num" ]; then
+		grep -q "^RUN .*ec2-xvd-alias recheck $xvd\$" "$log"
+	else
+		! grep -q "^RUN " "$log"
+	fi
 }
 
 # links_ran_for_each_change XVD N: the last N change events of XVD ran links.
@@ -1752,6 +1788,12 @@ sc_partition_alias_disk_claim() {
 	plug sda
 	exp_partition_alias_login
 	checkpoint login
+	if [ "$SIDE" = ours ]; then
+		check "ours: xvda's request to yield ran its recheck (sda exists, its node may need restoring)" \
+			yield_recheck_as_needed sda xvda
+		check "ours: xvda1's request to yield started no program (sda has no sda1)" \
+			yield_recheck_as_needed sda xvda1
+	fi
 }
 
 sc_partition_alias_xvd_first() {
