@@ -598,15 +598,20 @@ void fakeroot_run(FakeRoot *r, HelperRun *ret, ...) {
         ret->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+bool fakeroot_claim_deadline(const char *out, unsigned long long *ret) {
+        int end = 0;
+
+        return sscanf(out, "finish %llu\n%n", ret, &end) == 1 && end > 0 && out[end] == '\0';
+}
+
 bool fakeroot_run_claim(FakeRoot *r, HelperRun *ret, const char *name) {
         unsigned long long deadline;
         char d[32], *err;
         HelperRun *finish;
-        int end = 0;
 
         fakeroot_run(r, ret, "claim", name, NULL);
         /* RESULT=="finish [0-9]*": only a claim that succeeded has a result */
-        if (ret->status != 0 || sscanf(ret->out, "finish %llu\n%n", &deadline, &end) != 1 || ret->out[end])
+        if (ret->status != 0 || !fakeroot_claim_deadline(ret->out, &deadline))
                 return false;
         finish = calloc(1, sizeof(*finish));
         ck_assert_ptr_nonnull(finish);

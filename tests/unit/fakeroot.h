@@ -89,6 +89,8 @@ void fakeroot_run(FakeRoot *r, HelperRun *ret, ...);
  * claim-finish ran (empty when one did, whose stdout must be empty), both
  * stderrs, and the exit status of the last. Whether claim-finish ran. */
 bool fakeroot_run_claim(FakeRoot *r, HelperRun *ret, const char *name);
+/* Whether a claim's stdout is exactly "finish DEADLINE\n"; sets *ret. */
+bool fakeroot_claim_deadline(const char *out, unsigned long long *ret);
 
 /* Makes the dynamic loader of every helper run after it log the objects it
  * loads (LD_DEBUG=files, into the fake root), or stops that. */
