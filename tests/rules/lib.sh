@@ -64,7 +64,7 @@ RT_AEU_TREE=${RT_AEU_TREE-}
 
 # The scenarios, in order. Each is a function sc_<name with - as _>.
 # shellcheck disable=SC2034 # used by the scripts that source this file
-RT_SCENARIOS="xen-boot lun-before-xen lun-after-xen yield-request handover-timeout reserve
+RT_SCENARIOS="xen-boot lun-before-xen lun-after-xen yield-request yield-stock-era handover-timeout reserve
 mode-compat mode-off scsi-host-same-answer cmdline-override remove-xen-disk
 remove-lun partition-alias-disk-claim partition-alias-xvd-first
 ignored-names xen-hvm-map-sdf xen-hvm-map-sda1 xen-pv-map-sda1 xen-pv-sda1-real-sda
@@ -1557,7 +1557,7 @@ sc_yield_request() {
 			uevent_written "^xvda: 'change [0-9a-f-]{36} EC2XAYIELD=a'" \
 			"^xvda1: 'change [0-9a-f-]{36} EC2XAYIELD=a'"
 		check "ours: xvda's and xvda1's rules honoured it without starting the helper's links" \
-			yielded_without_links sda xvda xvda1
+			yield_path sda request xvda xvda1
 		check "ours: udev ran claim-finish with the claim's deadline exactly when the claim printed one" \
 			claim_finish_as_printed sda
 		check "ours: xvda1's request to yield ran its recheck (sda has sda1, whose node it may restore)" \
@@ -1575,6 +1575,48 @@ sc_yield_request() {
 	fi
 }
 
+# The rule replaces the stock one on a running instance: xvda and xvda1
+# were added under the stock rule, so their databases hold sda and sda1
+# but no EC2XA_STABLE, and no event has run since. A LUN logs in: the
+# holders' requests to yield find no stable name to keep, so they take the
+# links path, which drops the sd names and makes the stable links.
+sc_yield_stock_era() {
+	if [ "$SIDE" = ours ]; then
+		mv "$RT_RULES_OURS_DIR/51-ec2-hvm-devices.rules" "$OUT/ours-51.rules"
+	fi
+	sys_xen_disk xvda 0 1
+	plug xvda xvda1
+	expect_devices exp_xen <<-EOF
+	xvda  202:0 sda  | sda
+	xvda1 202:1 sda1 | sda1
+	EOF
+	checkpoint stock-rule-boot
+	if [ "$SIDE" = ours ]; then
+		mv "$OUT/ours-51.rules" "$RT_RULES_OURS_DIR/51-ec2-hvm-devices.rules"
+		check "ours: xvda's and xvda1's databases are the stock rule's (no EC2XA_STABLE)" \
+			no_stable_in_db 202:0 202:1
+	fi
+	sys_iscsi_lun sda 0 1
+	plug sda sda1
+	exp_history_final
+	checkpoint login
+	if [ "$SIDE" = ours ]; then
+		check "ours: the claim asked xvda and xvda1 to yield to disk sda (EC2XAYIELD=a)" \
+			uevent_written "^xvda: 'change [0-9a-f-]{36} EC2XAYIELD=a'" \
+			"^xvda1: 'change [0-9a-f-]{36} EC2XAYIELD=a'"
+		check "ours: without EC2XA_STABLE in their databases, both requests ran links (which made the stable links)" \
+			yield_path sda links xvda xvda1
+	fi
+}
+
+# no_stable_in_db MAJ:MIN...: no EC2XA_STABLE in these devices' databases
+no_stable_in_db() {
+	local mm
+	for mm in "$@"; do
+		[ -f "/run/udev/data/b$mm" ] && ! grep -q '^E:EC2XA_STABLE=' "/run/udev/data/b$mm" || return 1
+	done
+}
+
 # The yield scenario's state, after the login and after the stray
 # requests: the article's, and xvdf with its alias.
 exp_yield_state() {
@@ -1582,18 +1624,27 @@ exp_yield_state() {
 	expect_devices exp_xen <<< "xvdf 202:80 sdf | sdf xvd-sdf"
 }
 
-# yielded_without_links DISK XVD...: each holder's change event that
-# carried the request to yield to DISK (its last one; a later plain change,
-# such as xvda's recheck sends xvda1, decides anew) took the request's
-# path: no `links` run, EC2XA_YIELDED_TO=DISK among its properties.
-yielded_without_links() {
-	local disk=$1 xvd log
-	shift
+# yield_event_log DISK XVD: the log of XVD's last change event that carried
+# the request to yield to DISK (a later plain change, such as xvda's
+# recheck sends xvda1, decides anew); nothing when there is none
+yield_event_log() {
+	grep -lx "SYNTH_ARG_EC2XAYIELD=${1#sd}" "$OUT"/events/*-change-"$2".log 2>/dev/null | tail -n 1
+}
+
+# yield_path DISK request|links XVD...: each holder's request to yield to
+# DISK took the path named: the request's (no `links` run,
+# EC2XA_YIELDED_TO=DISK among its properties) or the links path (`links`
+# ran, no EC2XA_YIELDED_TO)
+yield_path() {
+	local disk=$1 path=$2 xvd log
+	shift 2
 	for xvd in "$@"; do
-		log=$(grep -lx "SYNTH_ARG_EC2XAYIELD=${disk#sd}" "$OUT"/events/*-change-"$xvd".log 2>/dev/null |
-			tail -n 1)
-		[ -n "$log" ] && ! grep -q "ec2-xvd-alias links $xvd" "$log" &&
-			grep -qx "EC2XA_YIELDED_TO=$disk" "$log" || return 1
+		log=$(yield_event_log "$disk" "$xvd")
+		[ -n "$log" ] || return 1
+		case $path in
+		request) ! grep -q "ec2-xvd-alias links $xvd" "$log" && grep -qx "EC2XA_YIELDED_TO=$disk" "$log" ;;
+		links) grep -q "ec2-xvd-alias links $xvd" "$log" && ! grep -q "^EC2XA_YIELDED_TO=" "$log" ;;
+		esac || return 1
 	done
 }
 
@@ -1602,7 +1653,7 @@ yielded_without_links() {
 # counterpart, whose node it may have to restore); for a disk, always.
 yield_recheck_as_needed() {
 	local disk=$1 xvd=$2 log num
-	log=$(grep -lx "SYNTH_ARG_EC2XAYIELD=${disk#sd}" "$OUT"/events/*-change-"$xvd".log 2>/dev/null | tail -n 1)
+	log=$(yield_event_log "$disk" "$xvd")
 	[ -n "$log" ] || return 1
 	num=${xvd##*[a-z]}
 	if [ -z "$num" ] || [ -e "/sys/class/block/$disk$num" ]; then
