@@ -286,9 +286,9 @@ int handover_claim(const DiskName *n) {
                 r = node_take(&info, before, !uevent_in_own_add(info.name));
         else
                 r = 0;
-        claim_finish_announce(&parts, deadline);
         if (r < 0)
-                return r;
+                return r; /* udev keeps no result of a failed PROGRAM */
+        claim_finish_announce(&parts, deadline);
         /* A name that changed meaning: say loudly who still uses it. */
         if (before == NAME_ALIAS || parts.n > 0) {
                 char whole_name[DISK_NAME_BUF];
@@ -340,7 +340,7 @@ int handover_recheck(const DiskName *xvd) {
         /* The real disk exists: the other names of its namespace must go,
          * and their holders' rules (the policy says no) drop them. In the
          * event of a claim's request the claim has asked them already. */
-        if (xvd->partition == 0 && !uevent_is_yield_request()) {
+        if (xvd->partition == 0 && !uevent_is_yield_request_for(xvd->letters)) {
                 partition_aliases_find(xvd, &parts);
                 for (size_t i = 0; i < parts.n; i++)
                         (void) uevent_send(parts.v[i].holder, "change", NULL, uuid);

@@ -62,8 +62,8 @@ bool uevent_in_own_add(const char *name) {
         return strcmp(devname, name) == 0;
 }
 
-bool uevent_is_yield_request(void) {
+bool uevent_is_yield_request_for(const char *letters) {
         const char *v = getenv("SYNTH_ARG_" UEVENT_ARG_YIELD);
 
-        return v && *v;
+        return v && strcmp(v, letters) == 0;
 }

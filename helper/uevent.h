@@ -33,6 +33,8 @@ int uevent_request_add(const char *name, char uuid[static UUID_BUF]);
  * DEVNAME), whose end applies the rules' owner and mode to the node. */
 bool uevent_in_own_add(const char *name);
 
-/* The helper runs in the event of a claim's request (it carries
- * SYNTH_ARG_EC2XAYIELD): the claim asked the partitions too. */
-bool uevent_is_yield_request(void);
+/* The helper runs in the event of a claim's request to this disk, whose
+ * letters are LETTERS (it carries SYNTH_ARG_EC2XAYIELD=LETTERS, the test
+ * the rule makes): that claim asked the disk's partitions too. A request
+ * naming another disk is not one a claim sent here. */
+bool uevent_is_yield_request_for(const char *letters);

@@ -264,6 +264,18 @@ START_TEST(test_claim_foreign) {
                       "ec2-xvd-alias: /dev/sda1 is the node of 8:17, which ec2-xvd-alias did not make; "
                       "leaving it alone (kernel disk sda1 is 8:1)\n");
         ck_assert_str_eq(fakeroot_describe(&root, "/dev/sda1"), "node 8:17");
+
+        /* a refused claim prints no result, so the rule starts no
+         * claim-finish (udev keeps no result of a failed PROGRAM either):
+         * the partition's alias, asked to go, goes in its own event */
+        fakeroot_rm(&root, "/dev/sda1");
+        fakeroot_symlink(&root, "/dev/sda1", "xvda1");
+        fakeroot_udevd_listening(&root);
+        fakeroot_run(&root, &run, "claim", "sda", NULL);
+        ck_assert_run(run, 3, "",
+                      "ec2-xvd-alias: /dev/sda is a symlink to 'sdb', which ec2-xvd-alias did not make; "
+                      "leaving it alone (kernel disk sda is 8:0)\n");
+        expect_yield("xvda1", "a");
 }
 END_TEST
 
@@ -548,7 +560,7 @@ START_TEST(test_claim_finish_usage) {
 }
 END_TEST
 
-/* In the event of a claim's request, xvda's recheck does not ask the
+/* In the event of a claim's request to xvda, its recheck does not ask the
  * partitions again: the claim has. In any other event it does. */
 START_TEST(test_recheck_yield_event) {
         lun_arrives();
@@ -561,6 +573,14 @@ START_TEST(test_recheck_yield_event) {
         ck_assert_run(run, 0, "", "");
         ck_assert_str_eq(fakeroot_read(&root, "/sys/class/block/xvda1/uevent"), "MAJOR=202\n");
         fakeroot_run(&root, &run, "recheck", "xvda", NULL);
+        ck_assert_run(run, 0, "", "");
+        ck_assert_int_eq(strncmp(fakeroot_read(&root, "/sys/class/block/xvda1/uevent"), "change ", 7), 0);
+        /* a request naming another disk is none a claim sent xvda (the
+         * rule ignored it): the partitions are asked as in a plain change */
+        fakeroot_write(&root, "/sys/class/block/xvda1/uevent", "MAJOR=202\n");
+        setenv("SYNTH_ARG_EC2XAYIELD", "b", 1);
+        fakeroot_run(&root, &run, "recheck", "xvda", NULL);
+        unsetenv("SYNTH_ARG_EC2XAYIELD");
         ck_assert_run(run, 0, "", "");
         ck_assert_int_eq(strncmp(fakeroot_read(&root, "/sys/class/block/xvda1/uevent"), "change ", 7), 0);
 }
