@@ -10,10 +10,14 @@ t1 = the first moment /dev/NAME is the block node with the devnum of that
 uevent; t2 = udev's "add" event of NAME (udevd finished it). With HOLDER
 (the xvd disk whose alias NAME was), also the holder's "change": the kernel
 uevent (h0) and udev's event (h2), whose difference is what udev spent on
-the holder's rules while the disk's add waited.
+the holder's rules while the disk's add waited; h0 - t0 is how long the
+disk's add took to send the holder its request (the rules before the
+claim, the claim's start); and the last udev event of a change of one of
+the holder's partitions (p2), which the claim also asked to yield.
 
 Writes "kernel_add_seen=... kernel_add_to_node_ms=...
-kernel_add_to_udev_add_ms=... [holder_change_ms=...]" to RESULTFILE. All
+kernel_add_to_udev_add_ms=... [holder_change_ms=... holder_request_ms=...
+parts_done_ms=...]" to RESULTFILE. All
 times are CLOCK_MONOTONIC, taken at receipt here.
 
 With --change, times one synthetic change of block device NAME instead:
@@ -126,12 +130,18 @@ def main():
     ino = inotify_dev()
     with open(ready, "w") as f:
         f.write("ready\n")
-    t0 = t1 = t2 = h0 = h2 = None
+    t0 = t1 = t2 = h0 = h2 = p2 = None
+    # the holder's partitions: their changes may end after the disk's add
+    parts = set()
+    if holder is not None and os.path.isdir("/sys/block/" + holder):
+        parts = {e for e in os.listdir("/sys/block/" + holder)
+                 if e.startswith(holder) and e[len(holder):].isdigit()}
+    parts_seen = set()
     want = None
     deadline = time.monotonic() + timeout
     path = "/dev/" + name
     while True:
-        left = deadline - time.monotonic()
+        left = (deadline if t2 is None else min(deadline, t2 + 5)) - time.monotonic()
         if left <= 0:
             break
         r, _, _ = select.select(socks + [ino], [], [], left)
@@ -159,6 +169,11 @@ def main():
                 elif s is socks[1] and h0 is not None and h2 is None:
                     h2 = now
                 continue
+            if holder is not None and dev.startswith(holder) and dev[len(holder):].isdigit() and \
+                    action == "change" and s is socks[1] and h0 is not None:
+                p2 = now
+                parts_seen.add(dev)
+                continue
             if dev != name or action != "add":
                 continue
             if s is socks[0] and t0 is None:
@@ -170,7 +185,8 @@ def main():
         if t0 is not None and t1 is None and dev_changed and is_node(path, want):
             t1 = time.monotonic()
         if t0 is not None and t1 is not None and t2 is not None:
-            break
+            if h0 is None or parts_seen >= parts:
+                break
     os.close(ino)
 
     def ms(a):
@@ -180,7 +196,7 @@ def main():
         "yes" if t0 is not None else "no", ms(t1), ms(t2))
     if holder is not None:
         hc = "none" if h0 is None or h2 is None else "%.0f" % ((h2 - h0) * 1000)
-        line += " holder_change_ms=%s" % hc
+        line += " holder_change_ms=%s holder_request_ms=%s parts_done_ms=%s" % (hc, ms(h0), ms(p2))
     with open(result, "w") as f:
         f.write(line + "\n")
 

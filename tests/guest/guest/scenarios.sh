@@ -1152,7 +1152,7 @@ scn_handover_latency() {
 	fact "xvdb's last event after a handover was the claim's request to yield in $yields of $((2 * reps))"
 	[ "$yields" -gt 0 ] || problem "the claim's request to yield never reached xvdb's rule: $(udevadm info -q property /dev/xvdb | grep -E 'EC2XA' | tr '\n' ' ')"
 	printf 'mode = auto\n' >"$CONF"
-	local est_on est_off hn pn hc pu
+	local est_on est_off hn pn hc hq hp pu
 	est_on=$(pair_estimate "$OUT/latency.pairs" on)
 	est_off=$(pair_estimate "$OUT/latency.pairs" off)
 	read -r r_on h_on p_on n_on <<<"$est_on"
@@ -1164,10 +1164,12 @@ scn_handover_latency() {
 	hn=$(latency_median kernel_add_to_node_ms handover)
 	pn=$(latency_median kernel_add_to_node_ms plain)
 	hc=$(latency_median holder_change_ms handover)
+	hq=$(latency_median holder_request_ms handover)
+	hp=$(latency_median parts_done_ms handover)
 	local met met_off
 	met=$(target_met "$r_on")
 	met_off=$(target_met "$r_off")
-	console "EC2XA-TIMING handover-latency AL2023 layout (xvdb1, xvdb127, xvdb128), sdb add event (kernel uevent to udev event), median of per-pair ratios: with the cdrom override ${r_on}x over $n_on pairs (medians: handover $h_on ms, no alias $p_on ms; target at most 1.25x: $met), without it ${r_off}x over $n_off pairs (handover $h_off ms, no alias $p_off ms; $met_off); /dev/sdb the right node: $hn ms vs $pn ms; xvdb's change event $hc ms"
+	console "EC2XA-TIMING handover-latency AL2023 layout (xvdb1, xvdb127, xvdb128), sdb add event (kernel uevent to udev event), median of per-pair ratios: with the cdrom override ${r_on}x over $n_on pairs (medians: handover $h_on ms, no alias $p_on ms; target at most 1.25x: $met), without it ${r_off}x over $n_off pairs (handover $h_off ms, no alias $p_off ms; $met_off); /dev/sdb the right node: $hn ms vs $pn ms; from sdb's kernel add: the request to xvdb sent at $hq ms, xvdb's change event $hc ms, its partitions' changes done at $hp ms"
 	fact "AL2023 layout, median of per-pair ratios: with the cdrom override ${r_on}x ($n_on pairs, $h_on vs $p_on ms; target 1.25x $met), without it ${r_off}x ($n_off pairs, $h_off vs $p_off ms; $met_off)"
 	pu=$p_on
 	handover_latency_share "$reps" "$pu"
