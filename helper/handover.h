@@ -18,13 +18,19 @@
  * namespace theirs, all at once; wait (bounded by handover_timeout) until
  * udev has dropped the disk's own alias, then put the real node in place
  * atomically. When partitions' aliases are still there, prints
- * "finish DEADLINE" (CLOCK_MONOTONIC ms) for the rule's claim-finish.
+ * "finish DEADLINE NAME..." (CLOCK_MONOTONIC ms, then those names, at most
+ * CLAIM_FINISH_NAMES_MAX of them, else none) for the rules' claim-finish.
  * Reads the configuration only when there is something to do. 0 when the
  * node is right at the end, negative errno (logged) when it could not be. */
 int handover_claim(const DiskName *sd);
 
+/* How many names a claim's "finish" result lists: 99-ec2-xvd-alias-finish.rules
+ * tests each of /dev/NAME1..6 and starts claim-finish only while one is
+ * still there; with more names the result lists none, and it always does. */
+#define CLAIM_FINISH_NAMES_MAX 6
+
 /* sd add/change, in the event's RUN after a claim that printed "finish
- * DEADLINE": wait until DEADLINE for the partitions' aliases of disk sd
+ * DEADLINE ..." whose names are not all gone: wait until DEADLINE for the partitions' aliases of disk sd
  * to go, then remove those left (the real disk owns the names). 0 when
  * none is left, negative errno (logged) when one could not be removed. */
 int handover_claim_finish(const DiskName *sd, uint64_t deadline);

@@ -88,6 +88,7 @@ fi
 helper=/usr/lib/udev/$name
 xen_rule=/usr/lib/udev/rules.d/51-ec2-hvm-devices.rules
 nvme_rule=/usr/lib/udev/rules.d/71-ec2-xvd-alias-nvme.rules
+finish_rule=/usr/lib/udev/rules.d/99-ec2-xvd-alias-finish.rules
 conf=/etc/$name.conf
 doc=/usr/share/doc/$name
 dpkg-deb -c "$deb" | awk '{ print $1, $2, $6 }' | sed 's| \./| /|; s|/$||' >"$work/contents"
@@ -99,7 +100,7 @@ dropin=/usr/lib/systemd/system/systemd-udevd.service.d/$name.conf
 {
 	printf '%s\n' /etc "$conf" /usr /usr/lib /usr/lib/tmpfiles.d "$tmpfiles"
 	printf '%s\n' /usr/lib/systemd /usr/lib/systemd/system "${dropin%/*}" "$dropin"
-	printf '%s\n' /usr/lib/udev "$helper" /usr/lib/udev/rules.d "$xen_rule" "$nvme_rule" \
+	printf '%s\n' /usr/lib/udev "$helper" /usr/lib/udev/rules.d "$xen_rule" "$nvme_rule" "$finish_rule" \
 		/usr/share /usr/share/doc "$doc" "$doc/README.md.gz" "$doc/changelog.Debian.gz" "$doc/copyright" \
 		/usr/share/lintian /usr/share/lintian/overrides "/usr/share/lintian/overrides/$name" \
 		/usr/share/man /usr/share/man/man5 /usr/share/man/man5/$name.conf.5.gz \
@@ -107,7 +108,7 @@ dropin=/usr/lib/systemd/system/systemd-udevd.service.d/$name.conf
 } | sort >"$work/files.want"
 sort "$work/files" >"$work/files.got"
 if diff -u "$work/files.want" "$work/files.got" >"$work/files.diff"; then
-	pass "files: exactly helper and both rules in /usr/lib/udev, the config, 2 man pages, README, copyright, changelog, lintian overrides, tmpfiles.d entry, systemd-udevd.service drop-in"
+	pass "files: exactly helper and the three rules in /usr/lib/udev, the config, 2 man pages, README, copyright, changelog, lintian overrides, tmpfiles.d entry, systemd-udevd.service drop-in"
 else
 	sed 's/^/  /' "$work/files.diff"
 	fail "files: the file list differs from the expected one (above)"
@@ -117,9 +118,9 @@ if grep -q '^/etc/udev\|^/lib/\|^/usr/sbin/\|ec2udev-vbd\|70-ec2-nvme-devices' "
 else
 	pass "files: nothing in /etc/udev/rules.d (the admin's), nothing in /lib or /usr/sbin, no file of amazon-ec2-utils"
 fi
-got=$(awk -v h="$helper" -v x="$xen_rule" -v n="$nvme_rule" -v c="$conf" -v t="$tmpfiles" -v d="$dropin" '$3 == h || $3 == x || $3 == n || $3 == c || $3 == t || $3 == d { print $1, $2, $3 }' "$work/contents" | sort -k3)
+got=$(awk -v h="$helper" -v x="$xen_rule" -v n="$nvme_rule" -v f="$finish_rule" -v c="$conf" -v t="$tmpfiles" -v d="$dropin" '$3 == h || $3 == x || $3 == n || $3 == f || $3 == c || $3 == t || $3 == d { print $1, $2, $3 }' "$work/contents" | sort -k3)
 want=$(printf '%s\n' "-rw-r--r-- root/root $conf" "-rwxr-xr-x root/root $helper" "-rw-r--r-- root/root $xen_rule" \
-	"-rw-r--r-- root/root $nvme_rule" "-rw-r--r-- root/root $tmpfiles" "-rw-r--r-- root/root $dropin" | sort -k3)
+	"-rw-r--r-- root/root $nvme_rule" "-rw-r--r-- root/root $finish_rule" "-rw-r--r-- root/root $tmpfiles" "-rw-r--r-- root/root $dropin" | sort -k3)
 if [ "$got" = "$want" ]; then
 	pass "modes: helper 0755, rules, config, tmpfiles.d entry and drop-in 0644, all root:root"
 else
@@ -187,7 +188,7 @@ if [ "$needed" = "libc.so.6 " ]; then
 else
 	fail "payload: the helper's NEEDED entries are '$needed'"
 fi
-check_rules_run "$helper" "$root$xen_rule" "$root$nvme_rule"
+check_rules_run "$helper" "$root$xen_rule" "$root$nvme_rule" "$root$finish_rule"
 if [ -f "$root$conf" ] && conf_example_ok "$root$conf" && cmp -s "$root$conf" "$src/packaging/$name.conf"; then
 	pass "payload: $conf is packaging/$name.conf, sets nothing, shows mode, reserve, handover_timeout commented out"
 else
@@ -508,7 +509,7 @@ if [ -z "$aeu_deb" ]; then
 else
 	droot -i "$aeu_deb" "$deb"
 fi
-if [ "$(status_of $name)" = ii ] && [ -x "$sr$helper" ] && [ -f "$sr$xen_rule" ] && [ -f "$sr$nvme_rule" ] &&
+if [ "$(status_of $name)" = ii ] && [ -x "$sr$helper" ] && [ -f "$sr$xen_rule" ] && [ -f "$sr$nvme_rule" ] && [ -f "$sr$finish_rule" ] &&
 	[ -f "$sr$conf" ] && dpkg --root="$sr" -V $name >"$work/verify.out" 2>&1 && [ ! -s "$work/verify.out" ]; then
 	pass "install: dpkg --root -i puts every file in place, status ii, dpkg -V clean${aeu_deb:+ (beside $(basename "$aeu_deb"))}"
 else
@@ -539,10 +540,10 @@ if [ -n "$aeu_deb" ]; then
 		[ -d "$sr$d" ] || continue
 		(cd "$sr$d" && for f in *.rules; do [ -e "$f" ] && echo "$f $d/$f"; done)
 	done | sort -s -k1,1 | awk '!seen[$1]++ { print $2 }' | tr '\n' ' ')
-	want="/usr/lib/udev/rules.d/51-ec2-hvm-devices.rules /usr/lib/udev/rules.d/70-ec2-nvme-devices.rules /usr/lib/udev/rules.d/71-ec2-xvd-alias-nvme.rules "
+	want="/usr/lib/udev/rules.d/51-ec2-hvm-devices.rules /usr/lib/udev/rules.d/70-ec2-nvme-devices.rules /usr/lib/udev/rules.d/71-ec2-xvd-alias-nvme.rules /usr/lib/udev/rules.d/99-ec2-xvd-alias-finish.rules "
 	if [ "$(status_of amazon-ec2-utils)" = ii ] && [ "$order" = "$want" ] &&
 		[ "$(readlink -f "$sr/lib/udev/rules.d/70-ec2-nvme-devices.rules")" = "$(readlink -f "$sr/usr/lib/udev/rules.d/70-ec2-nvme-devices.rules")" ]; then
-		pass "amazon-ec2-utils: with its real package installed, the rule set runs our 51, Amazon's 70-ec2-nvme-devices.rules (its /lib/udev/rules.d), then our 71-ec2-xvd-alias-nvme.rules; no file shadows another"
+		pass "amazon-ec2-utils: with its real package installed, the rule set runs our 51, Amazon's 70-ec2-nvme-devices.rules (its /lib/udev/rules.d), then our 71-ec2-xvd-alias-nvme.rules and 99-ec2-xvd-alias-finish.rules; no file shadows another"
 	else
 		fail "amazon-ec2-utils: status '$(status_of amazon-ec2-utils)', rule order '$order', expected '$want'"
 	fi
@@ -559,7 +560,7 @@ fi
 echo "mode = off" >>"$sr$conf"
 mkdir -p "$sr/run/ec2-xvd-alias/nodes" && echo '202:80 12' >"$sr/run/ec2-xvd-alias/nodes/sdf"
 droot -r $name
-if [ "$(status_of $name)" = rc ] && [ ! -e "$sr$helper" ] && [ ! -e "$sr$xen_rule" ] && [ ! -e "$sr$nvme_rule" ] &&
+if [ "$(status_of $name)" = rc ] && [ ! -e "$sr$helper" ] && [ ! -e "$sr$xen_rule" ] && [ ! -e "$sr$nvme_rule" ] && [ ! -e "$sr$finish_rule" ] &&
 	grep -q '^mode = off' "$sr$conf"; then
 	pass "remove: dpkg -r removes helper and rules, keeps the edited conffile (status rc)"
 else

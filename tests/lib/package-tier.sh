@@ -45,12 +45,15 @@ run_build() {
 # in the unpacked payload): every program they start is HELPER, and none
 # is the stock scripts' or an unsubstituted @VAR@
 check_rules_run() {
-	local helper=$1 rulelines progs
+	local helper=$1 rulelines progs f
 	shift
-	rulelines=$(cat "$@" 2>/dev/null | grep -v '^[[:space:]]*#' | grep -v '^[[:space:]]*$')
+	for f in "$@"; do
+		[ -f "$f" ] || { fail "payload: no rule file $f"; return; }
+	done
+	rulelines=$(cat "$@" | grep -v '^[[:space:]]*#' | grep -v '^[[:space:]]*$')
 	progs=$(grep -o '\(PROGRAM\|IMPORT{program}\|RUN+\?\)="[^" ]*' <<<"$rulelines" | sed 's/.*="//' | sort -u)
 	if [ -n "$progs" ] && [ "$progs" = "$helper" ] && ! grep -q 'ec2udev-vbd\|ebsnvme-id\|@[A-Z_]*@' <<<"$rulelines"; then
-		pass "payload: every PROGRAM/IMPORT/RUN in both rules runs $helper (no ec2udev-vbd or ebsnvme-id, no unsubstituted @VAR@)"
+		pass "payload: every PROGRAM/IMPORT/RUN in the $# rule files runs $helper (no ec2udev-vbd or ebsnvme-id, no unsubstituted @VAR@)"
 	else
 		fail "payload: the rules run '$(tr '\n' ' ' <<<"$progs")'"
 	fi

@@ -72,6 +72,7 @@ fi
 helper=/usr/lib/udev/ec2-xvd-alias
 rule=/etc/udev/rules.d/51-ec2-hvm-devices.rules
 nvme_rule=/usr/lib/udev/rules.d/71-ec2-xvd-alias-nvme.rules
+finish_rule=/usr/lib/udev/rules.d/99-ec2-xvd-alias-finish.rules
 conf=/etc/ec2-xvd-alias.conf
 q -l "$rpmf" >"$work/files"
 # The build-id links that find-debuginfo adds to every binary package on
@@ -86,6 +87,7 @@ $rule
 /usr/lib/tmpfiles.d/ec2-xvd-alias.conf
 $helper
 $nvme_rule
+$finish_rule
 /usr/share/doc/$name-$version
 /usr/share/doc/$name-$version/README.md
 /usr/share/licenses/$name-$version
@@ -94,7 +96,7 @@ $nvme_rule
 /usr/share/man/man8/ec2-xvd-alias.8
 EOF
 if diff -u "$work/files.want" "$work/files.main" >"$work/files.diff"; then
-	pass "files: exactly helper, the Xen and NVMe rules, config, tmpfiles.d entry, systemd-udevd.service drop-in, 2 man pages, README, LICENSE"
+	pass "files: exactly helper, the Xen, NVMe and finish rules, config, tmpfiles.d entry, systemd-udevd.service drop-in, 2 man pages, README, LICENSE"
 else
 	sed 's/^/  /' "$work/files.diff"
 	fail "files: the file list differs from the expected one (above)"
@@ -163,7 +165,7 @@ if [ -x "$root$helper" ] && file -b "$root$helper" | grep -q '^ELF .* executable
 else
 	fail "payload: $helper missing or not an ELF executable"
 fi
-check_rules_run "$helper" "$root$rule" "$root$nvme_rule"
+check_rules_run "$helper" "$root$rule" "$root$nvme_rule" "$root$finish_rule"
 if [ -f "$root$conf" ] && conf_example_ok "$root$conf"; then
 	pass "payload: $conf sets nothing and shows mode, reserve, handover_timeout commented out"
 else

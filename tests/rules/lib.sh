@@ -127,7 +127,7 @@ rt_build_ok() {
 		return 1
 	fi
 	local r
-	for r in 51-ec2-hvm-devices.rules 71-ec2-xvd-alias-nvme.rules; do
+	for r in 51-ec2-hvm-devices.rules 71-ec2-xvd-alias-nvme.rules 99-ec2-xvd-alias-finish.rules; do
 		if [ ! -f "$b/rules/$r" ]; then
 			echo "no generated rule at $b/rules/$r"
 			return 1
@@ -389,6 +389,8 @@ ns_install_ours() {
 	cp "$rule" "$RT_RULES_OURS_DIR/51-ec2-hvm-devices.rules"
 	# the NVMe rule goes beside Amazon's 70 file, where the package puts it
 	cp "$RT_BUILD/rules/71-ec2-xvd-alias-nvme.rules" "$RT_RULES_STOCK_DIR/71-ec2-xvd-alias-nvme.rules"
+	# the end of a handover, last of all the rules
+	cp "$RT_BUILD/rules/99-ec2-xvd-alias-finish.rules" "$RT_RULES_STOCK_DIR/99-ec2-xvd-alias-finish.rules"
 	install -m 755 "$RT_BUILD/helper/ec2-xvd-alias" /usr/lib/udev/ec2-xvd-alias.real
 	write_helper_wrapper "$hp" /usr/lib/udev/ec2-xvd-alias.real
 }
@@ -443,6 +445,12 @@ write_helper_wrapper() {
 	err=\$(mktemp "$OUT/helper-err.XXXXXX")
 	out=\$("$real" "\$@" 2>"\$err")
 	rc=\$?
+	if [ "\$1" = claim ] && [ -e "$OUT/hold-after-claim" ]; then
+		# FORCED ORDERING (hold_after_claim): the rest of this event's
+		# rules wait until the harness has run the events queued so far
+		touch "$OUT/hold"
+		for _ in \$(seq 500); do [ -e "$OUT/hold" ] || break; sleep 0.02; done
+	fi
 	[ -n "\$out" ] && printf '%s\n' "\$out"
 	cat "\$err" >&2
 	{
@@ -926,6 +934,9 @@ dispatch() {
 		i=0
 		while read -r act name args; do
 			i=$((i + 1))
+			if [ -e "$OUT/hold-after-claim" ] && [ ! -e "$OUT/hold" ] && [[ $name == *[0-9] ]]; then
+				continue
+			fi
 			if ! blocked "$i" "$name"; then
 				sed -i "${i}d" "$OUT/queue"
 				# shellcheck disable=SC2086 # KEY=VALUE words
@@ -955,9 +966,26 @@ worker_wait() {
 	while kill -0 "$pid" 2>/dev/null; do
 		uevents_collect
 		dispatch
+		if [ -e "$OUT/hold" ] && [ "$RT_DEPTH" = 1 ]; then
+			# a held claim's event (hold_after_claim), back in its own
+			# loop: dispatch has run everything it could start, the
+			# partitions' events too, so its later rules may go on
+			rm -f "$OUT/hold"
+		fi
 		sleep 0.02
 	done
 	wait "$pid"
+}
+
+# hold_after_claim: FORCED ORDERING for this scenario. While a claim runs,
+# only whole disks' events are dispatched (the disk's alias goes, the
+# partitions' stay, so the claim leaves their names to the 99 rule); once
+# it has returned, its event's later rules wait until the partitions'
+# events have run. The order udevd takes when its other workers are quick.
+# For a claim in an event the scenario starts itself (not one dispatched
+# from another event's program).
+hold_after_claim() {
+	touch "$OUT/hold-after-claim"
 }
 
 # udev_event ACTION NAME [KEY=VALUE...]: one event as udevd would process
@@ -986,6 +1014,7 @@ udev_event() {
 	log="$OUT/events/$n-$action-$name.log"
 	echo "$n $action $name" >> "$OUT/events.list"
 	RT_RUNNING="$RT_RUNNING $name"
+	RT_DEPTH=$((RT_DEPTH + 1))
 	SYSTEMD_DEVICE_VERIFY_SYSFS=0 SYSTEMD_LOG_COLOR=0 \
 		udevadm test --action="$action" "$path" > "$log" 2>&1 &
 	worker_wait $! || echo "udevadm test exited $?" >> "$log"
@@ -994,8 +1023,12 @@ udev_event() {
 		rm -f "$OUT/uevent/$name.synth"
 	fi
 	run_list "$log"
+	case $name in
+	sd*) end_aliases "$name" >> "$log" ;;
+	esac
 	uevents_collect
 	RT_RUNNING=${RT_RUNNING% "$name"}
+	RT_DEPTH=$((RT_DEPTH - 1))
 	dispatch
 	if [ -z "$RT_RUNNING" ]; then
 		uevents_drain
@@ -1258,21 +1291,60 @@ no_helper_timeout() {
 	! helper_said "within [0-9.]+ s"
 }
 
-# claim_finish_as_printed LUN: in LUN's add event udev ran claim-finish
-# (the event's RUN) with the deadline the claim printed ("finish DEADLINE",
-# when partitions' aliases were left at its end), and it succeeded; with
-# no such result, no claim-finish ran. Which of the two happens depends on
-# how soon the partitions' events ran (the unit tests force both).
-claim_finish_as_printed() {
+# end_aliases NAME: when real disk NAME's event ends, every name of its
+# namespace that is still a symlink to a Xen or NVMe device, one
+# "END-ALIAS /dev/N -> TARGET" line each (none is allowed to be)
+end_aliases() {
+	local f t
+	for f in /dev/"$1"[0-9]*; do
+		[ -L "$f" ] || continue
+		t=$(readlink "$f")
+		case ${t##*/} in
+		xvd*|nvme*) echo "END-ALIAS $f -> $t" ;;
+		esac
+	done
+}
+
+# claim_finish_as_needed LUN: LUN's add event ended with no name of its
+# namespace leading to a Xen or NVMe device; when the claim printed no
+# "finish DEADLINE NAME...", no claim-finish ran; when one ran (the 99
+# rule found a name the claim left still there, or the claim named none),
+# it had the claim's deadline and succeeded. Whether one runs depends on
+# how soon the partitions' events ran (hold_after_claim forces one order,
+# the unit tests both).
+claim_finish_as_needed() {
 	local log want
 	local -a logs=("$OUT"/events/*-add-"$1".log)
 	log=${logs[0]}
-	want=$(sed -n "s/.*ec2-xvd-alias claim $1'(out) 'finish \([0-9]*\)'\$/\1/p" "$log")
-	if [ -n "$want" ]; then
-		grep -qx "RUN .*ec2-xvd-alias claim-finish $1 $want" "$log" && ! grep -q "^RUN exited" "$log"
-	else
+	grep -q "^END-ALIAS" "$log" && return 1
+	want=$(sed -n "s/.*ec2-xvd-alias claim $1'(out) 'finish \([0-9]*\)[ a-z0-9]*'\$/\1/p" "$log")
+	if [ -z "$want" ]; then
 		! grep -q "^RUN .*claim-finish" "$log"
+	elif grep -q "^RUN .*claim-finish" "$log"; then
+		grep -qx "RUN .*ec2-xvd-alias claim-finish $1 $want" "$log" && ! grep -q "^RUN exited" "$log"
 	fi
+}
+
+# claim_finish_ran_and_removed LUN NAME: in LUN's add event udev ran
+# claim-finish with the claim's deadline, and it removed NAME's alias
+claim_finish_ran_and_removed() {
+	local log
+	local -a logs=("$OUT"/events/*-add-"$1".log)
+	log=${logs[0]}
+	grep -q "^RUN .*ec2-xvd-alias claim-finish $1 [0-9]*\$" "$log" && claim_finish_as_needed "$1" &&
+		helper_said "/dev/$2: removed the alias of"
+}
+
+# claim_left_for_99 LUN NAME...: LUN's claim printed "finish DEADLINE"
+# with exactly these names, the 99 rule found them gone, and udev started
+# no claim-finish
+claim_left_for_99() {
+	local log lun=$1
+	shift
+	local -a logs=("$OUT"/events/*-add-"$lun".log)
+	log=${logs[0]}
+	grep -qE "ec2-xvd-alias claim $lun'\(out\) 'finish [0-9]+ $*'\$" "$log" &&
+		! grep -q "^RUN .*claim-finish" "$log" && ! grep -q "^END-ALIAS" "$log"
 }
 
 no_node_records() {
@@ -1293,9 +1365,9 @@ helper_rejected() {
 # a line and goes on, so nothing else would show it. The Nitro file is
 # checked in the Nitro scenarios.
 rules_parsed_clean() {
-	local files='51-ec2-hvm-devices' bad
+	local files='51-ec2-hvm-devices|99-ec2-xvd-alias-finish' bad
 	case $SC in
-	nitro-*) files='51-ec2-hvm-devices|71-ec2-xvd-alias-nvme' ;;
+	nitro-*) files='51-ec2-hvm-devices|71-ec2-xvd-alias-nvme|99-ec2-xvd-alias-finish' ;;
 	esac
 	bad=$(grep -hE "^(/etc|/usr/lib)/udev/rules.d/($files)\.rules:[0-9]+ " "$OUT"/events/*.log 2>/dev/null |
 		sort -u | head -n 1)
@@ -1558,8 +1630,8 @@ sc_yield_request() {
 			"^xvda1: 'change [0-9a-f-]{36} EC2XAYIELD=a'"
 		check "ours: xvda's and xvda1's rules honoured it without starting the helper's links" \
 			yield_path sda request xvda xvda1
-		check "ours: udev ran claim-finish with the claim's deadline exactly when the claim printed one" \
-			claim_finish_as_printed sda
+		check "ours: the LUN's event ended with no sda name leading to Xen; claim-finish, if udev ran it, had the claim's deadline" \
+			claim_finish_as_needed sda
 		check "ours: xvda1's request to yield ran its recheck (sda has sda1, whose node it may restore)" \
 			yield_recheck_as_needed sda xvda1
 	fi
@@ -1695,6 +1767,8 @@ sc_handover_timeout() {
 		check "ours: the helper restored the node udev unlinked" helper_said "restored"
 		check "ours: udev 252 unlinked the handed-over node with xvda's claim (DESIGN 4.2)" \
 			grep -q "No reference left for '/dev/sda'" "$OUT"/events/*-change-xvda.log
+		check "ours: xvda1's change had not run when the LUN's rules ended: the 99 rule found sda1's alias and udev ran claim-finish, which removed it" \
+			claim_finish_ran_and_removed sda sda1
 	fi
 }
 
@@ -1834,12 +1908,17 @@ exp_partition_alias_login() {
 
 sc_partition_alias_disk_claim() {
 	# the disk's claim takes the partition alias with it
+	# in the order udevd takes when its other workers are quick: xvda1's
+	# change runs after the claim, before the LUN's 99 rule
 	boot_partitioned_xvda
+	hold_after_claim
 	sys_iscsi_lun sda 0 0
 	plug sda
 	exp_partition_alias_login
 	checkpoint login
 	if [ "$SIDE" = ours ]; then
+		check "ours: the claim left sda1 to the 99 rule, which found it gone: udev started no claim-finish" \
+			claim_left_for_99 sda sda1
 		check "ours: xvda's request to yield ran its recheck (sda exists, its node may need restoring)" \
 			yield_recheck_as_needed sda xvda
 		check "ours: xvda1's request to yield started no program (sda has no sda1)" \
@@ -2332,6 +2411,7 @@ rt_inner() {
 	OUT=$3
 	RT_HELPER=/usr/lib/udev/ec2-xvd-alias
 	RT_RUNNING=""
+	RT_DEPTH=0
 	export LC_ALL=C
 	set -u
 	ns_setup

@@ -598,20 +598,51 @@ void fakeroot_run(FakeRoot *r, HelperRun *ret, ...) {
         ret->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-bool fakeroot_claim_deadline(const char *out, unsigned long long *ret) {
+bool fakeroot_claim_deadline(const char *out, unsigned long long *ret, char names[static FAKEROOT_RESULT_MAX]) {
         int end = 0;
+        size_t len;
 
-        return sscanf(out, "finish %llu\n%n", ret, &end) == 1 && end > 0 && out[end] == '\0';
+        if (sscanf(out, "finish %llu%n", ret, &end) != 1 || end == 0)
+                return false;
+        len = strlen(out + end);
+        if (len == 0 || out[end + len - 1] != '\n' || len > FAKEROOT_RESULT_MAX)
+                return false;
+        /* " sda1 sda127" or nothing, then the newline */
+        if (out[end] == ' ') {
+                end++;
+                len--;
+        }
+        snprintf(names, FAKEROOT_RESULT_MAX, "%.*s", (int) len - 1, out + end);
+        return strchr(names, '\n') == NULL;
+}
+
+/* What 99-ec2-xvd-alias-finish.rules tests: TEST=="/dev/NAME" (stat,
+ * which follows the link) for each name the claim left, or none named. */
+static bool finish_rule_matches(FakeRoot *r, const char *names) {
+        char copy[FAKEROOT_RESULT_MAX], *save = NULL, rel[PATH_MAX], p[PATH_MAX];
+        struct stat st;
+
+        if (names[0] == '\0')
+                return true;
+        snprintf(copy, sizeof(copy), "%s", names);
+        for (char *w = strtok_r(copy, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+                snprintf(rel, sizeof(rel), "/dev/%s", w);
+                path_in(r, rel, p);
+                if (stat(p, &st) == 0)
+                        return true;
+        }
+        return false;
 }
 
 bool fakeroot_run_claim(FakeRoot *r, HelperRun *ret, const char *name) {
+        char d[32], *err, names[FAKEROOT_RESULT_MAX];
         unsigned long long deadline;
-        char d[32], *err;
         HelperRun *finish;
 
         fakeroot_run(r, ret, "claim", name, NULL);
         /* RESULT=="finish [0-9]*": only a claim that succeeded has a result */
-        if (ret->status != 0 || !fakeroot_claim_deadline(ret->out, &deadline))
+        if (ret->status != 0 || !fakeroot_claim_deadline(ret->out, &deadline, names) ||
+            !finish_rule_matches(r, names))
                 return false;
         finish = calloc(1, sizeof(*finish));
         ck_assert_ptr_nonnull(finish);

@@ -83,14 +83,18 @@ typedef struct HelperRun {
  * over /sys and /run, so that libudev reads the fake machine. */
 void fakeroot_run(FakeRoot *r, HelperRun *ret, ...);
 
-/* What 51-ec2-hvm-devices.rules does in a real disk's event: `claim
- * NAME`, and when it printed "finish DEADLINE", `claim-finish NAME
- * DEADLINE` (the event's RUN). ret holds the claim's stdout when no
- * claim-finish ran (empty when one did, whose stdout must be empty), both
- * stderrs, and the exit status of the last. Whether claim-finish ran. */
+/* What 51-ec2-hvm-devices.rules and 99-ec2-xvd-alias-finish.rules do in
+ * a real disk's event: `claim NAME`, and when it printed "finish DEADLINE
+ * NAME..." and one of those names is still there (or it named none),
+ * `claim-finish NAME DEADLINE` (the event's RUN). ret holds the claim's
+ * stdout when no claim-finish ran (empty when one did, whose stdout must
+ * be empty), both stderrs, and the exit status of the last. Whether
+ * claim-finish ran. */
 bool fakeroot_run_claim(FakeRoot *r, HelperRun *ret, const char *name);
-/* Whether a claim's stdout is exactly "finish DEADLINE\n"; sets *ret. */
-bool fakeroot_claim_deadline(const char *out, unsigned long long *ret);
+#define FAKEROOT_RESULT_MAX 256
+/* Whether a claim's stdout is exactly "finish DEADLINE[ NAME...]\n"; sets
+ * *ret and names (the names, space-separated, or ""). */
+bool fakeroot_claim_deadline(const char *out, unsigned long long *ret, char names[static FAKEROOT_RESULT_MAX]);
 
 /* Makes the dynamic loader of every helper run after it log the objects it
  * loads (LD_DEBUG=files, into the fake root), or stops that. */

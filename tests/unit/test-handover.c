@@ -60,6 +60,24 @@ static void expect_yield(const char *xvd, const char *disk) {
         ck_assert_int_eq(strncmp(got + 7 + 36, want, strlen(want)), 0);
 }
 
+/* A claim run as the rules run it (fakeroot_run_claim) while a stand-in
+ * udevd drops the partitions' aliases: the claim either left them (its
+ * result names them, and the 99 rule, finding them gone, started no
+ * claim-finish) or saw them go itself (no result); either way it exits 0
+ * with exp_err. A macro, so that a failure names the test's line. */
+#define ck_assert_claimed(run, left, exp_err)                                                  \
+        do {                                                                                    \
+                ck_assert_str_eq((run).err, (exp_err));                                         \
+                ck_assert_int_eq((run).status, 0);                                              \
+                if ((run).out[0] != '\0') {                                                     \
+                        unsigned long long deadline_;                                           \
+                        char names_[FAKEROOT_RESULT_MAX];                                       \
+                                                                                                \
+                        ck_assert(fakeroot_claim_deadline((run).out, &deadline_, names_));      \
+                        ck_assert_str_eq(names_, (left));                                       \
+                }                                                                               \
+        } while (0)
+
 /* The boot state under the old rule or ours: xvda holds sda and sda1. */
 static void aliased(void) {
         fakeroot_symlink(&root, "/dev/sda", "xvda");
@@ -137,8 +155,8 @@ START_TEST(test_claim_handover) {
         ck_assert_int_eq(status, 0);
         ck_assert_int_eq(waitpid(part, &status, 0), part);
         ck_assert_int_eq(status, 0);
-        ck_assert_run(run, 0, "",
-                      "ec2-xvd-alias: /dev/sda: now the node of real disk sda (8:0), handed over from its xvd alias\n");
+        ck_assert_claimed(run, "sda1",
+                          "ec2-xvd-alias: /dev/sda: now the node of real disk sda (8:0), handed over from its xvd alias\n");
         ck_assert_str_eq(fakeroot_describe(&root, "/dev/sda"), "node 8:0");
         ck_assert_str_eq(fakeroot_describe(&root, "/dev/sda1"), "missing");
         /* the record names this very node: devnum and inode */
@@ -178,7 +196,7 @@ START_TEST(test_claim_handover_names_in_use) {
                        "/dev/sdb /other ext4 defaults 0 2\n");
         fakeroot_symlink(&root, "/dev/disk/by-uuid/1234-abcd", "../../xvda1");
         claim_sda_over_xvda();
-        ck_assert_run(run, 0, "",
+        ck_assert_claimed(run, "sda1",
                       "ec2-xvd-alias: /dev/sda: now the node of real disk sda (8:0), handed over from its xvd alias\n"
                       "ec2-xvd-alias: /etc/fstab:2 names /dev/sda1, which real disk sda has taken from its alias: "
                       "what opens it now gets that disk, and systemd 252 unmounts an fstab mount of it whose fsck pass is not 0; "
@@ -203,7 +221,7 @@ static void claim_with_unit(bool selinux, const char *want) {
         if (selinux)
                 fakeroot_write(&root, "/sys/fs/selinux/enforce", "1");
         claim_sda_over_xvda();
-        ck_assert_run(run, 0, "", want);
+        ck_assert_claimed(run, "sda1", want);
 }
 
 #define HANDOVER_LINE "ec2-xvd-alias: /dev/sda: now the node of real disk sda (8:0), handed over from its xvd alias\n"
@@ -432,7 +450,7 @@ START_TEST(test_partition_alias_follows_disk) {
         fakeroot_run_claim(&root, &run, "sda");
         ck_assert_int_eq(waitpid(part, &status, 0), part);
         ck_assert_int_eq(status, 0);
-        ck_assert_run(run, 0, "", "");
+        ck_assert_claimed(run, "sda1", "");
         ck_assert_str_eq(fakeroot_describe(&root, "/dev/sda1"), "missing");
 
         /* no udev to drop it: removed by the claim after the bounded wait */
@@ -489,12 +507,13 @@ END_TEST
 
 /* A claim waits only for the disk's own alias: the partitions' holders
  * (here xvda1, slow: nobody acts on its request) are asked with it, and
- * the claim prints "finish DEADLINE", its own deadline (now plus
- * handover_timeout, 0.2 s), with the node already in place. claim-finish
- * then waits for the rest until that deadline and removes what is left. */
+ * the claim prints "finish DEADLINE sda1", its own deadline (now plus
+ * handover_timeout, 0.2 s) and the name left, with the node already in
+ * place. claim-finish then waits for the rest until that deadline and
+ * removes what is left. */
 START_TEST(test_claim_finish_split) {
         unsigned long long deadline, before;
-        char d[32];
+        char d[32], names[FAKEROOT_RESULT_MAX];
         pid_t standin;
         int status;
 
@@ -506,7 +525,8 @@ START_TEST(test_claim_finish_split) {
         ck_assert_int_eq(waitpid(standin, &status, 0), standin);
         ck_assert_int_eq(status, 0);
         ck_assert_int_eq(run.status, 0);
-        ck_assert(fakeroot_claim_deadline(run.out, &deadline));
+        ck_assert(fakeroot_claim_deadline(run.out, &deadline, names));
+        ck_assert_str_eq(names, "sda1");
         ck_assert_uint_ge(deadline, before + 200);
         ck_assert_uint_le(deadline, (unsigned long long) now_ms() + 200);
         ck_assert_str_eq(run.err,
@@ -527,6 +547,39 @@ START_TEST(test_claim_finish_split) {
         /* nothing left: silent, whatever the deadline */
         fakeroot_run(&root, &run, "claim-finish", "sda", "0", NULL);
         ck_assert_run(run, 0, "", "");
+}
+END_TEST
+
+/* The claim names at most CLAIM_FINISH_NAMES_MAX (6) aliases left, which
+ * the 99 rule tests one by one; with more it names none, and the rule
+ * always starts claim-finish. A Nitro root mapped sda1 with partitions 1
+ * to 6 holds seven names of sda's namespace. */
+START_TEST(test_claim_finish_names) {
+        char name[16], holder[16], names[FAKEROOT_RESULT_MAX];
+        unsigned long long deadline;
+
+        fakeroot_add_nvme(&root, "nvme0n1", 259, 8, NULL, "sda1");
+        fakeroot_symlink(&root, "/dev/sda1", "nvme0n1");
+        for (unsigned p = 1; p <= 6; p++) {
+                snprintf(holder, sizeof(holder), "nvme0n1p%u", p);
+                fakeroot_add_nvme(&root, holder, 259, 8 + p, "nvme0n1", NULL);
+                snprintf(name, sizeof(name), "/dev/sda1%u", p);
+                fakeroot_symlink(&root, name, holder);
+        }
+        fakeroot_add_scsi(&root, "sda", 8, 0, NULL, 1, 0);
+        fakeroot_add_node(&root, "sda", 8, 0);
+        fakeroot_record_node(&root, "sda");
+        fakeroot_udevd_listening(&root);
+        fakeroot_run(&root, &run, "claim", "sda", NULL);
+        ck_assert_int_eq(run.status, 0);
+        ck_assert(fakeroot_claim_deadline(run.out, &deadline, names));
+        ck_assert_str_eq(names, "");
+        /* six left: named, in the order of their names */
+        fakeroot_rm(&root, "/dev/sda16");
+        fakeroot_run(&root, &run, "claim", "sda", NULL);
+        ck_assert_int_eq(run.status, 0);
+        ck_assert(fakeroot_claim_deadline(run.out, &deadline, names));
+        ck_assert_str_eq(names, "sda1 sda11 sda12 sda13 sda14 sda15");
 }
 END_TEST
 
@@ -743,6 +796,8 @@ END_TEST
 START_TEST(test_claim_nitro_one_wait) {
         fakeroot_add_nvme(&root, "nvme0n1", 259, 8, NULL, "sda1");
         fakeroot_add_nvme(&root, "nvme0n1p1", 259, 9, "nvme0n1", NULL);
+        fakeroot_add_node(&root, "nvme0n1", 259, 8);
+        fakeroot_add_node(&root, "nvme0n1p1", 259, 9);
         fakeroot_symlink(&root, "/dev/sda1", "nvme0n1");
         fakeroot_symlink(&root, "/dev/sda11", "nvme0n1p1");
         fakeroot_add_scsi(&root, "sda", 8, 0, NULL, 1, 0);
@@ -846,6 +901,7 @@ Suite *handover_suite(void) {
         tcase_add_test(tc, test_recheck_yield_event);
         tcase_add_test(tc, test_claim_finish_split);
         tcase_add_test(tc, test_claim_finish_usage);
+        tcase_add_test(tc, test_claim_finish_names);
         tcase_add_test(tc, test_multipath_record);
         tcase_add_test(tc, test_repair);
         tcase_add_test(tc, test_repair_latent_left);
