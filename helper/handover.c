@@ -225,17 +225,18 @@ int handover_take(const Config *c _unused_, NameInfo *info, unsigned timeout_ms)
  * too long for the rules to test names nobody, and then claim-finish
  * always runs. */
 static void claim_finish_announce(const AliasSet *parts, uint64_t deadline) {
-        size_t left = 0;
+        const Alias *left[ALIASES_MAX];
+        size_t n = 0;
 
+        /* One look at each: the names printed are the ones counted. */
         for (size_t i = 0; i < parts->n; i++)
                 if (alias_present(&parts->v[i]))
-                        left++;
-        if (left == 0)
+                        left[n++] = &parts->v[i];
+        if (n == 0)
                 return;
         printf("finish %" PRIu64, deadline);
-        for (size_t i = 0; left <= CLAIM_FINISH_NAMES_MAX && i < parts->n; i++)
-                if (alias_present(&parts->v[i]))
-                        printf(" %s", parts->v[i].name);
+        for (size_t i = 0; n <= CLAIM_FINISH_NAMES_MAX && i < n; i++)
+                printf(" %s", left[i]->name);
         putchar('\n');
         if (fflush(stdout) != 0)
                 log_warning_errno(errno, "cannot write the claim's result: %m");

@@ -30,9 +30,10 @@ int handover_claim(const DiskName *sd);
 #define CLAIM_FINISH_NAMES_MAX 6
 
 /* sd add/change, in the event's RUN after a claim that printed "finish
- * DEADLINE ..." whose names are not all gone: wait until DEADLINE for the partitions' aliases of disk sd
- * to go, then remove those left (the real disk owns the names). 0 when
- * none is left, negative errno (logged) when one could not be removed. */
+ * DEADLINE ..." whose names are not all gone: wait until DEADLINE for the
+ * partitions' aliases of disk sd to go, then remove those left (the real
+ * disk owns the names). 0 when none is left, negative errno (logged) when
+ * one could not be removed. */
 int handover_claim_finish(const DiskName *sd, uint64_t deadline);
 
 /* sd remove: delete /dev/sdX only if ec2-xvd-alias made it (the recorded
