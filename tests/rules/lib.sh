@@ -1291,6 +1291,12 @@ no_helper_timeout() {
 	! helper_said "within [0-9.]+ s"
 }
 
+# add_event_log NAME: the log of NAME's first add event
+add_event_log() {
+	local -a logs=("$OUT"/events/*-add-"$1".log)
+	echo "${logs[0]}"
+}
+
 # end_aliases NAME: when real disk NAME's event ends, every name of its
 # namespace that is still a symlink to a Xen or NVMe device, one
 # "END-ALIAS /dev/N -> TARGET" line each (none is allowed to be)
@@ -1314,8 +1320,7 @@ end_aliases() {
 # the unit tests both).
 claim_finish_as_needed() {
 	local log want
-	local -a logs=("$OUT"/events/*-add-"$1".log)
-	log=${logs[0]}
+	log=$(add_event_log "$1")
 	grep -q "^END-ALIAS" "$log" && return 1
 	want=$(sed -n "s/.*ec2-xvd-alias claim $1'(out) 'finish \([0-9]*\)[ a-z0-9]*'\$/\1/p" "$log")
 	if [ -z "$want" ]; then
@@ -1329,8 +1334,7 @@ claim_finish_as_needed() {
 # claim-finish with the claim's deadline, and it removed NAME's alias
 claim_finish_ran_and_removed() {
 	local log
-	local -a logs=("$OUT"/events/*-add-"$1".log)
-	log=${logs[0]}
+	log=$(add_event_log "$1")
 	grep -q "^RUN .*ec2-xvd-alias claim-finish $1 [0-9]*\$" "$log" && claim_finish_as_needed "$1" &&
 		helper_said "/dev/$2: removed the alias of"
 }
@@ -1341,8 +1345,7 @@ claim_finish_ran_and_removed() {
 claim_left_for_99() {
 	local log lun=$1
 	shift
-	local -a logs=("$OUT"/events/*-add-"$lun".log)
-	log=${logs[0]}
+	log=$(add_event_log "$lun")
 	grep -qE "ec2-xvd-alias claim $lun'\(out\) 'finish [0-9]+ $*'\$" "$log" &&
 		! grep -q "^RUN .*claim-finish" "$log" && ! grep -q "^END-ALIAS" "$log"
 }
