@@ -13,6 +13,7 @@
 #include "name-lock.h"
 #include "node.h"
 #include "policy.h"
+#include "probe.h"
 #include "root.h"
 #include "udev-wait.h"
 #include "uevent.h"
@@ -107,25 +108,87 @@ static void aliases_request(const AliasSet *s, char (*uuids)[UUID_BUF], size_t *
         }
 }
 
+/* 1 when udevd is running an event of the disk of a holder whose alias is
+ * still there (its name in disk), 0 when none is, negative errno when no
+ * holder's lock can be tested. */
+static int holder_event_in_flight(const AliasSet *s, char disk[static DISK_NAME_BUF]) {
+        int r = -ENOENT;
+
+        for (size_t i = 0; i < s->n; i++) {
+                int k;
+
+                if (!alias_present(&s->v[i]) || sysfs_block_whole_disk(s->v[i].holder, disk) < 0)
+                        continue;
+                k = block_disk_event_in_flight(disk);
+                if (k > 0)
+                        return 1;
+                if (k == 0)
+                        r = 0;
+        }
+        return r;
+}
+
+/* Past the deadline, a holder's event may be running already: the worker
+ * that runs it removes the alias at the end of its rules, and a node made
+ * now would be unlinked in the middle of this disk's event (multipathd,
+ * opening the path then, finds no node and never checks it). The bound is
+ * for an event that cannot start (no free worker); one that runs ends, so
+ * wait for it, up to HANDOVER_IN_FLIGHT_MAX_MS more. Between two events of
+ * the holder the lock is free for a moment: only three free looks in a
+ * row end the wait. */
+static int aliases_await_in_flight(const AliasSet *s, Waiter *w, char (*uuids)[UUID_BUF], size_t n,
+                                   bool *waited) {
+        uint64_t end = now_ms() + HANDOVER_IN_FLIGHT_MAX_MS;
+        char disk[DISK_NAME_BUF];
+        unsigned free_looks = 0;
+        bool told = false;
+        int r = -ETIMEDOUT;
+
+        while (r == -ETIMEDOUT && free_looks < 3 && now_ms() < end) {
+                int k = holder_event_in_flight(s, disk);
+
+                if (k < 0)
+                        break;
+                if (k == 0)
+                        free_looks++;
+                else {
+                        free_looks = 0;
+                        if (!told)
+                                log_notice("%s: udev is running an event of it; waiting for it to drop /dev/%s "
+                                           "(at most %u s more)", disk, first_present(s)->name,
+                                           HANDOVER_IN_FLIGHT_MAX_MS / 1000);
+                        told = true;
+                }
+                *waited = true;
+                r = waiter_wait(w, uuids, n, all_dropped, (void *) s, HANDOVER_IN_FLIGHT_LOOK_MS);
+        }
+        return r;
+}
+
 /* Waits until every alias of the set is gone, or udevd has processed the
  * events with the n UUIDs (the requests to these holders), or the
- * deadline; then removes the partition aliases left. 0, or negative errno
- * with one warning line ending in `consequence`. */
+ * deadline and any holder's event running then; then removes the
+ * partition aliases left. 0, or negative errno with one warning line
+ * ending in `consequence`. */
 static int aliases_await(const AliasSet *s, Waiter *w, char (*uuids)[UUID_BUF], size_t n, uint64_t deadline,
                          unsigned budget_ms, const char *consequence) {
-        uint64_t now = now_ms();
+        uint64_t now = now_ms(), start = deadline - budget_ms;
         unsigned timeout_ms = deadline > now ? (unsigned) (deadline - now) : 0;
+        bool waited = false;
         const Alias *a;
         int r;
 
         r = waiter_wait(w, uuids, n, all_dropped, (void *) s, timeout_ms);
+        if (r == -ETIMEDOUT)
+                r = aliases_await_in_flight(s, w, uuids, n, &waited);
         if (r == 0)
                 return 0;
         a = first_present(s);
         if (r == -ETIMEDOUT)
                 r = log_warning_errno(r, "%s: udev did not drop its claim on /dev/%s%s within %.1f s "
                                       "(is udevd running? all workers busy?); %s", a->holder, a->name,
-                                      s->n > 1 ? " and others" : "", budget_ms / 1000.0, consequence);
+                                      s->n > 1 ? " and others" : "",
+                                      (waited ? now_ms() - start : budget_ms) / 1000.0, consequence);
         else if (r == 1)
                 r = log_warning_errno(EBUSY, "%s: udev processed its change but it still claims /dev/%s "
                                       "(another rule?); %s", a->holder, a->name, consequence);

@@ -29,6 +29,11 @@ int handover_claim(const DiskName *sd);
  * still there; with more names the result lists none, and it always does. */
 #define CLAIM_FINISH_NAMES_MAX 6
 
+/* How much longer than handover_timeout a claim waits while udevd is
+ * running an event of a holder (handover.c), and how often it looks. */
+#define HANDOVER_IN_FLIGHT_MAX_MS 30000
+#define HANDOVER_IN_FLIGHT_LOOK_MS 100
+
 /* sd add/change, in the event's RUN after a claim that printed "finish
  * DEADLINE ..." whose names are not all gone: wait until DEADLINE for the
  * partitions' aliases of disk sd to go, then remove those left (the real

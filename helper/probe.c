@@ -4,10 +4,12 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
 #include "log.h"
+#include "macro.h"
 #include "probe.h"
 #include "root.h"
 
@@ -94,6 +96,74 @@ int sysfs_block_foreach_partition(const char *disk, int (*fn)(const char *part, 
                 if (r != 0)
                         return r;
         }
+        return 0;
+}
+
+int sysfs_block_whole_disk(const char *name, char buf[static DISK_NAME_BUF]) {
+        char path[PATH_MAX], target[PATH_MAX];
+        const char *disk;
+        char *slash;
+        ssize_t n;
+        int r;
+
+        r = root_path(path, "/sys/class/block/%s/partition", name);
+        if (r < 0)
+                return r;
+        if (access(path, F_OK) < 0) {
+                if (errno != ENOENT)
+                        return -errno;
+                disk = name;
+        } else {
+                /* "../../devices/.../block/nvme0n1/nvme0n1p1" */
+                r = root_path(path, "/sys/class/block/%s", name);
+                if (r < 0)
+                        return r;
+                n = readlink(path, target, sizeof(target) - 1);
+                if (n < 0)
+                        return -errno;
+                target[n] = '\0';
+                slash = strrchr(target, '/');
+                if (!slash)
+                        return -EINVAL;
+                *slash = '\0';
+                slash = strrchr(target, '/');
+                disk = slash ? slash + 1 : target;
+                /* A partition's kernel name starts with its disk's. */
+                if (!*disk || !startswith(name, disk))
+                        return -EINVAL;
+        }
+        if (strlen(disk) >= DISK_NAME_BUF)
+                return -ENAMETOOLONG;
+        strcpy(buf, disk);
+        return 0;
+}
+
+int block_disk_event_in_flight(const char *disk) {
+        _cleanup_close_ int fd = -1;
+        char path[PATH_MAX];
+        struct stat st;
+        dev_t devnum;
+        int r;
+
+        r = sysfs_block_devnum(disk, &devnum);
+        if (r < 0)
+                return r;
+        r = root_path(path, "/dev/%s", disk);
+        if (r < 0)
+                return r;
+        /* The lock is on the node itself, never on what a link leads to; a
+         * read-only open makes no change event (udev watches close-after-
+         * write), O_NONBLOCK keeps a drive without media from stalling. */
+        fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (!S_ISBLK(st.st_mode) || st.st_rdev != devnum)
+                return -ENOTBLK;
+        if (flock(fd, LOCK_EX | LOCK_NB) < 0)
+                return errno == EWOULDBLOCK ? 1 : -errno;
+        (void) flock(fd, LOCK_UN);
         return 0;
 }
 

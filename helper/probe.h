@@ -26,6 +26,20 @@ int sysfs_block_devnum(const char *name, dev_t *ret);
  * return, or negative errno; a disk that is gone has no partitions. */
 int sysfs_block_foreach_partition(const char *disk, int (*fn)(const char *part, void *userdata), void *userdata);
 
+/* The whole disk a block device is on: NAME itself for a disk, the
+ * directory above it in sysfs for a partition ("nvme0n1" for "nvme0n1p1").
+ * 0, or negative errno. */
+int sysfs_block_whole_disk(const char *name, char buf[static DISK_NAME_BUF]);
+
+/* Whether udevd is running an event of the whole disk DISK or of one of its
+ * partitions at this moment. udevd (250 and later) holds LOCK_SH on a whole
+ * disk's node for all of such an event, its rules and its RUN, and requeues
+ * an event it cannot lock (systemd's BLOCK_DEVICE_LOCKING.md); the test is
+ * a LOCK_EX|LOCK_NB let go at once, so at worst udevd retries an event that
+ * starts in that instant. 1 busy, 0 free, negative errno when it cannot
+ * tell: no node, not the block node of DISK's devnum, a nodev mount. */
+int block_disk_event_in_flight(const char *disk);
+
 typedef enum DevEntryKind {
         DEV_ENTRY_MISSING,
         DEV_ENTRY_NODE,     /* a block device node; devnum is set */

@@ -2,6 +2,7 @@
 /* claim, release, recheck and repair on fake machines. These create block
  * device nodes (never opened) in a temporary directory, so they need root. */
 #include <check.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -10,6 +11,8 @@
 
 #include "build-config.h"
 #include "fakeroot.h"
+#include "helper/probe.h"
+#include "helper/root.h"
 #include "helper/udev-wait.h"
 #include "suites.h"
 
@@ -264,6 +267,33 @@ START_TEST(test_claim_timeout) {
         ck_assert(u[15] == '-' && u[20] == '-' && u[25] == '-' && u[30] == '-');
         /* a partition's claim leaves the whole disk's alias to the disk's claim */
         ck_assert_int_eq(strncmp(fakeroot_read(&root, "/sys/class/block/xvda/uevent"), "MAJOR=", 6), 0);
+}
+END_TEST
+
+/* What the claim's wait past its deadline looks at: the disk a holder is
+ * on, and whether udevd runs an event of it (its lock on the node). On the
+ * tests' nodev mount no node opens, so the answer is "cannot tell", and
+ * the claim keeps its bound (test_claim_timeout); the guest tier's
+ * holder-event-in-flight tests the lock of a real udevd. */
+START_TEST(test_holder_whole_disk_and_lock) {
+        char disk[DISK_NAME_BUF];
+
+        fakeroot_add_xvd(&root, "xvdb", 202, 16, NULL);
+        fakeroot_symlink(&root, "/dev/xvdb", "xvda");
+        root_set(root.dir);
+        ck_assert_int_eq(sysfs_block_whole_disk("xvda1", disk), 0);
+        ck_assert_str_eq(disk, "xvda");
+        ck_assert_int_eq(sysfs_block_whole_disk("xvda", disk), 0);
+        ck_assert_str_eq(disk, "xvda");
+        ck_assert_int_eq(sysfs_block_whole_disk("xvdq", disk), 0);
+        ck_assert_str_eq(disk, "xvdq");
+        /* a node on a nodev mount */
+        ck_assert_int_eq(block_disk_event_in_flight("xvda"), -EACCES);
+        /* a symlink where the node should be is never followed */
+        ck_assert_int_eq(block_disk_event_in_flight("xvdb"), -ELOOP);
+        /* no such disk */
+        ck_assert_int_eq(block_disk_event_in_flight("xvdq"), -ENOENT);
+        root_set(NULL);
 }
 END_TEST
 
@@ -882,6 +912,7 @@ Suite *handover_suite(void) {
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_set_timeout(tc, 30);
         tcase_add_test(tc, test_claim_node_right);
+        tcase_add_test(tc, test_holder_whole_disk_and_lock);
         tcase_add_test(tc, test_claim_node_mode_event);
         tcase_add_test(tc, test_claim_handover);
         tcase_add_test(tc, test_claim_handover_names_in_use);

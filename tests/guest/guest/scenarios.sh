@@ -1243,11 +1243,16 @@ change_share() {
 # our claim's rule on, every rule of the real disk's event finds /dev/sdX
 # the real node (not the Xen disk, and not missing), even when an event of
 # the holder that began before the disk existed (its links still include
-# sdX) finishes during the disk's event. A claim that does not wait fails
-# here: the holder's change unlinks the node in the middle of the event. A test rule holds such a change of xvdb for 2 s after our
-# rule computed its links; LUN 1 (sdb) is rescanned meanwhile; a test rule
-# at 57, between our claim (51) and the 60-* rules that open the node,
-# looks at /dev/sdb 60 times, 50 ms apart (more under TCG).
+# sdX) finishes during the disk's event, and even when that takes longer
+# than handover_timeout. A claim that does not wait fails here: the
+# holder's change unlinks the node in the middle of the event. So does one
+# that replaces the link at its deadline while the holder's events run (a
+# worker runs them, so they end; multipathd, opening a path whose node is
+# missing, never checks it). A test rule holds such a change of xvdb for
+# 4 s after our rule computed its links; handover_timeout is 0.5 s; LUN 1
+# (sdb) is rescanned meanwhile; a test rule at 57, between our claim (51)
+# and the 60-* rules that open the node, looks at /dev/sdb 60 times, 50 ms
+# apart (more under TCG).
 HIF_SLOW_RULE=/etc/udev/rules.d/52-ec2xa-test-slow.rules
 HIF_PROBE_RULE=/etc/udev/rules.d/57-ec2xa-test-probe.rules
 HIF_PROBE=/usr/local/sbin/ec2xa-test-probe
@@ -1277,9 +1282,9 @@ hif_write_probe() {
 		'done' \
 		'exit 0' >"$HIF_PROBE"
 	printf '%s\n' '#!/bin/sh' \
-		'# ec2xa guest tier, holder-event-in-flight: holds a change of xvdb for 2 s.' \
+		'# ec2xa guest tier, holder-event-in-flight: holds a change of xvdb for 4 s.' \
 		"echo start \$(cut -d' ' -f1 /proc/uptime) >>$HIF_SLOW_LOG" \
-		'sleep 2' \
+		'sleep 4' \
 		"echo end \$(cut -d' ' -f1 /proc/uptime) >>$HIF_SLOW_LOG" >"$HIF_SLOW"
 	chmod 755 "$HIF_PROBE" "$HIF_SLOW"
 }
@@ -1287,9 +1292,9 @@ hif_write_probe() {
 scn_holder_event_in_flight() {
 	need_helper || return 0
 	sdb_over_xvdb || return 0
-	# What is tested is the order, not the bound: a slow host must not turn
-	# the claim's wait into its timeout (which replaces the link anyway).
-	printf 'mode = auto\nhandover_timeout = 30\n' >"$CONF"
+	# The bound passes while xvdb's events run: the claim must wait on for
+	# them (their lock on xvdb says they run), not replace the link.
+	printf 'mode = auto\nhandover_timeout = 0.5\n' >"$CONF"
 	local why
 	why=$(lun_delete sdb xvdb) || {
 		problem "$why"
@@ -1309,7 +1314,8 @@ scn_holder_event_in_flight() {
 		hif_rules_remove
 		return 0
 	}
-	local rescan
+	local rescan since
+	since=$(date '+%Y-%m-%d %H:%M:%S')
 	rescan=$(cut -d' ' -f1 /proc/uptime)
 	lun_rescan "$SDB_HCTL" || problem "cannot rescan $SDB_HCTL"
 	wait_for 60 "sdb back" test -e /sys/class/block/sdb
@@ -1338,6 +1344,17 @@ scn_holder_event_in_flight() {
 	if [ "$alias" -gt 0 ]; then
 		problem "a rule between our claim and 60-* found /dev/sdb leading to the Xen disk: $(grep -m 1 'symbolic link' "$HIF_LOG")"
 	fi
+	# Past its 0.5 s the claim saw xvdb's event running and waited for it.
+	local said
+	said=$(journalctl -o cat -t ec2-xvd-alias -S "$since" | grep -E '^(xvdb: udev is running an event|xvdb: udev did not drop)' | head -n 2 | tr '\n' ';')
+	case $said in
+	"xvdb: udev is running an event of it; waiting for it to drop /dev/sdb"*"udev did not drop"*)
+		problem "the claim waited for xvdb's running event, then gave up: $said" ;;
+	"xvdb: udev is running an event of it; waiting for it to drop /dev/sdb"*)
+		fact "past handover_timeout (0.5 s) the claim found xvdb's event running and waited for it" ;;
+	*)
+		problem "the claim did not wait for xvdb's running event past its 0.5 s: ${said:-nothing in the journal}" ;;
+	esac
 	if [ "$node" -ne "$n" ]; then
 		problem "the rule at 57 did not always find the real node ($missing times missing, $alias times the Xen disk)"
 	fi
