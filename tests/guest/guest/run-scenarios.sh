@@ -38,7 +38,7 @@ if grep -qw 'ec2xa.phase=nitro-boot' /proc/cmdline; then
 	export NITRO_BOOT=$n
 	console "EC2XA-NOTE nitro-boot$n: $(uname -r), no Xen, udev $(udevadm --version), $(dpkg-query -W -f '${Package} ${Version}' ec2-xvd-alias 2>/dev/null)"
 	SCENARIOS=nitro-boot$n
-	# The third boot enforces SELinux (the host adds ec2xa.selinux).
+	# The second boot enforces SELinux (the host adds ec2xa.selinux).
 	grep -qw 'ec2xa.selinux' /proc/cmdline && SCENARIOS=nitro-selinux
 fi
 

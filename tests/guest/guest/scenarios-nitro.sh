@@ -1130,9 +1130,9 @@ scn_nitro_live_install() {
 # naming the stable link, the nitro target saved for rtslib's restore at
 # boot, node records with node.startup = automatic, open-iscsi enabled, the
 # EBS identity's two test doubles put in place before udevd starts. The host
-# then boots that root twice with no Xen (the kernel straight under QEMU,
-# as Nitro runs an instance under KVM) and the runner does nitro_boot_check
-# at each boot.
+# then boots that root with no Xen (the kernel straight under QEMU, as
+# Nitro runs an instance under KVM), once with SELinux off and once
+# enforcing, and the runner does nitro_boot_check at each boot.
 
 NITRO_BOOT_STATE=/var/lib/ec2xa-nitro-boot
 NITRO_BOOT_MARKER=ec2xa-nitro-boot-marker
@@ -1282,14 +1282,13 @@ nitro_boot_check() {
 		fact "$(wc -l <"$NITRO_BOOT_STATE/links.1") links of the volume recorded"
 	fi
 }
-scn_nitro_boot1() { nitro_boot_check; }
-scn_nitro_boot2() {
+scn_nitro_boot1() {
 	nitro_boot_check
 	nitro_selinux_relabel
 }
 
 # ---------------------------------------------------------------- SELinux
-# The third boot of the Nitro instance, nitro-selinux (issue 18, item 3):
+# The second boot of the Nitro instance, nitro-selinux (issue 18, item 3):
 # Debian's reference policy enforcing (security=selinux enforcing=1), the
 # harness's own domains permissive (build-image.sh lists them), udevd and
 # the helper it runs (udev_t) and systemd-tmpfiles enforced. The file
@@ -1298,7 +1297,7 @@ scn_nitro_boot2() {
 NITRO_SELINUX_FC=/etc/selinux/default/contexts/files/file_contexts
 NITRO_SELINUX_RELABELED=$NITRO_BOOT_STATE/selinux-relabeled
 
-# After the second boot, SELinux still off: label what changed since the
+# After the first boot's check, SELinux still off: label what changed since the
 # image was labeled (build-image.sh), the package's files among them, from
 # the policy's file contexts (setfiles writes them as extended
 # attributes), so that the SELinux boot finds the root labeled as an
