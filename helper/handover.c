@@ -108,24 +108,17 @@ static void aliases_request(const AliasSet *s, char (*uuids)[UUID_BUF], size_t *
         }
 }
 
-/* 1 when udevd is running an event of the disk of a holder whose alias is
- * still there (its name in disk), 0 when none is, negative errno when no
- * holder's lock can be tested. */
-static int holder_event_in_flight(const AliasSet *s, char disk[static DISK_NAME_BUF]) {
-        int r = -ENOENT;
+/* Locks the disk of the holder of the set's first alias still there
+ * (block_disk_lock(); its name in disk): the fd, -EAGAIN while udevd runs
+ * an event of that disk, or another negative errno. */
+static int holder_disk_lock(const AliasSet *s, char disk[static DISK_NAME_BUF]) {
+        const Alias *a = first_present(s);
+        int r;
 
-        for (size_t i = 0; i < s->n; i++) {
-                int k;
-
-                if (!alias_present(&s->v[i]) || sysfs_block_whole_disk(s->v[i].holder, disk) < 0)
-                        continue;
-                k = block_disk_event_in_flight(disk);
-                if (k > 0)
-                        return 1;
-                if (k == 0)
-                        r = 0;
-        }
-        return r;
+        r = sysfs_block_whole_disk(a->holder, disk);
+        if (r < 0)
+                return r;
+        return block_disk_lock(disk);
 }
 
 /* Past the deadline, a holder's event may be running already: the worker
@@ -133,32 +126,49 @@ static int holder_event_in_flight(const AliasSet *s, char disk[static DISK_NAME_
  * now would be unlinked in the middle of this disk's event (multipathd,
  * opening the path then, finds no node and never checks it). The bound is
  * for an event that cannot start (no free worker); one that runs ends, so
- * wait for it, up to HANDOVER_IN_FLIGHT_MAX_MS more. Between two events of
- * the holder the lock is free for a moment: only three free looks in a
- * row end the wait. */
+ * wait for it, up to HANDOVER_IN_FLIGHT_MAX_MS more, until the lock has
+ * been free at HANDOVER_IN_FLIGHT_FREE_LOOKS looks in a row (udevd starts
+ * a queued event of the disk within milliseconds when a worker is free,
+ * and retries one it found locked 200 ms later). The wait ends with the
+ * holder's disk locked (*lock_fd): while the caller makes the node and its
+ * record, no event of the holder runs, so each looks at the record either
+ * before the node is made (and finds the link to drop) or after it is
+ * recorded (and its rule runs recheck, which restores the node the event
+ * unlinks). Where the lock cannot be taken (no node that opens: a test
+ * root), *lock_fd stays -1 and the bound holds. */
 static int aliases_await_in_flight(const AliasSet *s, Waiter *w, char (*uuids)[UUID_BUF], size_t n,
-                                   bool *waited) {
+                                   bool *waited, int *lock_fd) {
         uint64_t end = now_ms() + HANDOVER_IN_FLIGHT_MAX_MS;
         char disk[DISK_NAME_BUF];
         unsigned free_looks = 0;
         bool told = false;
         int r = -ETIMEDOUT;
 
-        while (r == -ETIMEDOUT && free_looks < 3 && now_ms() < end) {
-                int k = holder_event_in_flight(s, disk);
+        while (r == -ETIMEDOUT && now_ms() < end) {
+                int fd = holder_disk_lock(s, disk);
 
-                if (k < 0)
-                        break;
-                if (k == 0)
-                        free_looks++;
-                else {
-                        free_looks = 0;
-                        if (!told)
-                                log_notice("%s: udev is running an event of it; waiting for it to drop /dev/%s "
-                                           "(at most %u s more)", disk, first_present(s)->name,
-                                           HANDOVER_IN_FLIGHT_MAX_MS / 1000);
-                        told = true;
+                if (fd >= 0) {
+                        /* Between two events of the disk (ours queued
+                         * behind the one that ran) the lock is free for
+                         * a moment: only the third free look in a row
+                         * keeps it. */
+                        if (++free_looks >= HANDOVER_IN_FLIGHT_FREE_LOOKS) {
+                                *lock_fd = fd;
+                                break;
+                        }
+                        close(fd);
+                        *waited = true;
+                        r = waiter_wait(w, uuids, n, all_dropped, (void *) s, HANDOVER_IN_FLIGHT_LOOK_MS);
+                        continue;
                 }
+                if (fd != -EAGAIN)
+                        break;
+                free_looks = 0;
+                if (!told)
+                        log_notice("%s: udev is running an event of it; waiting for it to drop /dev/%s "
+                                   "(at most %u s more)", disk, first_present(s)->name,
+                                   HANDOVER_IN_FLIGHT_MAX_MS / 1000);
+                told = true;
                 *waited = true;
                 r = waiter_wait(w, uuids, n, all_dropped, (void *) s, HANDOVER_IN_FLIGHT_LOOK_MS);
         }
@@ -167,11 +177,13 @@ static int aliases_await_in_flight(const AliasSet *s, Waiter *w, char (*uuids)[U
 
 /* Waits until every alias of the set is gone, or udevd has processed the
  * events with the n UUIDs (the requests to these holders), or the
- * deadline and any holder's event running then; then removes the
- * partition aliases left. 0, or negative errno with one warning line
+ * deadline; then removes the partition aliases left. With lock_fd (a
+ * disk's alias, which a node replaces), past the deadline it waits for a
+ * holder's event running then, and may leave the holder's disk locked
+ * (aliases_await_in_flight). 0, or negative errno with one warning line
  * ending in `consequence`. */
 static int aliases_await(const AliasSet *s, Waiter *w, char (*uuids)[UUID_BUF], size_t n, uint64_t deadline,
-                         unsigned budget_ms, const char *consequence) {
+                         unsigned budget_ms, const char *consequence, int *lock_fd) {
         uint64_t now = now_ms(), start = deadline - budget_ms;
         unsigned timeout_ms = deadline > now ? (unsigned) (deadline - now) : 0;
         bool waited = false;
@@ -179,8 +191,8 @@ static int aliases_await(const AliasSet *s, Waiter *w, char (*uuids)[UUID_BUF], 
         int r;
 
         r = waiter_wait(w, uuids, n, all_dropped, (void *) s, timeout_ms);
-        if (r == -ETIMEDOUT)
-                r = aliases_await_in_flight(s, w, uuids, n, &waited);
+        if (r == -ETIMEDOUT && lock_fd)
+                r = aliases_await_in_flight(s, w, uuids, n, &waited, lock_fd);
         if (r == 0)
                 return 0;
         a = first_present(s);
@@ -199,7 +211,7 @@ static int aliases_await(const AliasSet *s, Waiter *w, char (*uuids)[UUID_BUF], 
         return r;
 }
 
-int aliases_drop(const AliasSet *s, unsigned timeout_ms, const char *consequence) {
+int aliases_drop(const AliasSet *s, unsigned timeout_ms, const char *consequence, int *lock_fd) {
         _cleanup_(waiter_done) Waiter w = WAITER_NULL;
         uint64_t deadline = now_ms() + timeout_ms;
         char uuids[ALIASES_MAX][UUID_BUF];
@@ -218,7 +230,7 @@ int aliases_drop(const AliasSet *s, unsigned timeout_ms, const char *consequence
                 unlink_partition_aliases(s, ", which is gone");
                 return 0;
         }
-        return aliases_await(s, &w, uuids, n, deadline, timeout_ms, consequence);
+        return aliases_await(s, &w, uuids, n, deadline, timeout_ms, consequence, lock_fd);
 }
 
 static int refuse(const NameInfo *info) {
@@ -239,6 +251,8 @@ static int node_take(NameInfo *info, NameState before, bool request_add) {
         _cleanup_(name_unlock) NameLock l = NAME_LOCK_NULL;
         int r;
 
+        /* The caller may hold the holder's disk locked (aliases_await_in_flight()):
+         * no event of the holder runs until the node is recorded. */
         (void) name_lock(info->name, &l);
         /* udev may have removed the link, or another helper made the node. */
         r = name_reinspect(info);
@@ -266,6 +280,7 @@ static int node_take(NameInfo *info, NameState before, bool request_add) {
 }
 
 int handover_take(const Config *c _unused_, NameInfo *info, unsigned timeout_ms) {
+        _cleanup_close_ int holder_lock = -1;
         NameState before = info->state;
         AliasSet s = {};
 
@@ -275,7 +290,7 @@ int handover_take(const Config *c _unused_, NameInfo *info, unsigned timeout_ms)
                 return refuse(info);
         if (info->state == NAME_ALIAS) {
                 alias_set_add(&s, info->name, info->holder, false);
-                (void) aliases_drop(&s, timeout_ms, "replacing the link anyway");
+                (void) aliases_drop(&s, timeout_ms, "replacing the link anyway", &holder_lock);
         }
         /* repair asks udev to re-run the disk's rules itself, and waits. */
         return node_take(info, before, false);
@@ -307,6 +322,7 @@ static void claim_finish_announce(const AliasSet *parts, uint64_t deadline) {
 
 int handover_claim(const DiskName *n) {
         _cleanup_(waiter_done) Waiter w = WAITER_NULL;
+        _cleanup_close_ int holder_lock = -1;
         char uuids[1][UUID_BUF];
         AliasSet disk = {}, parts = {};
         uint64_t deadline;
@@ -353,7 +369,7 @@ int handover_claim(const DiskName *n) {
                 aliases_request(&parts, parts_uuids, &(size_t) { 0 });
                 if (n_uuids > 0)
                         (void) aliases_await(&disk, &w, uuids, n_uuids, deadline, c.handover_timeout_ms,
-                                             "replacing the link anyway");
+                                             "replacing the link anyway", &holder_lock);
         }
         if (before == NAME_FOREIGN)
                 r = refuse(&info);
@@ -364,6 +380,9 @@ int handover_claim(const DiskName *n) {
                 r = node_take(&info, before, !uevent_in_own_add(info.name));
         else
                 r = 0;
+        /* The node and its record are in place: the holder's events may run. */
+        closep(&holder_lock);
+        holder_lock = -1;
         if (r < 0)
                 return r; /* udev keeps no result of a failed PROGRAM */
         claim_finish_announce(&parts, deadline);
@@ -395,7 +414,7 @@ int handover_claim_finish(const DiskName *n, uint64_t deadline) {
         if (deadline > now_ms() + HANDOVER_TIMEOUT_MAX_MS)
                 deadline = now_ms() + c.handover_timeout_ms;
         waiter_open(&w, false);
-        (void) aliases_await(&parts, &w, NULL, 0, deadline, c.handover_timeout_ms, "removed them");
+        (void) aliases_await(&parts, &w, NULL, 0, deadline, c.handover_timeout_ms, "removed them", NULL);
         /* Those udev did not drop are removed now; what is left is what
          * could not be (its warning said why). */
         return all_dropped(&parts) ? 0 : -EBUSY;

@@ -33,6 +33,7 @@ int handover_claim(const DiskName *sd);
  * running an event of a holder (handover.c), and how often it looks. */
 #define HANDOVER_IN_FLIGHT_MAX_MS 30000
 #define HANDOVER_IN_FLIGHT_LOOK_MS 100
+#define HANDOVER_IN_FLIGHT_FREE_LOOKS 3
 
 /* sd add/change, in the event's RUN after a claim that printed "finish
  * DEADLINE ..." whose names are not all gone: wait until DEADLINE for the
@@ -59,7 +60,7 @@ int handover_recheck(const DiskName *xvd);
  * until every alias in the set is gone; aliases of partitions that are
  * still there then are removed here (the real disk owns the names). 0, or
  * negative errno with one warning line ending in `consequence`. */
-int aliases_drop(const AliasSet *s, unsigned timeout_ms, const char *consequence);
+int aliases_drop(const AliasSet *s, unsigned timeout_ms, const char *consequence, int *lock_fd);
 
 /* Puts the real node in place for an inspected name whose state is
  * fixable, after the aliases in the way were dropped. 1 when /dev was

@@ -138,7 +138,7 @@ int sysfs_block_whole_disk(const char *name, char buf[static DISK_NAME_BUF]) {
         return 0;
 }
 
-int block_disk_event_in_flight(const char *disk) {
+int block_disk_lock(const char *disk) {
         _cleanup_close_ int fd = -1;
         char path[PATH_MAX];
         struct stat st;
@@ -162,8 +162,18 @@ int block_disk_event_in_flight(const char *disk) {
         if (!S_ISBLK(st.st_mode) || st.st_rdev != devnum)
                 return -ENOTBLK;
         if (flock(fd, LOCK_EX | LOCK_NB) < 0)
-                return errno == EWOULDBLOCK ? 1 : -errno;
-        (void) flock(fd, LOCK_UN);
+                return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+        return TAKE_FD(fd);
+}
+
+int block_disk_event_in_flight(const char *disk) {
+        int fd = block_disk_lock(disk);
+
+        if (fd == -EAGAIN)
+                return 1;
+        if (fd < 0)
+                return fd;
+        close(fd);
         return 0;
 }
 

@@ -31,13 +31,18 @@ int sysfs_block_foreach_partition(const char *disk, int (*fn)(const char *part, 
  * 0, or negative errno. */
 int sysfs_block_whole_disk(const char *name, char buf[static DISK_NAME_BUF]);
 
-/* Whether udevd is running an event of the whole disk DISK or of one of its
- * partitions at this moment. udevd (250 and later) holds LOCK_SH on a whole
- * disk's node for all of such an event, its rules and its RUN, and requeues
- * an event it cannot lock (systemd's BLOCK_DEVICE_LOCKING.md); the test is
- * a LOCK_EX|LOCK_NB let go at once, so at worst udevd retries an event that
- * starts in that instant. 1 busy, 0 free, negative errno when it cannot
- * tell: no node, not the block node of DISK's devnum, a nodev mount. */
+/* Takes LOCK_EX|LOCK_NB on the node of the whole disk DISK. udevd (250 and
+ * later) holds LOCK_SH on a whole disk's node for all of an event of it or
+ * of its partitions, its rules and its RUN, and requeues an event it cannot
+ * lock (systemd's BLOCK_DEVICE_LOCKING.md, 200 ms later): so while the fd
+ * is open no such event runs, and -EAGAIN says one runs now. The fd, or
+ * -EAGAIN, or another negative errno when it cannot tell: no node, not the
+ * block node of DISK's devnum, a nodev mount. */
+int block_disk_lock(const char *disk);
+
+/* Whether udevd is running an event of DISK or of one of its partitions:
+ * block_disk_lock() let go at once. 1 busy, 0 free, negative errno when it
+ * cannot tell. */
 int block_disk_event_in_flight(const char *disk);
 
 typedef enum DevEntryKind {

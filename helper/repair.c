@@ -93,7 +93,7 @@ static int repair_one(const Config *c, Collision *col, FILE *out, uint64_t deadl
                 return multipath_readd_path(col->info.name, out);
         case COLLISION_PARTITION_ALIAS:
                 alias_set_add(&s, col->info.name, col->info.holder, true);
-                (void) aliases_drop(&s, t, "removed it");
+                (void) aliases_drop(&s, t, "removed it", NULL);
                 if (alias_present(&s.v[0]))
                         return -EBUSY;
                 fprintf(out, "%s: removed the alias of %s (its disk is a real SCSI disk)\n", col->info.name,

@@ -1635,8 +1635,8 @@ sc_yield_request() {
 			yield_path sda request xvda xvda1
 		check "ours: the LUN's event ended with no sda name leading to Xen; claim-finish, if udev ran it, had the claim's deadline" \
 			claim_finish_as_needed sda
-		check "ours: xvda1's request to yield ran its recheck (sda has sda1, whose node it may restore)" \
-			yield_recheck_as_needed sda xvda1
+		check "ours: xvda1's request to yield started no program (sda1's claim, after sda's event, had recorded no node)" \
+			yield_started_no_program sda xvda1
 	fi
 	# a stray request (root wrote it): xvdf is not xvda
 	udev_event change xvdf EC2XAYIELD=a
@@ -1723,19 +1723,22 @@ yield_path() {
 	done
 }
 
-# yield_recheck_as_needed DISK XVD: XVD's last request to yield to DISK ran
-# recheck exactly when DISK has the partition of XVD's number (XVD's real
-# counterpart, whose node it may have to restore); for a disk, always.
-yield_recheck_as_needed() {
-	local disk=$1 xvd=$2 log num
-	log=$(yield_event_log "$disk" "$xvd")
-	[ -n "$log" ] || return 1
-	num=${xvd##*[a-z]}
-	if [ -z "$num" ] || [ -e "/sys/class/block/$disk$num" ]; then
-		grep -q "^RUN .*ec2-xvd-alias recheck $xvd\$" "$log"
-	else
-		! grep -q "^RUN " "$log"
-	fi
+# yield_ran_recheck DISK XVD: XVD's last request to yield to DISK ran
+# recheck (the helper had recorded a node of XVD's counterpart, which the
+# event's link update unlinks and recheck restores).
+yield_ran_recheck() {
+	local log
+	log=$(yield_event_log "$1" "$2")
+	[ -n "$log" ] && grep -q "^RUN .*ec2-xvd-alias recheck $2\$" "$log"
+}
+
+# yield_started_no_program DISK XVD: XVD's last request to yield to DISK
+# started no program: no node of its counterpart was recorded (the claim
+# was still waiting for this event, or DISK has no such partition).
+yield_started_no_program() {
+	local log
+	log=$(yield_event_log "$1" "$2")
+	[ -n "$log" ] && ! grep -q "^RUN " "$log" && ! grep -q "ec2-xvd-alias " "$log"
 }
 
 # links_ran_for_each_change XVD N: the last N change events of XVD ran links.
@@ -1768,6 +1771,8 @@ sc_handover_timeout() {
 	if [ "$SIDE" = ours ]; then
 		check "ours: the helper logged the timeout" helper_said "within 0.5 s|timeout|timed out"
 		check "ours: the helper restored the node udev unlinked" helper_said "restored"
+		check "ours: xvda's request to yield, run after the claim had made and recorded the node, ran its recheck" \
+			yield_ran_recheck sda xvda
 		check "ours: udev 252 unlinked the handed-over node with xvda's claim (DESIGN 4.2)" \
 			grep -q "No reference left for '/dev/sda'" "$OUT"/events/*-change-xvda.log
 		check "ours: xvda1's change had not run when the LUN's rules ended: the 99 rule found sda1's alias and udev ran claim-finish, which removed it" \
@@ -1922,10 +1927,10 @@ sc_partition_alias_disk_claim() {
 	if [ "$SIDE" = ours ]; then
 		check "ours: the claim left sda1 to the 99 rule, which found it gone: udev started no claim-finish" \
 			claim_left_for_99 sda sda1
-		check "ours: xvda's request to yield ran its recheck (sda exists, its node may need restoring)" \
-			yield_recheck_as_needed sda xvda
+		check "ours: xvda's request to yield started no program (the claim was waiting for it and had made no node)" \
+			yield_started_no_program sda xvda
 		check "ours: xvda1's request to yield started no program (sda has no sda1)" \
-			yield_recheck_as_needed sda xvda1
+			yield_started_no_program sda xvda1
 	fi
 }
 
