@@ -166,17 +166,6 @@ int block_disk_lock(const char *disk) {
         return TAKE_FD(fd);
 }
 
-int block_disk_event_in_flight(const char *disk) {
-        int fd = block_disk_lock(disk);
-
-        if (fd == -EAGAIN)
-                return 1;
-        if (fd < 0)
-                return fd;
-        close(fd);
-        return 0;
-}
-
 static int entry_read(const char *path, DevEntry *ret) {
         struct stat st;
         ssize_t n;

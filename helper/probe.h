@@ -40,11 +40,6 @@ int sysfs_block_whole_disk(const char *name, char buf[static DISK_NAME_BUF]);
  * block node of DISK's devnum, a nodev mount. */
 int block_disk_lock(const char *disk);
 
-/* Whether udevd is running an event of DISK or of one of its partitions:
- * block_disk_lock() let go at once. 1 busy, 0 free, negative errno when it
- * cannot tell. */
-int block_disk_event_in_flight(const char *disk);
-
 typedef enum DevEntryKind {
         DEV_ENTRY_MISSING,
         DEV_ENTRY_NODE,     /* a block device node; devnum is set */

@@ -274,7 +274,7 @@ END_TEST
  * on, and whether udevd runs an event of it (its lock on the node). On the
  * tests' nodev mount no node opens, so the answer is "cannot tell", and
  * the claim keeps its bound (test_claim_timeout); the guest tier's
- * holder-event-in-flight tests the lock of a real udevd. */
+ * holder-event-in-flight tests the lock against a real udevd. */
 START_TEST(test_holder_whole_disk_and_lock) {
         char disk[DISK_NAME_BUF];
 
@@ -288,11 +288,11 @@ START_TEST(test_holder_whole_disk_and_lock) {
         ck_assert_int_eq(sysfs_block_whole_disk("xvdq", disk), 0);
         ck_assert_str_eq(disk, "xvdq");
         /* a node on a nodev mount */
-        ck_assert_int_eq(block_disk_event_in_flight("xvda"), -EACCES);
+        ck_assert_int_eq(block_disk_lock("xvda"), -EACCES);
         /* a symlink where the node should be is never followed */
-        ck_assert_int_eq(block_disk_event_in_flight("xvdb"), -ELOOP);
+        ck_assert_int_eq(block_disk_lock("xvdb"), -ELOOP);
         /* no such disk */
-        ck_assert_int_eq(block_disk_event_in_flight("xvdq"), -ENOENT);
+        ck_assert_int_eq(block_disk_lock("xvdq"), -ENOENT);
         root_set(NULL);
 }
 END_TEST
