@@ -1050,7 +1050,7 @@ pair_estimate() {
 		echo "none none none 0"
 		return 1
 	}
-	r=$(cut -d' ' -f1 "$1.$2" | sort -g | awk '{ a[NR] = $1 } END { printf "%.2f", (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }')
+	r=$(cut -d' ' -f1 "$1.$2" | sort -g | awk '{ a[NR] = $1 } END { printf "%.3f", (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }')
 	h=$(cut -d' ' -f2 "$1.$2" | median)
 	p=$(cut -d' ' -f3 "$1.$2" | median)
 	echo "$r $h $p $n"
