@@ -108,19 +108,6 @@ static void aliases_request(const AliasSet *s, char (*uuids)[UUID_BUF], size_t *
         }
 }
 
-/* Locks the disk of the holder of the set's first alias still there
- * (block_disk_lock(); its name in disk): the fd, -EAGAIN while udevd runs
- * an event of that disk, or another negative errno. */
-static int holder_disk_lock(const AliasSet *s, char disk[static DISK_NAME_BUF]) {
-        const Alias *a = first_present(s);
-        int r;
-
-        r = sysfs_block_whole_disk(a->holder, disk);
-        if (r < 0)
-                return r;
-        return block_disk_lock(disk);
-}
-
 /* Past the deadline, a holder's event may be running already: the worker
  * that runs it removes the alias at the end of its rules, and a node made
  * now would be unlinked in the middle of this disk's event (multipathd,
@@ -134,18 +121,23 @@ static int holder_disk_lock(const AliasSet *s, char disk[static DISK_NAME_BUF]) 
  * record, no event of the holder runs, so each looks at the record either
  * before the node is made (and finds the link to drop) or after it is
  * recorded (and its rule runs recheck, which restores the node the event
- * unlinks). Where the lock cannot be taken (no node that opens: a test
- * root), *lock_fd stays -1 and the bound holds. */
+ * unlinks). The lock is on the disk of the holder of the set's first alias
+ * still there (the set is a disk's own alias). Where it cannot be taken
+ * (no node that opens: a test root), *lock_fd stays -1 and the bound
+ * holds. */
 static int aliases_await_in_flight(const AliasSet *s, Waiter *w, char (*uuids)[UUID_BUF], size_t n,
                                    bool *waited, int *lock_fd) {
         uint64_t end = now_ms() + HANDOVER_IN_FLIGHT_MAX_MS;
+        const Alias *a = first_present(s);
         char disk[DISK_NAME_BUF];
         unsigned free_looks = 0;
         bool told = false;
         int r = -ETIMEDOUT;
 
+        if (sysfs_block_whole_disk(a->holder, disk) < 0)
+                return r;
         while (r == -ETIMEDOUT && now_ms() < end) {
-                int fd = holder_disk_lock(s, disk);
+                int fd = block_disk_lock(disk);
 
                 if (fd >= 0) {
                         /* Between two events of the disk (ours queued
@@ -157,18 +149,14 @@ static int aliases_await_in_flight(const AliasSet *s, Waiter *w, char (*uuids)[U
                                 break;
                         }
                         close(fd);
-                        *waited = true;
-                        r = waiter_wait(w, uuids, n, all_dropped, (void *) s, HANDOVER_IN_FLIGHT_LOOK_MS);
-                        continue;
-                }
-                if (fd != -EAGAIN)
+                } else if (fd == -EAGAIN) {
+                        free_looks = 0;
+                        if (!told)
+                                log_notice("%s: udev is running an event of it; waiting for it to drop /dev/%s "
+                                           "(at most %u s more)", disk, a->name, HANDOVER_IN_FLIGHT_MAX_MS / 1000);
+                        told = true;
+                } else
                         break;
-                free_looks = 0;
-                if (!told)
-                        log_notice("%s: udev is running an event of it; waiting for it to drop /dev/%s "
-                                   "(at most %u s more)", disk, first_present(s)->name,
-                                   HANDOVER_IN_FLIGHT_MAX_MS / 1000);
-                told = true;
                 *waited = true;
                 r = waiter_wait(w, uuids, n, all_dropped, (void *) s, HANDOVER_IN_FLIGHT_LOOK_MS);
         }

@@ -99,11 +99,25 @@ int sysfs_block_foreach_partition(const char *disk, int (*fn)(const char *part, 
         return 0;
 }
 
+int sysfs_block_link(const char *name, char buf[static PATH_MAX]) {
+        char path[PATH_MAX];
+        ssize_t n;
+        int r;
+
+        r = root_path(path, "/sys/class/block/%s", name);
+        if (r < 0)
+                return r;
+        n = readlink(path, buf, PATH_MAX - 1);
+        if (n < 0)
+                return -errno;
+        buf[n] = '\0';
+        return 0;
+}
+
 int sysfs_block_whole_disk(const char *name, char buf[static DISK_NAME_BUF]) {
         char path[PATH_MAX], target[PATH_MAX];
         const char *disk;
         char *slash;
-        ssize_t n;
         int r;
 
         r = root_path(path, "/sys/class/block/%s/partition", name);
@@ -115,13 +129,9 @@ int sysfs_block_whole_disk(const char *name, char buf[static DISK_NAME_BUF]) {
                 disk = name;
         } else {
                 /* "../../devices/.../block/nvme0n1/nvme0n1p1" */
-                r = root_path(path, "/sys/class/block/%s", name);
+                r = sysfs_block_link(name, target);
                 if (r < 0)
                         return r;
-                n = readlink(path, target, sizeof(target) - 1);
-                if (n < 0)
-                        return -errno;
-                target[n] = '\0';
                 slash = strrchr(target, '/');
                 if (!slash)
                         return -EINVAL;

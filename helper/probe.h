@@ -26,6 +26,10 @@ int sysfs_block_devnum(const char *name, dev_t *ret);
  * return, or negative errno; a disk that is gone has no partitions. */
 int sysfs_block_foreach_partition(const char *disk, int (*fn)(const char *part, void *userdata), void *userdata);
 
+/* The target of /sys/class/block/NAME, the device's path in sysfs
+ * ("../../devices/.../block/sdb"), NUL-terminated. 0, or negative errno. */
+int sysfs_block_link(const char *name, char buf[static PATH_MAX]);
+
 /* The whole disk a block device is on: NAME itself for a disk, the
  * directory above it in sysfs for a partition ("nvme0n1" for "nvme0n1p1").
  * 0, or negative errno. */

@@ -171,17 +171,12 @@ static bool is_hctl(const char *s) {
 
 int scsi_disk_transport(const char *name, ScsiTransport *ret) {
         char path[PATH_MAX], link[PATH_MAX], session[32] = "", *save = NULL;
-        ssize_t n;
         int r;
 
         *ret = (ScsiTransport) {};
-        r = root_path(path, "/sys/class/block/%s", name);
+        r = sysfs_block_link(name, link);
         if (r < 0)
                 return r;
-        n = readlink(path, link, sizeof(link) - 1);
-        if (n < 0)
-                return -errno;
-        link[n] = '\0';
 
         snprintf(ret->kind, sizeof(ret->kind), "scsi");
         for (char *c = strtok_r(link, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
