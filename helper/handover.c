@@ -209,8 +209,8 @@ int aliases_drop(const AliasSet *s, unsigned timeout_ms, const char *consequence
                 return 0;
         if (!udevd_running())
                 return aliases_drop_without_udevd(s, consequence);
-        waiter_open(&w, true);
-        /* Every holder's request at once, then one wait for all of them. */
+        /* Every holder's request at once, then one wait for all of them
+         * (the monitor after the requests: udev-wait.h). */
         aliases_request(s, uuids, &n);
         if (n == 0) {
                 /* Every holder is gone: nobody will drop the links. A
@@ -218,6 +218,7 @@ int aliases_drop(const AliasSet *s, unsigned timeout_ms, const char *consequence
                 unlink_partition_aliases(s, ", which is gone");
                 return 0;
         }
+        waiter_open(&w, true);
         return aliases_await(s, &w, uuids, n, deadline, timeout_ms, consequence, lock_fd);
 }
 
@@ -313,7 +314,8 @@ int handover_claim(const DiskName *n) {
         _cleanup_close_ int holder_lock = -1;
         char uuids[1][UUID_BUF];
         AliasSet disk = {}, parts = {};
-        uint64_t deadline;
+        uint64_t start = now_ms(), deadline;
+        bool udevd = false;
         NameState before;
         NameInfo info;
         size_t n_uuids = 0;
@@ -325,36 +327,44 @@ int handover_claim(const DiskName *n) {
                 return 0; /* gone already; its remove event follows */
         if (r < 0)
                 return r;
+        before = info.state;
+        if (info.state == NAME_ALIAS) {
+                alias_set_add(&disk, info.name, info.holder, false);
+                /* The holder's change is what this event waits for: its
+                 * request goes first, before anything else is read. udev
+                 * runs a disk's event and its partitions' one after the
+                 * other, in the order they were sent, so the partitions'
+                 * requests (below) queue behind it. */
+                udevd = udevd_running();
+                if (udevd)
+                        aliases_request(&disk, uuids, &n_uuids);
+        }
         /* Every other name of a whole disk's namespace that leads to a Xen
          * disk or EBS volume, on every path: the disk's own name may be
          * right already (devtmpfs, or an earlier change). */
         if (n->partition == 0)
                 partition_aliases_find(n, &parts);
-        before = info.state;
-        if (info.state == NAME_ALIAS)
-                alias_set_add(&disk, info.name, info.holder, false);
         /* Most events find the node right and nothing in the way: they
          * never read the configuration (speed: every sd event runs this). */
         if (parts.n == 0 && before == NAME_RIGHT)
                 return 0;
         config_load(&c);
-        deadline = now_ms() + c.handover_timeout_ms;
-        if (!udevd_running()) {
+        deadline = start + c.handover_timeout_ms;
+        if (before != NAME_ALIAS)
+                udevd = udevd_running();
+        if (!udevd) {
                 (void) aliases_drop_without_udevd(&disk, "replacing the link anyway");
                 (void) aliases_drop_without_udevd(&parts, "removed them");
         } else {
-                /* Every holder's request at once, the disk's first: udev
-                 * runs a disk's event and its partitions' one after the
-                 * other, in the order they were sent. This event waits
-                 * only for the disk's own alias, the one in the way of
-                 * its node; the partitions' go meanwhile, while udev runs
-                 * the rest of this event's rules, and claim-finish waits
-                 * for them until the same deadline. */
+                /* This event waits only for the disk's own alias, the one
+                 * in the way of its node; the partitions' go meanwhile,
+                 * while udev runs the rest of this event's rules, and
+                 * claim-finish waits for them until the same deadline.
+                 * The monitor opens after the requests (udev-wait.h). */
                 char parts_uuids[ALIASES_MAX][UUID_BUF];
 
-                waiter_open(&w, disk.n > 0);
-                aliases_request(&disk, uuids, &n_uuids);
                 aliases_request(&parts, parts_uuids, &(size_t) { 0 });
+                waiter_open(&w, n_uuids > 0);
                 if (n_uuids > 0)
                         (void) aliases_await(&disk, &w, uuids, n_uuids, deadline, c.handover_timeout_ms,
                                              "replacing the link anyway", &holder_lock);

@@ -20,10 +20,15 @@ typedef struct Waiter {
 
 #define WAITER_NULL ((Waiter) { .inotify_fd = -1 })
 
-/* Opened before the uevent is sent, so its result cannot be missed. Both
- * sources are optional (no netlink in a test namespace, no inotify on an
- * odd /dev): the state is re-checked every 100 ms anyway. Without
- * `monitor` (a wait for /dev alone, no UUIDs), libudev is not loaded. */
+/* A wait that ends on the state (a done() that can hold: an alias gone)
+ * opens it after its uevents are sent, so that loading libudev never delays
+ * them: done() is looked at before every sleep, and an event udev finished
+ * before the monitor listened costs only the early end (1) of a wait whose
+ * state never comes. A wait that only the monitor can end (done() never
+ * holds) opens it before, so its result cannot be missed. Both sources are
+ * optional (no netlink in a test namespace, no inotify on an odd /dev): the
+ * state is re-checked every 100 ms anyway. Without `monitor` (a wait for
+ * /dev alone, no UUIDs), libudev is not loaded. */
 void waiter_open(Waiter *w, bool monitor);
 void waiter_done(Waiter *w);
 static inline bool waiter_has_monitor(const Waiter *w) {

@@ -235,12 +235,29 @@ setup_many_target() {
 		echo "2${i}c2a11a-5000-4000-8000-0000000002$i$i" >"$b/wwn/vpd_unit_serial" || return 1
 	done
 	mkdir -p "$tpg/np/$PORTAL" "$tpg/np/$PORTAL2" || return 1
-	for i in $(seq 0 $((MANY_LUNS - 1))); do
-		mkdir -p "$tpg/lun/lun_$i"
-		ln -s "$cfs/core/fileio_$((10 + i))/many$i" "$tpg/lun/lun_$i/ec2xa_many$i" || return 1
-	done
+	many_target_export "$MANY_LUNS" || return 1
 	tpg_enable_demo "$tpg" || return 1
 	log "LIO target $MANY_IQN on $PORTAL and $PORTAL2 with $MANY_LUNS LUNs"
+}
+
+# many_target_export N: the many target exports its LUNs 0 to N-1 and no
+# other (a LUN left out keeps its backing file; N = MANY_LUNS is all of
+# them). Only between logins: a LUN is taken from the TPG only when no
+# session uses it. Each scenario runs in a bash of its own, so configfs,
+# not a variable, says what is exported (many_exported).
+many_exported() { find "/sys/kernel/config/target/iscsi/$MANY_IQN/tpgt_1/lun" -mindepth 1 -maxdepth 1 -name 'lun_*' | wc -l; }
+many_target_export() {
+	local cfs=/sys/kernel/config/target tpg i l
+	tpg="$cfs/iscsi/$MANY_IQN/tpgt_1"
+	for i in $(seq 0 $((MANY_LUNS - 1))); do
+		l=$tpg/lun/lun_$i
+		if [ "$i" -lt "$1" ]; then
+			[ -e "$l/ec2xa_many$i" ] && continue
+			mkdir -p "$l" && ln -s "$cfs/core/fileio_$((10 + i))/many$i" "$l/ec2xa_many$i" || return 1
+		elif [ -d "$l" ]; then
+			rm -f "$l/ec2xa_many$i" && rmdir "$l" || return 1
+		fi
+	done
 }
 
 # ---------------------------------------------------------------- iSCSI
@@ -368,9 +385,9 @@ mpath_maps() {
 	done | sort | awk '{ if ($1 != m) { if (m != "") print line; m = $1; line = $1 } line = line " " $2 } END { if (m != "") print line }'
 }
 
-# Every LUN of the many target is one map with two paths, all active.
+# Every LUN the many target exports is one map with two paths, all active.
 mpath_many_ok() {
-	[ "$(mpath_maps | awk 'NF == 3' | wc -l)" -eq "$MANY_LUNS" ] && mpath_all_active
+	[ "$(mpath_maps | awk 'NF == 3' | wc -l)" -eq "$(many_exported)" ] && mpath_all_active
 }
 
 # ---------------------------------------------------------------- rules

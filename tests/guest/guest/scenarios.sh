@@ -627,6 +627,7 @@ mount_handover() {
 
 	# Six LUNs through one portal: sda...sdf, the sixth takes sdf.
 	local t0
+	many_target_export "$MANY_LUNS" || problem "cannot export the many target's $MANY_LUNS LUNs"
 	t0=$(now_ms)
 	many_login "$MANY_LUNS" "$PORTAL" || problem "login of $MANY_LUNS LUNs failed"
 	settle
@@ -726,8 +727,9 @@ mount_handover() {
 }
 
 # ---------------------------------------------------------------- 10, 11
-# Four Xen disks aliased, then six LUNs with two paths each (twelve SCSI
-# disks sda...sdl) take every one of their names at once.
+# Four Xen disks aliased, then the many target's LUNs with two paths each
+# take every one of their names at once: six LUNs (twelve SCSI disks
+# sda...sdl) with udevd's workers, three (sda...sdf) with one worker.
 
 MANY_XVDS="xvda xvdb xvdc xvdf"
 
@@ -751,10 +753,11 @@ xvd_sums() {
 	done
 }
 
-# Everything at once, for the convergence wait: twelve disks, real nodes,
-# no alias on a taken name, every /dev/disk link right, six two-path maps.
+# Everything at once, for the convergence wait: two disks per exported
+# LUN, real nodes, no alias on a taken name, every /dev/disk link right, a
+# two-path map per LUN.
 many_converged() {
-	sd_count_is $((2 * MANY_LUNS)) && check_sd_names >/dev/null 2>&1 &&
+	sd_count_is $((2 * $(many_exported))) && check_sd_names >/dev/null 2>&1 &&
 		check_xvd_links noalias >/dev/null 2>&1 && check_links_claimed >/dev/null 2>&1 &&
 		check_test64 >/dev/null 2>&1 && mpath_many_ok
 }
@@ -765,11 +768,11 @@ byid_of() {
 		grep -E '^disk/by-id/(wwn-|scsi-)' | sort -r | head -n 1
 }
 
-# A 1 MiB pattern through each LUN's by-id link must land in that LUN's
-# backing file and in no other backing file.
+# A 1 MiB pattern through each exported LUN's by-id link must land in that
+# LUN's backing file and in no other backing file (of all MANY_LUNS).
 many_data_check() {
 	local i s link pat f j ok=0
-	for i in $(seq 0 $((MANY_LUNS - 1))); do
+	for i in $(seq 0 $(($(many_exported) - 1))); do
 		s=
 		for f in $(sd_disks); do
 			[ "$(target_of "$f")" = "$MANY_IQN" ] && [ "$(lun_of "$f")" = "$i" ] && {
@@ -822,13 +825,14 @@ check_claim_timed_out() {
 }
 
 many_round() {
-	local name=$1 bound=$2 t0 took sums0 sums1
+	local name=$1 bound=$2 t0 took sums0 sums1 luns
+	luns=$(many_exported)
 	sums0=$(xvd_sums)
 	t0=$(now_ms)
-	many_login $((2 * MANY_LUNS)) "$PORTAL" "$PORTAL2" || problem "$name: login through two portals failed ($(sd_disks | wc -l) disks)"
+	many_login $((2 * luns)) "$PORTAL" "$PORTAL2" || problem "$name: login through two portals failed ($(sd_disks | wc -l) disks)"
 	if WAIT_POLL=2 wait_for "$bound" "$name: convergence" many_converged; then
 		took=$(($(now_ms) - t0))
-		fact "$name: $((2 * MANY_LUNS)) disks converged ${took} ms after login start (bound ${bound} s)"
+		fact "$name: $((2 * luns)) disks converged ${took} ms after login start (bound ${bound} s)"
 		console "EC2XA-TIMING $SCENARIO-converged $took ms"
 	else
 		problem "$name: not converged within $bound s"
@@ -842,7 +846,7 @@ many_round() {
 	problems_from "$name" check_test64
 	problems_from "$name" check_sd_identity
 	if mpath_many_ok; then
-		fact "$name: $MANY_LUNS maps with 2 active paths each"
+		fact "$name: $luns maps with 2 active paths each"
 	else
 		problem "$name: multipath maps: $(mpath_maps | tr '\n' ';') paths: $(mpath_paths | tr '\n' ';')"
 	fi
@@ -870,16 +874,21 @@ many_round() {
 scn_many_at_once() {
 	need_helper || return 0
 	reset_state ours auto || problem "reset_state failed"
+	many_target_export "$MANY_LUNS" || problem "cannot export the many target's $MANY_LUNS LUNs"
 	many_attach || return 0
 	many_round "udevd's default workers" 180
 }
 
 # The same with a single udev worker: every handover's wait for the xvd
-# change times out (handover_timeout, 5 s) and the xvd side repairs. The
-# bound: 12 disks, 2 partitions, 6 maps, one event at a time under TCG.
+# change times out (handover_timeout, 5 s) and the xvd side repairs. Three
+# LUNs are enough: their six paths sda...sdf take all four aliased names
+# (xvda's with its partitions), and one worker runs every event in turn,
+# so half the disks is half the time. The bound: 6 disks, 2 partitions, 3
+# maps, one event at a time under TCG.
 scn_many_at_once_1worker() {
 	need_helper || return 0
 	reset_state ours auto || problem "reset_state failed"
+	many_target_export 3 || problem "cannot export 3 of the many target's LUNs"
 	many_attach || return 0
 	udevadm control --children-max=1
 	# shellcheck disable=SC2016 # expanded by the inner bash, at each try
@@ -891,6 +900,7 @@ scn_many_at_once_1worker() {
 	many_round "1 worker" 300
 	check_claim_timed_out "$since"
 	udevadm control --children-max="${UDEV_CHILDREN_MAX_DEFAULT:-16}"
+	many_target_export "$MANY_LUNS" || problem "cannot export the many target's $MANY_LUNS LUNs again"
 }
 
 # ---------------------------------------------------------------- 12
