@@ -38,8 +38,8 @@ src=$(cd "$here/../.." && pwd)
 # and nitro-handover-latency, which measure (their tables go to
 # build-logs/figures/guest.md). The last,
 # nitro-boot-prepare, makes the guest's root a Nitro instance, which the
-# host then boots it with no Xen (nitro-boot1), and again with SELinux
-# enforcing (nitro-selinux), which is also the check of a reboot.
+# host then boots with no Xen and SELinux enforcing (nitro-selinux), which
+# is also the check of a reboot.
 all="stock-control repair login-first trigger-change holder-event-in-flight mount-handover many-at-once-1worker nitro-stock-control nitro-live-install nitro nitro-sda1-stock-control nitro-sda1 nitro-boot-prepare"
 TIER=guest HERE=$here
 # shellcheck source=tests/guest/tier-lib.sh
@@ -194,20 +194,18 @@ t_qemu=$T_TOTAL
 consoles=("$console")
 tar -xf "$work/out.img" -C "$work/out" 2>/dev/null || say "no output tar from the guest"
 
-# ---------------------------------------------------------------- Nitro boots
+# ---------------------------------------------------------------- Nitro boot
 # nitro-boot-prepare, the last scenario of the Xen boot, made the guest's
-# root a Nitro instance (scenarios-nitro.sh says what it has). Boot that
-# root with no Xen, the kernel straight under QEMU as Nitro runs an
-# instance under KVM, with the same disks (the NVMe volume as the Xen boot
-# left it); the runner checks the boot (nitro-boot1).
-boots=()
-# The second boot, nitro-selinux, enforces Debian's SELinux policy on that
-# root, which the first labeled after its check (scenarios-nitro.sh,
-# "SELinux"); it makes every check of the first, and that its links are
-# those of the first: the reboot's check too.
+# root a Nitro instance (scenarios-nitro.sh says what it has) and labeled
+# it for SELinux. Boot that root with no Xen, the kernel straight under
+# QEMU as Nitro runs an instance under KVM, with the same disks (the NVMe
+# volume as the Xen boot left it) and Debian's SELinux policy enforcing;
+# the runner checks the boot (nitro-selinux), the reboot's check too: the
+# volume's stable links are those recorded before it.
 # EC2XA_SELINUX_ENFORCING=0 boots it permissive instead (every denial
 # logged, none enforced: to see what a policy change would need).
-case " $want " in *" nitro-boot-prepare "*) boots=(nitro-boot1 nitro-selinux) ;; esac
+boots=()
+case " $want " in *" nitro-boot-prepare "*) boots=(nitro-selinux) ;; esac
 for nb in "${boots[@]}"; do
 	if [ ! -f "$work/out/nitro-boot.prepared" ]; then
 		say "$nb: not booted: nitro-boot-prepare did not prepare the root"
@@ -216,8 +214,8 @@ for nb in "${boots[@]}"; do
 	fi
 	extra=
 	if [ "$nb" = nitro-selinux ]; then
-		if [ ! -f "$work/out-nitro-boot1/nitro-selinux.relabeled" ]; then
-			say "$nb: not booted: nitro-boot1 did not label the root"
+		if [ ! -f "$work/out/nitro-selinux.relabeled" ]; then
+			say "$nb: not booted: nitro-boot-prepare did not label the root"
 			want="$want $nb"
 			continue
 		fi

@@ -29,17 +29,15 @@ save_out() { [ -z "$OUTDISK" ] || tar -cf "$OUTDISK" -C "$OUT" . 2>/dev/null; }
 # Leave shell trace and logs in OUT; the console gets only the markers.
 verdict() { console "EC2XA-VERDICT $*"; echo "$*" >>"$OUT/verdicts.txt"; }
 
-# A boot of the Nitro instance that nitro-boot-prepare made of this root
-# (the host boots it with no Xen and ec2xa.phase=nitro-boot): the boot
-# check alone, as scenario nitro-bootN.
+# The boot of the Nitro instance that nitro-boot-prepare made of this root
+# (the host boots it with no Xen, SELinux on and ec2xa.phase=nitro-boot):
+# the boot check alone, as scenario nitro-selinux.
 if grep -qw 'ec2xa.phase=nitro-boot' /proc/cmdline; then
 	n=$(($(cat /var/lib/ec2xa-nitro-boot/boots 2>/dev/null || echo 0) + 1))
 	mkdir -p /var/lib/ec2xa-nitro-boot && echo "$n" >/var/lib/ec2xa-nitro-boot/boots
 	export NITRO_BOOT=$n
 	console "EC2XA-NOTE nitro-boot$n: $(uname -r), no Xen, udev $(udevadm --version), $(dpkg-query -W -f '${Package} ${Version}' ec2-xvd-alias 2>/dev/null)"
-	SCENARIOS=nitro-boot$n
-	# The second boot enforces SELinux (the host adds ec2xa.selinux).
-	grep -qw 'ec2xa.selinux' /proc/cmdline && SCENARIOS=nitro-selinux
+	SCENARIOS=nitro-selinux
 fi
 
 t_setup=$(now_ms)

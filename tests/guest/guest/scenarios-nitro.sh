@@ -1129,10 +1129,11 @@ scn_nitro_live_install() {
 # installed, the volume mapped sdf with ext4 and a marker file, fstab
 # naming the stable link, the nitro target saved for rtslib's restore at
 # boot, node records with node.startup = automatic, open-iscsi enabled, the
-# EBS identity's two test doubles put in place before udevd starts. The host
-# then boots that root with no Xen (the kernel straight under QEMU, as
-# Nitro runs an instance under KVM), once with SELinux off and once
-# enforcing, and the runner does nitro_boot_check at each boot.
+# EBS identity's two test doubles put in place before udevd starts, the
+# volume's stable links recorded and the root labeled for SELinux. The
+# host then boots that root with no Xen (the kernel straight under QEMU, as
+# Nitro runs an instance under KVM) with SELinux enforcing, and the runner
+# does nitro_boot_check in scenario nitro-selinux.
 
 NITRO_BOOT_STATE=/var/lib/ec2xa-nitro-boot
 NITRO_BOOT_MARKER=ec2xa-nitro-boot-marker
@@ -1218,19 +1219,28 @@ scn_nitro_boot_prepare() {
 	rm -rf "$NITRO_BOOT_STATE"
 	mkdir -p "$NITRO_BOOT_STATE"
 	[ -e "/dev/xvd-$NITRO_MAPPING" ] || problem "no /dev/xvd-$NITRO_MAPPING before the boots"
+	# The volume's stable links before the reboot, for the boot's check.
+	nitro_stable_links "$ns" | sort >"$NITRO_BOOT_STATE/links.0"
+	cp "$NITRO_BOOT_STATE/links.0" "$OUT/nitro-boot.links.0"
 	if [ "${#PROBLEMS[@]}" -eq 0 ]; then
 		touch "$OUT/nitro-boot.prepared"
-		fact "the root is a Nitro instance: the .deb, $ns ext4 via /dev/xvd-$NITRO_MAPPING in fstab, target $NITRO_IQN restored at boot, node.startup = automatic on ${NITRO_PORTALS[*]}"
+		fact "the root is a Nitro instance: the .deb, $ns ext4 via /dev/xvd-$NITRO_MAPPING in fstab, target $NITRO_IQN restored at boot, node.startup = automatic on ${NITRO_PORTALS[*]}; $(wc -l <"$NITRO_BOOT_STATE/links.0") stable links of the volume recorded"
+		# Last of all (a file made after it would be unlabeled): the
+		# labels the SELinux boot needs.
+		nitro_selinux_relabel
 	fi
-	# No cleanup: the two boots start from this state.
+	# No cleanup: the boot starts from this state.
 }
 
-# nitro_links: what a boot gives the volume and its stable names, one line
-# each: its own links (udev's database) and every /dev/xvd-sd* link.
-nitro_links() {
+# nitro_stable_links NS: the names of the volume that must not change
+# across a reboot, one line each: its own links in udev's database but
+# its bare EC2 name (/dev/sdf is the volume's before the login and the
+# LUN's after it) and by-diskseq (a new number at every attach), and every
+# /dev/xvd-sd* link.
+nitro_stable_links() {
 	local ns=$1 l
 	for l in $(udevadm info -q symlink "/sys/class/block/$ns"); do
-		case $l in disk/by-diskseq/*) continue ;; esac
+		case $l in disk/by-diskseq/* | sd*) continue ;; esac
 		echo "$ns $l"
 	done
 	for l in /dev/xvd-sd*; do
@@ -1238,11 +1248,12 @@ nitro_links() {
 	done
 }
 
-# At each Nitro boot (NITRO_BOOT, counted by run-scenarios.sh in
+# At the Nitro boot (NITRO_BOOT, counted by run-scenarios.sh in
 # NITRO_BOOT_STATE/boots): the volume mounted through its stable link, the
 # boot's own logins (six paths, one of them kernel sdf) with real nodes
 # and udev's modes, the volume without an sd name, data through each LUN
-# into that LUN only, status 0; from the second boot on, the same links.
+# into that LUN only, status 0, and the stable links that
+# nitro-boot-prepare recorded before the reboot.
 nitro_boot_check() {
 	local PS4='+ ${EPOCHREALTIME} '
 	local ns boot=$NITRO_BOOT src
@@ -1270,25 +1281,19 @@ nitro_boot_check() {
 	nitro_check_logged_in "boot $boot" "$ns"
 	nitro_lun_data_check "boot$boot" "$ns"
 	expect_status 0
-	nitro_links "$ns" | sort >"$NITRO_BOOT_STATE/links.$boot"
+	nitro_stable_links "$ns" | sort >"$NITRO_BOOT_STATE/links.$boot"
 	cp "$NITRO_BOOT_STATE/links.$boot" "$OUT/nitro-boot.links.$boot"
-	if [ "$boot" -gt 1 ]; then
-		if diff "$NITRO_BOOT_STATE/links.1" "$NITRO_BOOT_STATE/links.$boot" >"$OUT/nitro-boot.links.diff"; then
-			fact "the same $(wc -l <"$NITRO_BOOT_STATE/links.$boot") links of the volume as at boot 1"
-		else
-			problem "links differ from boot 1: $(grep '^[<>]' "$OUT/nitro-boot.links.diff" | tr '\n' ';' | cut -c1-300)"
-		fi
+	if [ ! -s "$NITRO_BOOT_STATE/links.0" ]; then
+		problem "no stable links recorded before the reboot ($NITRO_BOOT_STATE/links.0)"
+	elif diff "$NITRO_BOOT_STATE/links.0" "$NITRO_BOOT_STATE/links.$boot" >"$OUT/nitro-boot.links.diff"; then
+		fact "the same $(wc -l <"$NITRO_BOOT_STATE/links.$boot") stable links of the volume as before the reboot"
 	else
-		fact "$(wc -l <"$NITRO_BOOT_STATE/links.1") links of the volume recorded"
+		problem "stable links differ from before the reboot: $(grep '^[<>]' "$OUT/nitro-boot.links.diff" | tr '\n' ';' | cut -c1-300)"
 	fi
-}
-scn_nitro_boot1() {
-	nitro_boot_check
-	nitro_selinux_relabel
 }
 
 # ---------------------------------------------------------------- SELinux
-# The second boot of the Nitro instance, nitro-selinux (issue 18, item 3):
+# The boot of the Nitro instance, nitro-selinux (issue 18, item 3):
 # Debian's reference policy enforcing (security=selinux enforcing=1), the
 # harness's own domains permissive (build-image.sh lists them), udevd and
 # the helper it runs (udev_t) and systemd-tmpfiles enforced. The file
@@ -1297,7 +1302,7 @@ scn_nitro_boot1() {
 NITRO_SELINUX_FC=/etc/selinux/default/contexts/files/file_contexts
 NITRO_SELINUX_RELABELED=$NITRO_BOOT_STATE/selinux-relabeled
 
-# After the first boot's check, SELinux still off: label what changed since the
+# At the end of nitro-boot-prepare, SELinux off: label what changed since the
 # image was labeled (build-image.sh), the package's files among them, from
 # the policy's file contexts (setfiles writes them as extended
 # attributes), so that the SELinux boot finds the root labeled as an
