@@ -2,14 +2,15 @@
 # The domU tier: boot ec2-xvd-alias as an EC2 Xen instance boots. Xen 4.17
 # and a Debian 6.1 PV dom0 boot under QEMU TCG (the image of the guest tier,
 # same recipe and cache); the dom0 runs a LIO target on an in-VM bridge and
-# starts PV domUs whose disks xvda (root, partitioned) and xvdf (ext4 data)
-# exist from early boot and whose open-iscsi logs in at boot. See
-# domu/README.md.
+# starts a PV domU whose disks xvda (root, partitioned) and xvdf (ext4 data)
+# exist from early boot and whose open-iscsi logs in at boot: one boot with
+# the stock rule and a live rpm -i, a reboot from inside with the package,
+# and a live rpm -e. See domu/README.md.
 #
 #   run-domu-tests.sh RPMDIR
 #
 # RPMDIR holds the binary RPM of packaging/rpm/build-rpm.sh (run-tests.sh:
-# build-logs/rpms); without one only the stock control runs. Exit 0 all
+# build-logs/rpms); without one only the stock control runs (one boot). Exit 0 all
 # passed or skipped, 1 a failure, 77 the tier cannot run here. Never touches
 # this machine's /dev, /sys or /run/udev: everything happens inside QEMU.
 #
@@ -22,7 +23,7 @@
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-all="domu-boot1-ours domu-boot2-ours domu-control-stock domu-rpm-install-live domu-rpm-erase-live"
+all="domu-control-stock domu-rpm-install-live domu-boot-ours domu-rpm-erase-live"
 
 TIER=domu HERE=$here
 # shellcheck source=tests/guest/tier-lib.sh
@@ -94,15 +95,15 @@ tar -cf "$work/payload.tar" -C "$work/payload" .
 truncate -s 256M "$work/out.img"
 rm -f "$work"/*.qcow2
 qemu-img create -q -f qcow2 -b "$img/rootfs.img" -F raw "$work/dom0.qcow2"
-qemu-img create -q -f qcow2 -b "$img/domu-disk.img" -F raw "$work/domu-ours.qcow2"
-qemu-img create -q -f qcow2 -b "$img/domu-disk.img" -F raw "$work/domu-stock.qcow2"
+qemu-img create -q -f qcow2 -b "$img/domu-disk.img" -F raw "$work/domu.qcow2"
 
 # ---------------------------------------------------------------- boot
 
 console="$work/console.log"
 : >"$console"
-# dom0 gets 1 GiB; the rest of the 3 GiB is for the domUs: 512 MiB each, one
-# at a time, with room for the pages Xen still scrubs after the one before.
+# dom0 gets 1 GiB; the rest of the 3 GiB is for the domU's 512 MiB, with
+# room for the pages Xen still scrubs at its reboot (the driver creates the
+# domain again while the one before may not be gone from memory yet).
 # As soon as a domU runs beside the dom0 under TCG, dom0 processes crash at
 # random (segfaults and general protection faults in libc: xl, udevd,
 # bash), with or without xpti=false pcid=0 and PCID/INVPCID. Vector
@@ -125,10 +126,8 @@ qemu-system-x86_64 -nodefaults -machine pc,accel=tcg -cpu max,-smap,-smep,-pcid,
 	-device virtio-blk-pci,drive=payload,serial=ec2xa-payload \
 	-drive "file=$work/out.img,if=none,id=out,format=raw" \
 	-device virtio-blk-pci,drive=out,serial=ec2xa-out \
-	-drive "file=$work/domu-ours.qcow2,if=none,id=domuours,format=qcow2,cache=unsafe" \
-	-device virtio-blk-pci,drive=domuours,serial=ec2xa-domu-ours \
-	-drive "file=$work/domu-stock.qcow2,if=none,id=domustock,format=qcow2,cache=unsafe" \
-	-device virtio-blk-pci,drive=domustock,serial=ec2xa-domu-stock \
+	-drive "file=$work/domu.qcow2,if=none,id=domu,format=qcow2,cache=unsafe" \
+	-device virtio-blk-pci,drive=domu,serial=ec2xa-domu \
 	-net none >"$work/qemu.log" 2>&1 &
 qpid=$!
 
@@ -161,7 +160,7 @@ for s in $all; do
 	esac
 done
 grep -a 'EC2XA-TIMING' "$console" | tr -d '\r' | sed 's/^.*EC2XA-TIMING /timing: /'
-say "logs: $work (console.log, out/driver.log, out/domu-*/boot*/)"
+say "logs: $work (console.log, out/driver.log, out/domu/boot*/)"
 if [ "${KEEP_GUEST:-0}" != 1 ]; then
 	rm -f "$work"/*.qcow2 "$work/out.img" "$work/payload.tar"
 fi

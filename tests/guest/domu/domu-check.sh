@@ -3,14 +3,20 @@
 # installed into the domU's disk by dom0-driver.sh). It checks what the boot
 # left behind, writes the results to /var/lib/ec2xa-domu/bootN/ on the
 # domU's own root disk (the dom0 reads them after the domain is gone), then
-# reboots from inside or powers off as /etc/ec2xa-domu/plan says.
+# reboots from inside or powers off:
 #
-# plan: MODE=ours|stock, BOOTS=N (ours: reboot until N boots are done),
-# MARKER_SHA (sha256 of /data/marker on xvdf), XVDA_MIB.
+#   boot 1: only the stock rule: the collision; then, with an RPM, rpm -i
+#           live, the stable-name fstab line, and a reboot from inside
+#   boot 2: the package installed (live, in boot 1) at coldplug; then
+#           rpm -e live, and poweroff
 #
-# Result files per boot: problems.PHASE (one per line), facts.PHASE, links.xvd (the Xen
-# disks' links, compared across boots by the dom0), patterns ("LUN OFFSET_MIB
-# TAG"), timing, status.txt, journal-{errors,warnings,names}.txt.
+# plan: RPM (the file name in /root, empty without one), MARKER_SHA (sha256
+# of /data/marker on xvdf), XVDA_MIB.
+#
+# Result files per boot: problems.PHASE (one per line), facts.PHASE,
+# links.xvd (the Xen disks' links: boot 1's after the live install, boot
+# 2's at its check, compared by the dom0), patterns ("LUN OFFSET_MIB TAG"),
+# timing, status.txt, journal-{errors,warnings,names}.txt.
 set -u
 export PAYLOAD=/usr/local/lib/ec2xa OUT=/var/lib/ec2xa-domu
 # shellcheck source=/dev/null # tests/guest/guest/lib.sh, checked on its own
@@ -40,10 +46,11 @@ rm -rf "$R"
 mkdir -p "$R"
 exec 2>"$R/trace.log"
 set -x
-console "EC2XA-DOMU-BOOT $n mode=$MODE uptime=$(cut -d' ' -f1 /proc/uptime)"
+console "EC2XA-DOMU-BOOT $n uptime=$(cut -d' ' -f1 /proc/uptime)"
 
 # Problems and facts go to one file per phase (boot, rpm-i, rpm-e): each
-# phase becomes one verdict line in the dom0.
+# phase becomes one verdict line in the dom0 (boot 1: domu-control-stock,
+# domu-rpm-install-live; boot 2: domu-boot-ours, domu-rpm-erase-live).
 PHASE=boot
 problem() {
 	echo "$*" >>"$R/problems.$PHASE"
@@ -96,7 +103,8 @@ wait_for 120 "$NPATHS SCSI paths" all_paths ||
 [ "$(sessions)" -eq 2 ] || problem "$(sessions) iSCSI sessions, want 2: $(iscsiadm -m session 2>&1 | tr '\n' ';')"
 settle
 
-# The Xen disks' links, for the dom0 to compare across boots.
+# The Xen disks' links, for the dom0 to compare across boots (after the
+# live install in boot 1, at the check of boot 2).
 xvd_links() {
 	local p
 	for p in /sys/class/block/xvd*; do
@@ -108,9 +116,9 @@ xvd_links() {
 }
 
 write_lun_patterns() {
-	# One 1 MiB pattern per LUN, through the LUN's by-id link, at an
-	# offset of its own per boot so the dom0 can check every boot's data
-	# after the last one.
+	# One 1 MiB pattern per LUN, through the LUN's by-id link, at 8 + 8 *
+	# boot MiB; the dom0 looks for it there in the backing file after the
+	# domain is gone (the tag is new each boot, so old data cannot pass).
 	local off=$((8 + 8 * n)) lun s link tag
 	for lun in $(seq 0 $((NLUNS - 1))); do
 		s=$(sd_of_lun "$lun") || {
@@ -172,8 +180,10 @@ xen_disks_intact() {
 	[ "$(findmnt -n -o SOURCE /)" = /dev/xvda1 ] || problem "/ is $(findmnt -n -o SOURCE /), not /dev/xvda1"
 }
 
-# ---------------------------------------------------------------- ours
+# ---------------------------------------------------------------- boot 2
 
+# The boot with the package installed: coldplug and the boot's own logins
+# under our rule.
 check_ours() {
 	local st rc mnt2
 	if wait_for 90 "3 multipath maps with 2 active ready paths" maps_ready; then
@@ -256,14 +266,13 @@ check_ours() {
 	fi
 }
 
-# ---------------------------------------------------------------- stock
+# ---------------------------------------------------------------- boot 1
 
 # The collision as amazon-ec2-utils' rule leaves it after this boot.
 check_collision() {
 	local s tgt n=0 list=
 	wait_for 60 "multipath maps" maps_ready
 	echo "ready_s $(cut -d' ' -f1 /proc/uptime)" >>"$R/timing"
-	xvd_links >"$R/links.xvd"
 	for s in sda sdf; do
 		[ -e "/sys/block/$s" ] || {
 			problem "no real $s: the LUN paths did not take the names"
@@ -292,16 +301,16 @@ check_collision() {
 # shellcheck disable=SC2317 # called through wait_for
 settled_fixed() { check_state_fixed >/dev/null 2>&1 && maps_ready; }
 
-# rpm -i on the collision, then rpm -e, with multipathd running.
-check_live_rpm() {
-	local rpmf out rc sids_before sids_after
-	rpmf=$(find /root -maxdepth 1 -name 'ec2-xvd-alias-*.rpm' | head -n 1)
-	[ -n "$rpmf" ] || {
-		echo "no RPM in the domU" >"$R/skip.rpm"
-		return 0
-	}
+# rpm -i on the collision, with multipathd running and the boot's
+# sessions logged in; then what an admin who read our docs does next.
+install_live() {
+	local rpmf=/root/$RPM out rc sids_before sids_after
 	PHASE=rpm-i
 	: >"$R/problems.$PHASE"
+	[ -f "$rpmf" ] || {
+		problem "rpm-i: $rpmf not in the domU (the plan names it)"
+		return 0
+	}
 	systemctl is-active --quiet multipathd || problem "multipathd not running before rpm -i"
 	sids_before=$(iscsiadm -m session 2>/dev/null | sort)
 	# Debian's rpm: its database has none of dpkg's packages, so the
@@ -313,6 +322,9 @@ check_live_rpm() {
 	[ "$rc" -eq 0 ] || problem "rpm-i: exit $rc: $(tr '\n' '|' <<<"$out" | cut -c1-200)"
 	settle
 	wait_for 60 "fixed after rpm -i" settled_fixed
+	# The links the live install gave the Xen disks: boot 2 must come up
+	# with the same ones (the dom0 compares them).
+	xvd_links >"$R/links.xvd"
 	problems_from "rpm-i" check_state_fixed
 	maps_ready || problem "rpm-i: multipath not 3 maps x 2 active ready: $(mpath_paths | tr '\n' ';')"
 	sids_after=$(iscsiadm -m session 2>/dev/null | sort)
@@ -324,9 +336,22 @@ check_live_rpm() {
 	systemctl is-active --quiet multipathd || problem "rpm-i: multipathd not running"
 	[ -s "$R/problems.$PHASE" ] || fact "fixed without reboot or re-login: real nodes, links, sg_inq, 3 maps x 2 active ready, status exit 0, same sessions"
 
+	# Our docs' fstab line for the data volume; the /dev/sdf line stays
+	# (it is what boot 2's handover warns about). Written once the
+	# package is in, since only our rule makes /dev/xvd-sdf: without it,
+	# boot 2 would wait for the device and end in emergency mode. The
+	# reboot reads it; nothing mounts it now.
+	if [ -e "$HELPER" ]; then
+		echo "/dev/xvd-sdf /data ext4 defaults 0 2" >>/etc/fstab
+		fact "fstab: /dev/xvd-sdf /data added (line $(wc -l </etc/fstab)), /dev/sdf /data2 kept"
+	fi
+}
+
+# rpm -e in the boot with the package, with multipathd running.
+erase_live() {
+	local out rc l
 	PHASE=rpm-e
 	: >"$R/problems.$PHASE"
-
 	out=$(timeout 300 rpm -e ec2-xvd-alias 2>&1)
 	rc=$?
 	echo "$out" >"$R/rpm-e.txt"
@@ -336,7 +361,6 @@ check_live_rpm() {
 	[ -e "$HELPER" ] && problem "rpm-e: left $HELPER"
 	[ -f "$STOCK_RULE" ] || problem "rpm-e: stock rule $STOCK_RULE gone"
 	# The stock rule in force again: the Xen disks claim their sd names.
-	local l
 	l=" $(udevadm info -q symlink /sys/class/block/xvda) "
 	[[ $l == *" sda "* ]] || problem "rpm-e: xvda does not claim sda again (links:$l)"
 	l=" $(udevadm info -q symlink /sys/class/block/xvdf) "
@@ -345,13 +369,22 @@ check_live_rpm() {
 	[ -s "$R/problems.$PHASE" ] || fact "stock rule back: /etc rule and helper gone, xvda/xvdf claim sda/sdf again (/dev/sda -> $(readlink -f /dev/sda)), multipathd running"
 }
 
-case $MODE in
-ours) check_ours ;;
-stock)
+# Without an RPM the domU has one boot, the control; the dom0 skips the
+# package's verdicts.
+next=poweroff
+case $n in
+1)
 	check_collision
-	check_live_rpm
+	if [ -n "${RPM:-}" ]; then
+		install_live
+		next=reboot
+	fi
 	;;
-*) problem "unknown MODE=$MODE" ;;
+2)
+	check_ours
+	erase_live
+	;;
+*) problem "boot $n: the plan has two boots" ;;
 esac
 
 set +x
@@ -360,7 +393,7 @@ dmesg >"$R/dmesg.txt" 2>&1
 echo "end_s $(cut -d' ' -f1 /proc/uptime)" >>"$R/timing"
 console "EC2XA-DOMU-DONE $n problems=$(cat "$R"/problems.* | grep -c .)"
 sync
-if [ "$MODE" = ours ] && [ "$n" -lt "${BOOTS:-2}" ]; then
+if [ "$next" = reboot ]; then
 	# The reboot from inside is part of what is tested: an orderly one.
 	systemctl --no-block reboot
 else
