@@ -140,10 +140,15 @@ prepare_domu() {
 	# The instance's own line for its data volume, under the stock rule's
 	# name. The stock rule makes no /dev/xvd-sdf, so a line naming it
 	# would send the first boot to emergency mode: the domU adds our
-	# docs' /dev/xvd-sdf line itself after rpm -i (domu-check.sh).
+	# docs' /dev/xvd-sdf line itself after rpm -i (domu-check.sh). At
+	# boot 2 both lines name one file system: no fsck of its own for this
+	# one, and its mount after /data's. Otherwise the two fsck services
+	# run at once, and the e2fsck that holds xvdf exclusively makes the
+	# other line's fsck or mount fail ("Can't open blockdev"): /data, not
+	# nofail, then sends the boot to emergency mode.
 	{
 		echo "LABEL=ec2xa-domu / ext4 rw,errors=remount-ro 0 1"
-		echo "/dev/sdf /data2 ext4 defaults,nofail 0 2"
+		echo "/dev/sdf /data2 ext4 defaults,nofail,x-systemd.after=data.mount 0 0"
 	} >"$m/etc/fstab"
 	mkdir -p "$m/data" "$m/data2"
 	# Network: systemd-networkd, static address on the Xen vif.

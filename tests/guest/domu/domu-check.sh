@@ -231,7 +231,7 @@ check_ours() {
 			ev=$(journalctl -b -o short-monotonic --no-pager -u data2.mount 2>/dev/null |
 				grep -E 'Mounted data2.mount|Unmounted data2.mount' |
 				sed -E 's/^\[ *([0-9.]+)\].* (Mounted|Unmounted) data2.mount.*/\2 at \1 s/' | paste -sd ',' -)
-			[ -n "$ev" ] && fact "systemd this boot: /data2 $ev (the handover took sdf; pass 2)"
+			[ -n "$ev" ] && fact "systemd this boot: /data2 $ev (the handover took sdf; nofail)"
 		else
 			problem "/data2 (fstab /dev/sdf) not mounted and status's Names in use does not list /dev/sdf"
 		fi
